@@ -1,0 +1,69 @@
+/* What argon promises a guest, as numbers. Shared by the hypervisor and the
+ * test guest; Linux guests see the same platform through ACPI tables. */
+#ifndef ARGON_VMM_GUEST_ABI_H
+#define ARGON_VMM_GUEST_ABI_H
+
+/* CPUID leaf 0x40000000 returns the highest argon leaf in EAX and this
+ * 12-byte signature in EBX, ECX, EDX; leaf 0x40000001 returns the ABI
+ * version in EAX. */
+#define ARGON_CPUID_BASE 0x40000000u
+#define ARGON_CPUID_MAX 0x40000001u
+#define ARGON_CPUID_SIGNATURE "ArgonHV\0\0\0\0\0"
+#define ARGON_ABI_VERSION 1u
+
+/* Hypercalls: VMMCALL (AMD) or VMCALL (Intel) with the number in RAX and
+ * arguments in RBX, RCX, RDX; the result comes back in RAX, negative on
+ * error (-1: unknown hypercall, -2: bad argument). */
+#define ARGON_HC_VERSION 0u    /* -> ARGON_ABI_VERSION */
+#define ARGON_HC_EXIT_COUNT 1u /* RBX = enum argon_exit_kind -> count, whole guest */
+#define ARGON_HC_ERR_UNKNOWN (-1L)
+#define ARGON_HC_ERR_ARG (-2L)
+
+/* Normalized exit kinds, as counted per guest and reported by argon when a
+ * guest stops. The numbering is ABI (ARGON_HC_EXIT_COUNT). */
+enum argon_exit_kind {
+	ARGON_EXIT_CPUID = 0,
+	ARGON_EXIT_MSR_READ = 1,
+	ARGON_EXIT_MSR_WRITE = 2,
+	ARGON_EXIT_IO = 3,
+	ARGON_EXIT_NPF = 4, /* nested/EPT page fault: MMIO or a bad access */
+	ARGON_EXIT_HLT = 5,
+	ARGON_EXIT_HYPERCALL = 6,
+	ARGON_EXIT_SHUTDOWN = 7, /* triple fault */
+	ARGON_EXIT_XSETBV = 8,
+	ARGON_EXIT_INTR = 9,
+	ARGON_EXIT_NMI = 10,
+	ARGON_EXIT_EXCEPTION = 11,
+	ARGON_EXIT_VIRT_INSN = 12, /* VMRUN, VMLOAD, VMXON, ...: #UD for the guest */
+	ARGON_EXIT_ENTRY_FAIL = 13,
+	ARGON_EXIT_UNKNOWN = 14,
+	ARGON_EXIT_KIND_COUNT
+};
+
+/* Guest entry state for an ELF guest: 64-bit long mode, interrupts off,
+ * CS = ARGON_GUEST_CS (64-bit code), the other selectors ARGON_GUEST_DS,
+ * the first 4 GiB of guest-physical space identity-mapped with 2 MiB pages
+ * from tables that argon puts at ARGON_GUEST_BOOT_AREA, RIP = ELF entry,
+ * RSP = 0 (the guest sets its own stack). The ELF's PT_LOAD segments must
+ * lie in guest RAM at or above ARGON_GUEST_LOAD_MIN. */
+#define ARGON_GUEST_CS 0x08u
+#define ARGON_GUEST_DS 0x10u
+#define ARGON_GUEST_BOOT_AREA 0x1000u
+#define ARGON_GUEST_BOOT_AREA_END 0x10000u
+#define ARGON_GUEST_LOAD_MIN 0x100000u
+
+/* Virtual 16550 UART (console only). */
+#define ARGON_GUEST_UART_PORT 0x3F8u
+
+/* ACPI fixed hardware as the guest's FADT describes it: PM1a control block
+ * (16 bits). Writing SLP_EN with SLP_TYP = ARGON_GUEST_SLP_TYP_S5 powers the
+ * guest off; writing 0x06 to the reset port restarts it (or stops it, per
+ * the guest's on_exit). */
+#define ARGON_GUEST_PM1A_CNT_PORT 0x604u
+#define ARGON_GUEST_PM1_SLP_TYP_OFF 10
+#define ARGON_GUEST_PM1_SLP_EN (1u << 13)
+#define ARGON_GUEST_SLP_TYP_S5 0u
+#define ARGON_GUEST_RESET_PORT 0xCF9u
+#define ARGON_GUEST_RESET_VALUE 0x06u
+
+#endif
