@@ -34,6 +34,9 @@ set(ARGON_BARE_SOURCES
   vmm/vuart.c
   vmm/power.c
   vmm/vcpu.c
+  vmm/cpu.c
+  vmm/tsc.c
+  vmm/boot_files.c
   vmm/svm/svm.c
   vmm/svm/svm_vcpu.c
   vmm/svm/svm_exit.c

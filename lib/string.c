@@ -2,7 +2,10 @@
 
 #include <stdint.h>
 
-void *memset(void *s, int c, size_t n)
+/* Weak: gnu-efi's libefi brings its own memset and memcpy, which then win
+ * in argon.efi. */
+
+__attribute__((weak)) void *memset(void *s, int c, size_t n)
 {
 	unsigned char *p = s;
 
@@ -11,7 +14,7 @@ void *memset(void *s, int c, size_t n)
 	return s;
 }
 
-void *memcpy(void *dst, const void *src, size_t n)
+__attribute__((weak)) void *memcpy(void *dst, const void *src, size_t n)
 {
 	unsigned char *d = dst;
 	const unsigned char *s = src;

@@ -1,0 +1,525 @@
+#include "lib/config.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+#include "lib/bits.h"
+#include "lib/err.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+#include "lib/toml.h"
+
+/* Longest piece of input quoted back in a message. */
+#define QUOTE_MAX 24
+
+enum table_kind {
+	TBL_ROOT,    /* before any header */
+	TBL_ARGON,
+	TBL_GUEST,
+	TBL_IGNORE,  /* already reported as a whole: its keys are not checked */
+};
+
+struct cfg {
+	struct argon_config *out;
+	struct config_diags *diags;
+	unsigned nerr;
+	unsigned nsyntax;
+	enum table_kind kind;
+	struct argon_guest_config *g;
+	unsigned seen;           /* bit i: key i of the current table was given */
+	bool body_syntax_err;    /* a line of the current table did not parse */
+	/* Which guest (index + 1) has each CPU, to catch one given to two. */
+	uint8_t cpu_owner[ARGON_MAX_CPU + 1];
+};
+
+struct key_def {
+	const char *name;
+	bool required;
+	void (*set)(struct cfg *c, const char *key, const struct toml_value *v);
+};
+
+static void diag(struct cfg *c, unsigned line, unsigned col, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void diag(struct cfg *c, unsigned line, unsigned col, const char *fmt, ...)
+{
+	struct config_diag *d;
+	va_list ap;
+
+	c->nerr++;
+	if (!c->diags)
+		return;
+	if (c->diags->count == CONFIG_MAX_DIAGS) {
+		c->diags->dropped++;
+		return;
+	}
+	d = &c->diags->d[c->diags->count++];
+	d->line = line;
+	d->col = col;
+	va_start(ap, fmt);
+	fmt_vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	va_end(ap);
+}
+
+static int quote_len(size_t n)
+{
+	return n > QUOTE_MAX ? QUOTE_MAX : (int)n;
+}
+
+/* Picks one of names[] by a string value; reports and returns -1 if none. */
+static int pick(struct cfg *c, const char *key, const struct toml_value *v,
+		const char *const *names, unsigned n)
+{
+	char list[64], shown[QUOTE_MAX + 1];
+	size_t len = 0;
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		if (toml_str_eq(v, names[i]))
+			return (int)i;
+		len += (size_t)fmt_snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "",
+					    names[i]);
+		if (len >= sizeof(list))
+			len = sizeof(list) - 1;
+	}
+	if (v->type != TOML_STRING) {
+		diag(c, v->line, v->col, "%s must be a string (%s)", key, list);
+		return -1;
+	}
+	toml_str_decode(v, shown, sizeof(shown));
+	diag(c, v->line, v->col, "bad value '%s' for %s (expected %s)", shown, key, list);
+	return -1;
+}
+
+static void set_log(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	static const char *const names[] = { "error", "warn", "info", "debug" };
+	int i = pick(c, key, v, names, ARRAY_SIZE(names));
+
+	if (i >= 0)
+		c->out->log = (enum argon_log_level)i;
+}
+
+static void set_on_idle(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	static const char *const names[] = { "poweroff", "halt" };
+	int i = pick(c, key, v, names, ARRAY_SIZE(names));
+
+	if (i >= 0)
+		c->out->on_idle = (enum argon_on_idle)i;
+}
+
+static void set_on_exit(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	static const char *const names[] = { "stop", "restart" };
+	int i = pick(c, key, v, names, ARRAY_SIZE(names));
+
+	if (i >= 0)
+		c->g->on_exit = (enum argon_on_exit)i;
+}
+
+/* Paths are looked up next to argon.conf on the boot partition; keeping
+ * them inside that folder and in one spelling makes configs portable. */
+static void set_path(struct cfg *c, const char *key, const struct toml_value *v, char *dst)
+{
+	const char *p;
+
+	if (v->type != TOML_STRING) {
+		diag(c, v->line, v->col, "%s must be a string", key);
+		return;
+	}
+	if (!v->str.len) {
+		diag(c, v->line, v->col, "%s path is empty", key);
+		return;
+	}
+	if (v->str.len >= CONFIG_PATH_MAX) {
+		diag(c, v->line, v->col, "%s path is too long (%zu bytes, max %d)", key, v->str.len,
+		     CONFIG_PATH_MAX - 1);
+		return;
+	}
+	toml_str_decode(v, dst, CONFIG_PATH_MAX);
+	if (dst[0] == '/') {
+		diag(c, v->line, v->col, "%s path must be relative to argon.conf (no leading '/')", key);
+		goto bad;
+	}
+	for (p = dst; *p; p++) {
+		if (*p == '\\') {
+			diag(c, v->line, v->col, "%s path must use '/' as separator, not '\\'", key);
+			goto bad;
+		}
+		if ((unsigned char)*p < 0x20) {
+			diag(c, v->line, v->col, "%s path contains a control character", key);
+			goto bad;
+		}
+		if (p[0] == '.' && p[1] == '.' && (p == dst || p[-1] == '/') &&
+		    (p[2] == '/' || p[2] == '\0')) {
+			diag(c, v->line, v->col, "%s path must not contain '..'", key);
+			goto bad;
+		}
+	}
+	return;
+bad:
+	dst[0] = '\0';
+}
+
+static void set_kernel(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	set_path(c, key, v, c->g->kernel);
+}
+
+static void set_initrd(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	set_path(c, key, v, c->g->initrd);
+}
+
+static void set_cmdline(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	if (v->type != TOML_STRING) {
+		diag(c, v->line, v->col, "%s must be a string", key);
+		return;
+	}
+	if (v->str.len >= CONFIG_CMDLINE_MAX) {
+		diag(c, v->line, v->col, "%s is too long (%zu bytes, max %d)", key, v->str.len,
+		     CONFIG_CMDLINE_MAX - 1);
+		return;
+	}
+	toml_str_decode(v, c->g->cmdline, sizeof(c->g->cmdline));
+}
+
+static void set_memory(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	char shown[QUOTE_MAX + 1];
+	uint64_t bytes;
+	int rc;
+
+	if (v->type == TOML_INT) {
+		fmt_snprintf(shown, sizeof(shown), "%lld", (long long)v->i);
+		if (v->i < 0) {
+			diag(c, v->line, v->col, "bad %s size %s (must not be negative)", key, shown);
+			return;
+		}
+		bytes = (uint64_t)v->i;
+	} else if (v->type == TOML_STRING) {
+		if (toml_str_decode(v, shown, sizeof(shown)) >= sizeof(shown))
+			rc = -ERR_INVAL;
+		else
+			rc = config_parse_size(shown, &bytes);
+		if (rc == -ERR_RANGE) {
+			diag(c, v->line, v->col, "%s size '%s' is out of range", key, shown);
+			return;
+		}
+		if (rc) {
+			diag(c, v->line, v->col,
+			     "bad %s size '%s' (expected bytes or a number with K, M or G, e.g. \"512M\")",
+			     key, shown);
+			return;
+		}
+	} else {
+		diag(c, v->line, v->col, "%s must be a size string such as \"512M\" or an integer",
+		     key);
+		return;
+	}
+	/* Guest RAM is mapped with 2 MiB pages at least. */
+	if (bytes < CONFIG_GUEST_MEM_ALIGN) {
+		diag(c, v->line, v->col, "%s %s is too small (at least 2M)", key, shown);
+		return;
+	}
+	if (!IS_ALIGNED(bytes, CONFIG_GUEST_MEM_ALIGN)) {
+		diag(c, v->line, v->col, "%s %s is not a multiple of 2M", key, shown);
+		return;
+	}
+	c->g->memory = bytes;
+}
+
+static void set_cpus(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	struct argon_guest_config *g = c->g;
+	uint8_t me = (uint8_t)(g - c->out->guests + 1);
+	struct toml_value e;
+	struct toml_iter it;
+
+	if (v->type != TOML_ARRAY || (v->arr.count && v->arr.elem != TOML_INT)) {
+		diag(c, v->line, v->col, "%s must be an array of CPU numbers such as [0, 1]", key);
+		return;
+	}
+	if (!v->arr.count) {
+		diag(c, v->line, v->col, "%s is empty (list at least one CPU)", key);
+		return;
+	}
+	toml_array_iter(v, &it);
+	while (toml_array_next(&it, &e)) {
+		uint8_t owner;
+
+		if (e.i < 0 || e.i > ARGON_MAX_CPU) {
+			diag(c, e.line, e.col, "CPU %lld is out of range (0-%d)", (long long)e.i,
+			     ARGON_MAX_CPU);
+			continue;
+		}
+		owner = c->cpu_owner[e.i];
+		if (owner == me) {
+			diag(c, e.line, e.col, "CPU %lld is listed twice", (long long)e.i);
+			continue;
+		}
+		if (owner) {
+			diag(c, e.line, e.col, "CPU %lld is already used by guest '%s'",
+			     (long long)e.i, c->out->guests[owner - 1].name);
+			continue;
+		}
+		if (g->ncpus == ARGON_MAX_GUEST_CPUS) {
+			diag(c, e.line, e.col, "too many CPUs for one guest (max %d)",
+			     ARGON_MAX_GUEST_CPUS);
+			return;
+		}
+		c->cpu_owner[e.i] = me;
+		g->cpus[g->ncpus++] = (uint16_t)e.i;
+	}
+}
+
+static const struct key_def argon_keys[] = {
+	{ "log", false, set_log },
+	{ "on_idle", false, set_on_idle },
+};
+
+static const struct key_def guest_keys[] = {
+	{ "kernel", true, set_kernel },
+	{ "initrd", false, set_initrd },
+	{ "cmdline", false, set_cmdline },
+	{ "memory", true, set_memory },
+	{ "cpus", true, set_cpus },
+	{ "on_exit", false, set_on_exit },
+};
+
+/* Reports what the table that just ended lacks. A table with a line that
+ * did not parse may well have the key on that line, so it is not blamed. */
+static void finish_table(struct cfg *c)
+{
+	unsigned i;
+
+	if (c->kind != TBL_GUEST || c->body_syntax_err)
+		return;
+	for (i = 0; i < ARRAY_SIZE(guest_keys); i++)
+		if (guest_keys[i].required && !(c->seen & (1u << i)))
+			diag(c, c->g->line, 1, "missing key '%s' in [guest.%s]", guest_keys[i].name,
+			     c->g->name);
+}
+
+static bool valid_name(struct toml_slice s)
+{
+	size_t i;
+
+	if (!s.len || s.len >= CONFIG_NAME_MAX)
+		return false;
+	for (i = 0; i < s.len; i++) {
+		char ch = s.ptr[i];
+
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+			return false;
+	}
+	return true;
+}
+
+static void start_guest(struct cfg *c, const struct toml_table *t)
+{
+	struct toml_slice name = t->seg[1];
+	struct argon_guest_config *g;
+
+	/* A guest with a bad name still gets its keys checked. */
+	if (!valid_name(name))
+		diag(c, t->line, t->col, "bad guest name '%.*s' (1-%d characters of a-z 0-9 _ -)",
+		     quote_len(name.len), name.ptr, CONFIG_NAME_MAX - 1);
+	if (c->out->nguests == ARGON_MAX_GUESTS) {
+		diag(c, t->line, t->col, "too many guests (max %d)", ARGON_MAX_GUESTS);
+		c->kind = TBL_IGNORE;
+		return;
+	}
+	g = &c->out->guests[c->out->nguests++];
+	memset(g, 0, sizeof(*g));
+	memcpy(g->name, name.ptr, name.len < CONFIG_NAME_MAX ? name.len : CONFIG_NAME_MAX - 1);
+	g->on_exit = ARGON_EXIT_STOP;
+	g->line = t->line;
+	c->g = g;
+	c->kind = TBL_GUEST;
+}
+
+static int on_table(void *ctx, const struct toml_table *t)
+{
+	struct cfg *c = ctx;
+	char name[64];
+	size_t len = 0;
+	unsigned i;
+
+	finish_table(c);
+	c->seen = 0;
+	c->body_syntax_err = false;
+	c->kind = TBL_IGNORE;
+	if (t->nseg == 1 && toml_slice_eq(t->seg[0], "argon")) {
+		c->kind = TBL_ARGON;
+		return 0;
+	}
+	if (t->nseg == 1 && toml_slice_eq(t->seg[0], "guest")) {
+		diag(c, t->line, t->col, "[guest] needs a name: [guest.NAME]");
+		return 0;
+	}
+	if (t->nseg == 2 && toml_slice_eq(t->seg[0], "guest")) {
+		start_guest(c, t);
+		return 0;
+	}
+	for (i = 0; i < t->nseg && len < sizeof(name); i++)
+		len += (size_t)fmt_snprintf(name + len, sizeof(name) - len, "%s%.*s", i ? "." : "",
+					    (int)t->seg[i].len, t->seg[i].ptr);
+	diag(c, t->line, t->col, "unknown table [%s] (expected [argon] or [guest.NAME])", name);
+	return 0;
+}
+
+static int on_keyval(void *ctx, const struct toml_table *t, const struct toml_key *k,
+		     const struct toml_value *v)
+{
+	struct cfg *c = ctx;
+	const struct key_def *defs;
+	char where[48], list[80];
+	size_t n, len = 0;
+	unsigned i;
+
+	switch (c->kind) {
+	case TBL_ROOT:
+		diag(c, k->line, k->col,
+		     "key '%.*s' is outside any table (expected [argon] or [guest.NAME] first)",
+		     quote_len(k->name.len), k->name.ptr);
+		return 0;
+	case TBL_ARGON:
+		defs = argon_keys;
+		n = ARRAY_SIZE(argon_keys);
+		fmt_snprintf(where, sizeof(where), "[argon]");
+		break;
+	case TBL_GUEST:
+		defs = guest_keys;
+		n = ARRAY_SIZE(guest_keys);
+		fmt_snprintf(where, sizeof(where), "[guest.%s]", c->g->name);
+		break;
+	default:
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		if (toml_slice_eq(k->name, defs[i].name)) {
+			c->seen |= 1u << i;
+			defs[i].set(c, defs[i].name, v);
+			return 0;
+		}
+		len += (size_t)fmt_snprintf(list + len, sizeof(list) - len, "%s%s", i ? ", " : "",
+					    defs[i].name);
+		if (len >= sizeof(list))
+			len = sizeof(list) - 1;
+	}
+	diag(c, k->line, k->col, "unknown key '%.*s' in %s (expected %s)", quote_len(k->name.len),
+	     k->name.ptr, where, list);
+	return 0;
+}
+
+static void on_error(void *ctx, unsigned line, unsigned col, const char *msg)
+{
+	struct cfg *c = ctx;
+
+	c->nsyntax++;
+	c->body_syntax_err = true;
+	diag(c, line, col, "%s", msg);
+}
+
+/* Missing keys are found when a table ends, after its body was reported;
+ * readers expect file order. Insertion sort keeps equal positions stable. */
+static void sort_diags(struct config_diags *diags)
+{
+	unsigned i, j;
+
+	for (i = 1; i < diags->count; i++) {
+		struct config_diag d = diags->d[i];
+
+		for (j = i; j > 0; j--) {
+			const struct config_diag *prev = &diags->d[j - 1];
+
+			if (prev->line < d.line || (prev->line == d.line && prev->col <= d.col))
+				break;
+			diags->d[j] = *prev;
+		}
+		diags->d[j] = d;
+	}
+}
+
+int config_parse(const char *text, size_t len, struct argon_config *out,
+		 struct config_diags *diags)
+{
+	static const struct toml_handler handler = {
+		.table = on_table,
+		.keyval = on_keyval,
+		.error = on_error,
+	};
+	struct cfg c;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	out->log = ARGON_LOG_INFO;
+	out->on_idle = ARGON_IDLE_POWEROFF;
+	if (diags)
+		memset(diags, 0, sizeof(*diags));
+	memset(&c, 0, sizeof(c));
+	c.out = out;
+	c.diags = diags;
+	c.kind = TBL_ROOT;
+	rc = toml_parse(text, len, &handler, &c);
+	if (rc < 0 && rc != -ERR_INVAL)
+		return rc;
+	finish_table(&c);
+	/* With a syntax error the guest may be in the line that failed. */
+	if (!out->nguests && !c.nsyntax)
+		diag(&c, 1, 1, "no guests defined (add a [guest.NAME] table)");
+	if (diags)
+		sort_diags(diags);
+	return c.nerr ? -ERR_INVAL : 0;
+}
+
+int config_parse_size(const char *s, uint64_t *out)
+{
+	uint64_t v = 0, mult = 1;
+	bool overflow = false;
+	const char *p = s;
+
+	if (*p < '0' || *p > '9')
+		return -ERR_INVAL;
+	for (; *p >= '0' && *p <= '9'; p++) {
+		unsigned d = (unsigned)(*p - '0');
+
+		if (v > (UINT64_MAX - d) / 10)
+			overflow = true;
+		else
+			v = v * 10 + d;
+	}
+	switch (*p) {
+	case 'K':
+	case 'k':
+		mult = KiB;
+		p++;
+		break;
+	case 'M':
+	case 'm':
+		mult = MiB;
+		p++;
+		break;
+	case 'G':
+	case 'g':
+		mult = GiB;
+		p++;
+		break;
+	default:
+		break;
+	}
+	if (*p)
+		return -ERR_INVAL;
+	if (overflow || v > UINT64_MAX / mult)
+		return -ERR_RANGE;
+	*out = v * mult;
+	return 0;
+}
+
+int config_diag_format(char *buf, size_t size, const char *file, const struct config_diag *d)
+{
+	return fmt_snprintf(buf, size, "%s:%u:%u: error: %s", file, d->line, d->col, d->msg);
+}

@@ -1,0 +1,86 @@
+/* argon.conf: the schema on top of lib/toml.h (docs/config.md is the
+ * reference). Parsing checks the file on its own terms only; whether the
+ * CPUs exist, the memory fits and the files are there is for the caller. */
+#ifndef ARGON_LIB_CONFIG_H
+#define ARGON_LIB_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define ARGON_MAX_GUESTS 16
+#define ARGON_MAX_GUEST_CPUS 64
+#define ARGON_MAX_CPU 255        /* highest logical CPU number accepted */
+#define CONFIG_NAME_MAX 32       /* guest name: 1-31 chars, with the NUL */
+#define CONFIG_PATH_MAX 256      /* kernel/initrd path, with the NUL */
+#define CONFIG_CMDLINE_MAX 1024  /* cmdline, with the NUL */
+#define CONFIG_GUEST_MEM_ALIGN (2ULL << 20)
+#define CONFIG_MAX_DIAGS 32
+#define CONFIG_MSG_MAX 120
+
+enum argon_log_level {
+	ARGON_LOG_ERROR,
+	ARGON_LOG_WARN,
+	ARGON_LOG_INFO,
+	ARGON_LOG_DEBUG,
+};
+
+/* What to do once every guest has stopped. */
+enum argon_on_idle {
+	ARGON_IDLE_POWEROFF,
+	ARGON_IDLE_HALT,
+};
+
+/* What to do when a guest powers off or resets itself. */
+enum argon_on_exit {
+	ARGON_EXIT_STOP,
+	ARGON_EXIT_RESTART,
+};
+
+struct argon_guest_config {
+	char name[CONFIG_NAME_MAX];
+	char kernel[CONFIG_PATH_MAX];   /* relative to argon.conf, '/' separated */
+	char initrd[CONFIG_PATH_MAX];   /* "" if none */
+	char cmdline[CONFIG_CMDLINE_MAX];
+	uint64_t memory;                /* bytes, a multiple of 2 MiB */
+	uint16_t cpus[ARGON_MAX_GUEST_CPUS]; /* in the order listed */
+	unsigned ncpus;
+	enum argon_on_exit on_exit;
+	unsigned line;                  /* of its [guest.NAME] header */
+};
+
+struct argon_config {
+	enum argon_log_level log;
+	enum argon_on_idle on_idle;
+	unsigned nguests;
+	struct argon_guest_config guests[ARGON_MAX_GUESTS]; /* in file order */
+};
+
+struct config_diag {
+	unsigned line, col;            /* 1-based; col counts bytes */
+	char msg[CONFIG_MSG_MAX];
+};
+
+/* Diagnostics sorted by position; those past CONFIG_MAX_DIAGS are counted
+ * in dropped. */
+struct config_diags {
+	unsigned count;
+	unsigned dropped;
+	struct config_diag d[CONFIG_MAX_DIAGS];
+};
+
+/* Parses and checks argon.conf. Returns 0, or -ERR_INVAL when the file has
+ * any error; every error found is in diags (which may be NULL). out is
+ * filled as far as the file allows even on failure, but only a 0 return
+ * makes it usable. */
+int config_parse(const char *text, size_t len, struct argon_config *out,
+		 struct config_diags *diags);
+
+/* "512M", "2G", "64K" (suffixes in either case, powers of 1024) or plain
+ * decimal digits (bytes). Returns 0, -ERR_INVAL for anything else, or
+ * -ERR_RANGE if the value does not fit in 64 bits. */
+int config_parse_size(const char *s, uint64_t *out);
+
+/* Formats "FILE:LINE:COL: error: MSG" like fmt_snprintf() does. */
+int config_diag_format(char *buf, size_t size, const char *file, const struct config_diag *d);
+
+#endif

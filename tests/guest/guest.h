@@ -1,0 +1,13 @@
+/* The check runner's entry points used by the other guest files. */
+#ifndef ARGON_TESTGUEST_GUEST_H
+#define ARGON_TESTGUEST_GUEST_H
+
+/* Called by entry.S on its own stack with interrupts off. */
+__attribute__((noreturn)) void guest_main(void);
+
+/* Prints "FAIL name: detail", counts it, prints the summary and powers
+ * off: for failures the guest cannot continue past. */
+__attribute__((noreturn, format(printf, 2, 3))) void guest_fail_fatal(const char *name,
+								       const char *fmt, ...);
+
+#endif

@@ -1,0 +1,549 @@
+#include <stdint.h>
+
+#include "lib/bits.h"
+#include "lib/config.h"
+#include "lib/err.h"
+#include "tests/unit/check.h"
+
+static struct argon_config cfg;
+static struct config_diags diags;
+
+/* All diagnostics as "LINE:COL MSG" lines. */
+static const char *diag_text(void)
+{
+	static char buf[8192];
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (unsigned i = 0; i < diags.count; i++)
+		n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%u:%u %s\n", diags.d[i].line,
+				      diags.d[i].col, diags.d[i].msg);
+	return buf;
+}
+
+static int parse(const char *text)
+{
+	return config_parse(text, strlen(text), &cfg, &diags);
+}
+
+/* A guest that is complete, for tests that look at something else. */
+#define GOOD_GUEST "[guest.ok]\nkernel = \"k\"\nmemory = \"2M\"\ncpus = [200]\n"
+
+static void test_full_example(void)
+{
+	const struct argon_guest_config *g = &cfg.guests[0];
+
+	CHECK_EQ(parse("[argon]\n"
+		       "log = \"info\"                  # error | warn | info | debug\n"
+		       "on_idle = \"poweroff\"          # poweroff | halt\n"
+		       "\n"
+		       "[guest.NAME-is-bad]\n"
+		       "kernel = \"testguest.elf\"\n"
+		       "memory = \"64M\"\n"
+		       "cpus = [0]\n"),
+		 -ERR_INVAL);
+	CHECK_STR(diag_text(), "5:1 bad guest name 'NAME-is-bad' (1-31 characters of a-z 0-9 _ -)\n");
+
+	CHECK_EQ(parse("[argon]\n"
+		       "log = \"info\"                  # error | warn | info | debug\n"
+		       "on_idle = \"poweroff\"          # poweroff | halt\n"
+		       "\n"
+		       "[guest.web]                  # NAME: 1-31 chars of [a-z0-9_-]\n"
+		       "kernel = \"testguest.elf\"      # required\n"
+		       "initrd = \"initrd.img\"         # optional\n"
+		       "cmdline = \"console=ttyS0\"     # optional\n"
+		       "memory = \"64M\"                # required\n"
+		       "cpus = [0]                    # required\n"
+		       "on_exit = \"stop\"              # stop | restart\n"),
+		 0);
+	CHECK_STR(diag_text(), "");
+	CHECK_EQ(diags.dropped, 0);
+	CHECK_EQ(cfg.log, ARGON_LOG_INFO);
+	CHECK_EQ(cfg.on_idle, ARGON_IDLE_POWEROFF);
+	CHECK_EQ(cfg.nguests, 1);
+	CHECK_STR(g->name, "web");
+	CHECK_STR(g->kernel, "testguest.elf");
+	CHECK_STR(g->initrd, "initrd.img");
+	CHECK_STR(g->cmdline, "console=ttyS0");
+	CHECK_EQ(g->memory, 64 * MiB);
+	CHECK_EQ(g->ncpus, 1);
+	CHECK_EQ(g->cpus[0], 0);
+	CHECK_EQ(g->on_exit, ARGON_EXIT_STOP);
+	CHECK_EQ(g->line, 5);
+}
+
+static void test_several_guests(void)
+{
+	const struct argon_guest_config *g;
+
+	CHECK_EQ(parse("# argon.conf for a two-socket box\n"
+		       "\n"
+		       "[argon]   # global\n"
+		       "log = \"debug\"\n"
+		       "on_idle = \"halt\"\n"
+		       "\n"
+		       "# the web front end\n"
+		       "[guest.web-1]\n"
+		       "  kernel = \"guests/vmlinuz\"   # bzImage\n"
+		       "  memory = \"1G\"\n"
+		       "  cpus = [\n"
+		       "    1, 2,   # socket 0\n"
+		       "    0x10,   # socket 1\n"
+		       "  ]\n"
+		       "  on_exit = \"restart\"\n"
+		       "  cmdline = \"console=ttyS0 quiet \\\"x\\\"\"\n"
+		       "\n"
+		       "[guest.db_2]\n"
+		       "cpus = [3]\n"
+		       "memory = 0x8000_0000\n"
+		       "kernel = \"./db/vmlinuz\"\n"
+		       "\n"
+		       "[guest.c]\n"
+		       "kernel = \"a..b/k\"\n"
+		       "memory = 4194304\n"
+		       "cpus = [255, 254]\n"),
+		 0);
+	CHECK_STR(diag_text(), "");
+	CHECK_EQ(cfg.log, ARGON_LOG_DEBUG);
+	CHECK_EQ(cfg.on_idle, ARGON_IDLE_HALT);
+	CHECK_EQ(cfg.nguests, 3);
+
+	g = &cfg.guests[0];
+	CHECK_STR(g->name, "web-1");
+	CHECK_STR(g->kernel, "guests/vmlinuz");
+	CHECK_STR(g->initrd, "");
+	CHECK_STR(g->cmdline, "console=ttyS0 quiet \"x\"");
+	CHECK_EQ(g->memory, GiB);
+	CHECK_EQ(g->ncpus, 3);
+	CHECK_EQ(g->cpus[0], 1);
+	CHECK_EQ(g->cpus[1], 2);
+	CHECK_EQ(g->cpus[2], 16);
+	CHECK_EQ(g->on_exit, ARGON_EXIT_RESTART);
+	CHECK_EQ(g->line, 8);
+
+	g = &cfg.guests[1];
+	CHECK_STR(g->name, "db_2");
+	CHECK_STR(g->kernel, "./db/vmlinuz");
+	CHECK_STR(g->cmdline, "");
+	CHECK_EQ(g->memory, 2 * GiB);
+	CHECK_EQ(g->ncpus, 1);
+	CHECK_EQ(g->cpus[0], 3);
+	CHECK_EQ(g->on_exit, ARGON_EXIT_STOP);
+
+	g = &cfg.guests[2];
+	CHECK_STR(g->kernel, "a..b/k");
+	CHECK_EQ(g->memory, 4 * MiB);
+	CHECK_EQ(g->ncpus, 2);
+	CHECK_EQ(g->cpus[0], 255);
+	CHECK_EQ(g->cpus[1], 254);
+}
+
+static void test_defaults(void)
+{
+	/* No [argon] table at all; diags may be NULL. */
+	CHECK_EQ(config_parse(GOOD_GUEST, strlen(GOOD_GUEST), &cfg, NULL), 0);
+	CHECK_EQ(cfg.log, ARGON_LOG_INFO);
+	CHECK_EQ(cfg.on_idle, ARGON_IDLE_POWEROFF);
+	CHECK_EQ(cfg.nguests, 1);
+	CHECK_EQ(cfg.guests[0].on_exit, ARGON_EXIT_STOP);
+	CHECK_EQ(config_parse("", 0, &cfg, NULL), -ERR_INVAL);
+
+	CHECK_EQ(parse("[argon]\nlog = \"error\"\n" GOOD_GUEST), 0);
+	CHECK_EQ(cfg.log, ARGON_LOG_ERROR);
+	CHECK_EQ(parse("[argon]\nlog = \"warn\"\n" GOOD_GUEST), 0);
+	CHECK_EQ(cfg.log, ARGON_LOG_WARN);
+}
+
+static void test_parse_size(void)
+{
+	uint64_t v = 123;
+
+	CHECK_EQ(config_parse_size("512M", &v), 0);
+	CHECK_EQ(v, 512 * MiB);
+	CHECK_EQ(config_parse_size("2G", &v), 0);
+	CHECK_EQ(v, 2 * GiB);
+	CHECK_EQ(config_parse_size("64K", &v), 0);
+	CHECK_EQ(v, 64 * KiB);
+	CHECK_EQ(config_parse_size("3m", &v), 0);
+	CHECK_EQ(v, 3 * MiB);
+	CHECK_EQ(config_parse_size("4096", &v), 0);
+	CHECK_EQ(v, 4096);
+	CHECK_EQ(config_parse_size("0", &v), 0);
+	CHECK_EQ(v, 0);
+	CHECK_EQ(config_parse_size("18446744073709551615", &v), 0);
+	CHECK_EQ(v, UINT64_MAX);
+	CHECK_EQ(config_parse_size("17179869183G", &v), 0);
+	CHECK_EQ(v, 17179869183ULL * GiB);
+
+	v = 7;
+	CHECK_EQ(config_parse_size("18446744073709551616", &v), -ERR_RANGE);
+	CHECK_EQ(config_parse_size("17179869184G", &v), -ERR_RANGE);
+	CHECK_EQ(config_parse_size("", &v), -ERR_INVAL);
+	CHECK_EQ(config_parse_size("M", &v), -ERR_INVAL);
+	CHECK_EQ(config_parse_size("12X", &v), -ERR_INVAL);
+	CHECK_EQ(config_parse_size("12MB", &v), -ERR_INVAL);
+	CHECK_EQ(config_parse_size("1.5G", &v), -ERR_INVAL);
+	CHECK_EQ(config_parse_size(" 1M", &v), -ERR_INVAL);
+	CHECK_EQ(config_parse_size("1M ", &v), -ERR_INVAL);
+	CHECK_EQ(config_parse_size("-2M", &v), -ERR_INVAL);
+	CHECK_EQ(config_parse_size("99999999999999999999X", &v), -ERR_INVAL);
+	CHECK_EQ(v, 7);
+}
+
+static void test_unknown(void)
+{
+	CHECK_EQ(parse("stray = 1\n"
+		       "[argon]\n"
+		       "logg = \"info\"\n"
+		       "[guest.web]\n"
+		       "kernel = \"k\"\n"
+		       "memroy = \"64M\"\n"
+		       "memory = \"64M\"\n"
+		       "cpus = [0]\n"
+		       "[guest]\n"
+		       "kernel = \"k\"\n"
+		       "[guest.a.b]\n"
+		       "x = 1\n"
+		       "[network]\n"
+		       "y = 2\n"
+		       "  [ guest . Web ]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [1]\n"
+		       "[guest.abcdefghijklmnopqrstuvwxyz012345]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [2]\n"
+		       "[guest.abcdefghijklmnopqrstuvwxyz01234]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [3]\n"),
+		 -ERR_INVAL);
+	CHECK_STR(diag_text(),
+		  "1:1 key 'stray' is outside any table (expected [argon] or [guest.NAME] first)\n"
+		  "3:1 unknown key 'logg' in [argon] (expected log, on_idle)\n"
+		  "6:1 unknown key 'memroy' in [guest.web] (expected kernel, initrd, cmdline, memory, cpus, on_exit)\n"
+		  "9:1 [guest] needs a name: [guest.NAME]\n"
+		  "11:1 unknown table [guest.a.b] (expected [argon] or [guest.NAME])\n"
+		  "13:1 unknown table [network] (expected [argon] or [guest.NAME])\n"
+		  "15:3 bad guest name 'Web' (1-31 characters of a-z 0-9 _ -)\n"
+		  "19:1 bad guest name 'abcdefghijklmnopqrstuvwx' (1-31 characters of a-z 0-9 _ -)\n");
+	/* A 31-character name is fine. */
+	CHECK_EQ(cfg.nguests, 4);
+	CHECK_STR(cfg.guests[3].name, "abcdefghijklmnopqrstuvwxyz01234");
+}
+
+static void test_wrong_types(void)
+{
+	CHECK_EQ(parse("[argon]\n"
+		       "log = 3\n"
+		       "on_idle = \"reboot\"\n"
+		       "[guest.web]\n"
+		       "kernel = 5\n"
+		       "initrd = [\"a\"]\n"
+		       "cmdline = true\n"
+		       "memory = true\n"
+		       "cpus = 0\n"
+		       "on_exit = \"Stop\"\n"
+		       "[guest.db]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [\"1\"]\n"
+		       "[argon.x]\n"
+		       "log = \"verbose\"\n"),
+		 -ERR_INVAL);
+	CHECK_STR(diag_text(),
+		  "2:7 log must be a string (error, warn, info, debug)\n"
+		  "3:11 bad value 'reboot' for on_idle (expected poweroff, halt)\n"
+		  "5:10 kernel must be a string\n"
+		  "6:10 initrd must be a string\n"
+		  "7:11 cmdline must be a string\n"
+		  "8:10 memory must be a size string such as \"512M\" or an integer\n"
+		  "9:8 cpus must be an array of CPU numbers such as [0, 1]\n"
+		  "10:11 bad value 'Stop' for on_exit (expected stop, restart)\n"
+		  "14:8 cpus must be an array of CPU numbers such as [0, 1]\n"
+		  "15:1 unknown table [argon.x] (expected [argon] or [guest.NAME])\n");
+	CHECK_EQ(cfg.log, ARGON_LOG_INFO);
+}
+
+static void test_memory(void)
+{
+	CHECK_EQ(parse("[guest.a]\nkernel = \"k\"\ncpus = [0]\nmemory = \"12X\"\n"
+		       "[guest.b]\nkernel = \"k\"\ncpus = [1]\nmemory = \"3M\"\n"
+		       "[guest.c]\nkernel = \"k\"\ncpus = [2]\nmemory = \"0\"\n"
+		       "[guest.d]\nkernel = \"k\"\ncpus = [3]\nmemory = 0\n"
+		       "[guest.e]\nkernel = \"k\"\ncpus = [4]\nmemory = -2097152\n"
+		       "[guest.f]\nkernel = \"k\"\ncpus = [5]\nmemory = 3145728\n"
+		       "[guest.g]\nkernel = \"k\"\ncpus = [6]\nmemory = \"99999999999999999999G\"\n"
+		       "[guest.h]\nkernel = \"k\"\ncpus = [7]\nmemory = \"1024K\"\n"
+		       "[guest.i]\nkernel = \"k\"\ncpus = [8]\nmemory = \"12345678901234567890123456M\"\n"
+		       "[guest.j]\nkernel = \"k\"\ncpus = [9]\nmemory = \"\"\n"
+		       "[guest.k]\nkernel = \"k\"\ncpus = [10]\nmemory = 64M\n"),
+		 -ERR_INVAL);
+	CHECK_STR(diag_text(),
+		  "4:10 bad memory size '12X' (expected bytes or a number with K, M or G, e.g. \"512M\")\n"
+		  "8:10 memory 3M is not a multiple of 2M\n"
+		  "12:10 memory 0 is too small (at least 2M)\n"
+		  "16:10 memory 0 is too small (at least 2M)\n"
+		  "20:10 bad memory size -2097152 (must not be negative)\n"
+		  "24:10 memory 3145728 is not a multiple of 2M\n"
+		  "28:10 memory size '99999999999999999999G' is out of range\n"
+		  "32:10 memory 1024K is too small (at least 2M)\n"
+		  "36:10 bad memory size '123456789012345678901234' (expected bytes or a number with K, M or G, e.g. \"512M\")\n"
+		  "40:10 bad memory size '' (expected bytes or a number with K, M or G, e.g. \"512M\")\n"
+		  "44:10 invalid integer '64M'\n");
+
+	CHECK_EQ(parse("[guest.a]\nkernel = \"k\"\ncpus = [0]\nmemory = \"2048K\"\n"), 0);
+	CHECK_EQ(cfg.guests[0].memory, 2 * MiB);
+	CHECK_EQ(parse("[guest.a]\nkernel = \"k\"\ncpus = [0]\nmemory = \"16g\"\n"), 0);
+	CHECK_EQ(cfg.guests[0].memory, 16 * GiB);
+}
+
+static void test_paths(void)
+{
+	static char text[4096];
+	char long_path[CONFIG_PATH_MAX + 1];
+
+	CHECK_EQ(parse("[guest.a]\nmemory = \"2M\"\ncpus = [0]\nkernel = \"/boot/k\"\n"
+		       "[guest.b]\nmemory = \"2M\"\ncpus = [1]\nkernel = \"../k\"\n"
+		       "[guest.c]\nmemory = \"2M\"\ncpus = [2]\nkernel = \"a/../../k\"\n"
+		       "[guest.d]\nmemory = \"2M\"\ncpus = [3]\nkernel = \"a/..\"\n"
+		       "[guest.e]\nmemory = \"2M\"\ncpus = [4]\nkernel = \"\"\n"
+		       "[guest.f]\nmemory = \"2M\"\ncpus = [5]\nkernel = \"efi\\\\k\"\n"
+		       "[guest.g]\nmemory = \"2M\"\ncpus = [6]\nkernel = \"k\\n\"\n"
+		       "[guest.h]\nmemory = \"2M\"\ncpus = [7]\nkernel = \"k\"\ninitrd = \"/i\"\n"),
+		 -ERR_INVAL);
+	CHECK_STR(diag_text(),
+		  "4:10 kernel path must be relative to argon.conf (no leading '/')\n"
+		  "8:10 kernel path must not contain '..'\n"
+		  "12:10 kernel path must not contain '..'\n"
+		  "16:10 kernel path must not contain '..'\n"
+		  "20:10 kernel path is empty\n"
+		  "24:10 kernel path must use '/' as separator, not '\\'\n"
+		  "28:10 kernel path contains a control character\n"
+		  "33:10 initrd path must be relative to argon.conf (no leading '/')\n");
+
+	/* 255 bytes fit, 256 do not. */
+	memset(long_path, 'p', sizeof(long_path));
+	long_path[CONFIG_PATH_MAX - 1] = '\0';
+	snprintf(text, sizeof(text), "[guest.a]\nmemory = \"2M\"\ncpus = [0]\nkernel = \"%s\"\n",
+		 long_path);
+	CHECK_EQ(parse(text), 0);
+	CHECK_EQ(strlen(cfg.guests[0].kernel), CONFIG_PATH_MAX - 1);
+	long_path[CONFIG_PATH_MAX - 1] = 'p';
+	long_path[CONFIG_PATH_MAX] = '\0';
+	snprintf(text, sizeof(text), "[guest.a]\nmemory = \"2M\"\ncpus = [0]\nkernel = \"%s\"\n",
+		 long_path);
+	CHECK_EQ(parse(text), -ERR_INVAL);
+	CHECK_STR(diag_text(), "4:10 kernel path is too long (256 bytes, max 255)\n");
+}
+
+static void test_cmdline_length(void)
+{
+	static char text[4096];
+	char line[CONFIG_CMDLINE_MAX + 1];
+
+	memset(line, 'c', sizeof(line));
+	line[CONFIG_CMDLINE_MAX - 1] = '\0';
+	snprintf(text, sizeof(text), GOOD_GUEST "cmdline = \"%s\"\n", line);
+	CHECK_EQ(parse(text), 0);
+	CHECK_EQ(strlen(cfg.guests[0].cmdline), CONFIG_CMDLINE_MAX - 1);
+
+	line[CONFIG_CMDLINE_MAX - 1] = 'c';
+	line[CONFIG_CMDLINE_MAX] = '\0';
+	snprintf(text, sizeof(text), GOOD_GUEST "cmdline = \"%s\"\n", line);
+	CHECK_EQ(parse(text), -ERR_INVAL);
+	CHECK_STR(diag_text(), "5:11 cmdline is too long (1024 bytes, max 1023)\n");
+}
+
+static void test_cpus(void)
+{
+	CHECK_EQ(parse("[guest.web]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [0, 1, 2]\n"
+		       "[guest.db]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [3,\n"
+		       "        1,   # taken by web\n"
+		       "        3, 256, -1]\n"
+		       "[guest.e]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = []\n"),
+		 -ERR_INVAL);
+	CHECK_STR(diag_text(),
+		  "9:9 CPU 1 is already used by guest 'web'\n"
+		  "10:9 CPU 3 is listed twice\n"
+		  "10:12 CPU 256 is out of range (0-255)\n"
+		  "10:17 CPU -1 is out of range (0-255)\n"
+		  "14:8 cpus is empty (list at least one CPU)\n");
+	CHECK_EQ(cfg.guests[1].ncpus, 1);
+}
+
+static void test_too_many_cpus(void)
+{
+	static char text[4096];
+	size_t n;
+
+	n = (size_t)snprintf(text, sizeof(text), "[guest.big]\nkernel = \"k\"\nmemory = \"2M\"\ncpus = [");
+	for (int i = 0; i <= ARGON_MAX_GUEST_CPUS; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%d,\n", i);
+	snprintf(text + n, sizeof(text) - n, "]\n");
+	CHECK_EQ(parse(text), -ERR_INVAL);
+	CHECK_STR(diag_text(), "68:1 too many CPUs for one guest (max 64)\n");
+	CHECK_EQ(cfg.guests[0].ncpus, ARGON_MAX_GUEST_CPUS);
+}
+
+static void test_duplicates(void)
+{
+	CHECK_EQ(parse("[argon]\n"
+		       "log = \"info\"\n"
+		       "log = \"debug\"\n"
+		       "[guest.web]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [0]\n"
+		       "kernel = \"k2\"\n"
+		       "[guest.web]\n"
+		       "kernel = \"k\"\n"
+		       "[argon]\n"),
+		 -ERR_INVAL);
+	CHECK_STR(diag_text(),
+		  "3:1 duplicate key 'log' in [argon] (first at line 2)\n"
+		  "8:1 duplicate key 'kernel' in [guest.web] (first at line 5)\n"
+		  "9:1 duplicate table [guest.web] (first at line 4)\n"
+		  "11:1 duplicate table [argon] (first at line 1)\n");
+	CHECK_EQ(cfg.log, ARGON_LOG_INFO);
+	CHECK_STR(cfg.guests[0].kernel, "k");
+	CHECK_EQ(cfg.nguests, 1);
+}
+
+static void test_missing_keys(void)
+{
+	CHECK_EQ(parse("[guest.a]\n"
+		       "kernel = \"k\"\n"
+		       "\n"
+		       "[guest.b]\n"
+		       "memory = \"2M\"\n"
+		       "[guest.c]\n"
+		       "cpus = [1]\n"
+		       "[guest.d]\n"),
+		 -ERR_INVAL);
+	CHECK_STR(diag_text(),
+		  "1:1 missing key 'memory' in [guest.a]\n"
+		  "1:1 missing key 'cpus' in [guest.a]\n"
+		  "4:1 missing key 'kernel' in [guest.b]\n"
+		  "4:1 missing key 'cpus' in [guest.b]\n"
+		  "6:1 missing key 'kernel' in [guest.c]\n"
+		  "6:1 missing key 'memory' in [guest.c]\n"
+		  "8:1 missing key 'kernel' in [guest.d]\n"
+		  "8:1 missing key 'memory' in [guest.d]\n"
+		  "8:1 missing key 'cpus' in [guest.d]\n");
+
+	/* A key with a bad value is there: only the value is reported. */
+	CHECK_EQ(parse("[guest.a]\nkernel = 1\nmemory = \"1M\"\ncpus = []\n"), -ERR_INVAL);
+	CHECK_STR(diag_text(), "2:10 kernel must be a string\n"
+			       "3:10 memory 1M is too small (at least 2M)\n"
+			       "4:8 cpus is empty (list at least one CPU)\n");
+
+	/* A line that does not parse may hold the key: no guessing. */
+	CHECK_EQ(parse("[guest.a]\nkernel = \"k\nmemory = \"2M\"\n"), -ERR_INVAL);
+	CHECK_STR(diag_text(), "2:10 unterminated string\n");
+}
+
+static void test_no_guests(void)
+{
+	CHECK_EQ(parse(""), -ERR_INVAL);
+	CHECK_STR(diag_text(), "1:1 no guests defined (add a [guest.NAME] table)\n");
+	CHECK_EQ(parse("# nothing\n[argon]\nlog = \"info\"\n"), -ERR_INVAL);
+	CHECK_STR(diag_text(), "1:1 no guests defined (add a [guest.NAME] table)\n");
+	/* A guest header that does not parse is reported as such only. */
+	CHECK_EQ(parse("[argon]\n[guest.web\nkernel = \"k\"\n"), -ERR_INVAL);
+	CHECK_STR(diag_text(), "2:11 expected '.' or ']' in table header, found end of line\n");
+}
+
+static void test_too_many_guests(void)
+{
+	static char text[8192];
+	size_t n = 0;
+
+	for (int i = 0; i <= ARGON_MAX_GUESTS; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "[guest.g%d]\nkernel = \"k\"\nmemory = \"2M\"\ncpus = [%d]\n", i,
+				      i);
+	CHECK_EQ(parse(text), -ERR_INVAL);
+	CHECK_STR(diag_text(), "65:1 too many guests (max 16)\n");
+	CHECK_EQ(cfg.nguests, ARGON_MAX_GUESTS);
+}
+
+/* One file with many kinds of mistakes: all of them, in file order. */
+static void test_many_errors(void)
+{
+	CHECK_EQ(parse("[argon]\n"
+		       "log = \"loud\"\n"
+		       "on_idle = halt\n"
+		       "\n"
+		       "[guest.web]\n"
+		       "kernel = \"web.elf\"\n"
+		       "memroy = \"64M\"\n"
+		       "cpus = [0, 1]\n"
+		       "\n"
+		       "[guest.db]\n"
+		       "kernel = \"/db.elf\"\n"
+		       "memory = \"3M\"\n"
+		       "cpus = [1]\n"
+		       "on_exit = \"stop\" # ok\n"
+		       "\n"
+		       "[guest.web]\n"
+		       "[disks]\n"),
+		 -ERR_INVAL);
+	CHECK_STR(diag_text(),
+		  "2:7 bad value 'loud' for log (expected error, warn, info, debug)\n"
+		  "3:11 expected a value, found 'halt' (strings need double quotes)\n"
+		  "5:1 missing key 'memory' in [guest.web]\n"
+		  "7:1 unknown key 'memroy' in [guest.web] (expected kernel, initrd, cmdline, memory, cpus, on_exit)\n"
+		  "11:10 kernel path must be relative to argon.conf (no leading '/')\n"
+		  "12:10 memory 3M is not a multiple of 2M\n"
+		  "13:9 CPU 1 is already used by guest 'web'\n"
+		  "16:1 duplicate table [guest.web] (first at line 5)\n"
+		  "17:1 unknown table [disks] (expected [argon] or [guest.NAME])\n");
+	CHECK_EQ(diags.dropped, 0);
+}
+
+static void test_diag_overflow(void)
+{
+	static char text[8192];
+	size_t n;
+
+	n = (size_t)snprintf(text, sizeof(text), GOOD_GUEST);
+	for (int i = 0; i < CONFIG_MAX_DIAGS + 5; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "bad%d = 1\n", i);
+	CHECK_EQ(parse(text), -ERR_INVAL);
+	CHECK_EQ(diags.count, CONFIG_MAX_DIAGS);
+	CHECK_EQ(diags.dropped, 5);
+	CHECK_EQ(diags.d[0].line, 5);
+	CHECK_EQ(diags.d[CONFIG_MAX_DIAGS - 1].line, 5 + CONFIG_MAX_DIAGS - 1);
+}
+
+static void test_format(void)
+{
+	char buf[160];
+	char small[16];
+
+	CHECK_EQ(parse("[guest.web]\nkernel = \"k\"\nmemory = \"2M\"\ncpus = [0]\nmemroy = 1\n"),
+		 -ERR_INVAL);
+	CHECK_EQ(diags.count, 1);
+	config_diag_format(buf, sizeof(buf), "argon.conf", &diags.d[0]);
+	CHECK_STR(buf, "argon.conf:5:1: error: unknown key 'memroy' in [guest.web] "
+		       "(expected kernel, initrd, cmdline, memory, cpus, on_exit)");
+	CHECK_EQ(config_diag_format(small, sizeof(small), "argon.conf", &diags.d[0]),
+		 strlen(buf));
+	CHECK_STR(small, "argon.conf:5:1:");
+}
+
+CHECK_MAIN(test_full_example, test_several_guests, test_defaults, test_parse_size,
+	   test_unknown, test_wrong_types, test_memory, test_paths, test_cmdline_length,
+	   test_cpus, test_too_many_cpus, test_duplicates, test_missing_keys, test_no_guests,
+	   test_too_many_guests, test_many_errors, test_diag_overflow, test_format)

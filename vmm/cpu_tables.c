@@ -1,0 +1,113 @@
+#include "vmm/cpu_tables.h"
+
+#include "lib/bits.h"
+#include "lib/string.h"
+#include "vmm/cpu.h"
+
+/* Segment descriptor fields (SDM vol 3, 3.4.5). */
+#define DESC_TYPE_OFF 40
+#define DESC_S BIT(44)
+#define DESC_P BIT(47)
+#define DESC_L BIT(53)
+#define DESC_DB BIT(54)
+#define DESC_G BIT(55)
+#define DESC_LIMIT_LOW 0xFFFFULL
+#define DESC_LIMIT_HIGH (0xFULL << 48)
+
+#define CODE64 (DESC_P | DESC_S | (0xAULL << DESC_TYPE_OFF) | DESC_L | DESC_G | \
+		DESC_LIMIT_LOW | DESC_LIMIT_HIGH)
+#define DATA64 (DESC_P | DESC_S | (0x2ULL << DESC_TYPE_OFF) | DESC_DB | DESC_G | \
+		DESC_LIMIT_LOW | DESC_LIMIT_HIGH)
+#define TSS_AVAIL 0x9ULL
+
+struct tss64 {
+	uint32_t reserved0;
+	uint64_t rsp[3];
+	uint64_t reserved1;
+	uint64_t ist[7];
+	uint64_t reserved2;
+	uint16_t reserved3;
+	uint16_t iomap_base;
+} __attribute__((packed));
+_Static_assert(sizeof(struct tss64) == 104, "TSS layout");
+
+struct idt_gate {
+	uint16_t offset_low;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type_attr; /* P | DPL | type (0xE: 64-bit interrupt gate) */
+	uint16_t offset_mid;
+	uint32_t offset_high;
+	uint32_t reserved;
+} __attribute__((packed));
+_Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
+
+struct desc_ptr {
+	uint16_t limit;
+	uint64_t base;
+} __attribute__((packed));
+
+struct cpu_tables {
+	uint64_t gdt[5] __attribute__((aligned(16)));
+	struct tss64 tss __attribute__((aligned(16)));
+};
+
+#define NUM_EXC_VECTORS 32
+extern const uint64_t isr_stub_table[NUM_EXC_VECTORS];
+
+static struct cpu_tables tables[MAX_CPUS];
+static struct idt_gate idt[NUM_EXC_VECTORS] __attribute__((aligned(16)));
+
+static void idt_init_once(void)
+{
+	if (idt[0].selector)
+		return;
+	for (unsigned v = 0; v < NUM_EXC_VECTORS; v++) {
+		uint64_t a = isr_stub_table[v];
+
+		idt[v].offset_low = (uint16_t)a;
+		idt[v].offset_mid = (uint16_t)(a >> 16);
+		idt[v].offset_high = (uint32_t)(a >> 32);
+		idt[v].selector = HOST_CS;
+		idt[v].type_attr = 0x8E;
+	}
+}
+
+void cpu_tables_load(unsigned cpu)
+{
+	struct cpu_tables *t = &tables[cpu];
+	uint64_t tss = (uint64_t)(uintptr_t)&t->tss;
+	uint64_t limit = sizeof(t->tss) - 1;
+	struct desc_ptr gdtr = { sizeof(t->gdt) - 1, (uint64_t)(uintptr_t)t->gdt };
+	struct desc_ptr idtr = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
+
+	idt_init_once();
+	memset(&t->tss, 0, sizeof(t->tss));
+	t->tss.iomap_base = sizeof(t->tss);
+	t->gdt[0] = 0;
+	t->gdt[1] = CODE64;
+	t->gdt[2] = DATA64;
+	t->gdt[3] = (limit & 0xFFFF) | ((tss & 0xFFFFFF) << 16) | (TSS_AVAIL << DESC_TYPE_OFF) |
+		    DESC_P | (((limit >> 16) & 0xF) << 48) | (((tss >> 24) & 0xFF) << 56);
+	t->gdt[4] = tss >> 32;
+
+	__asm__ volatile("lgdt %0" : : "m"(gdtr));
+	/* Reload CS with a far return, then the data segments and TR. */
+	__asm__ volatile("pushq %[cs]\n\t"
+			 "leaq 1f(%%rip), %%rax\n\t"
+			 "pushq %%rax\n\t"
+			 "lretq\n"
+			 "1:\n\t"
+			 "movw %w[ds], %%ax\n\t"
+			 "movw %%ax, %%ds\n\t"
+			 "movw %%ax, %%es\n\t"
+			 "movw %%ax, %%ss\n\t"
+			 "xorl %%eax, %%eax\n\t"
+			 "movw %%ax, %%fs\n\t"
+			 "movw %%ax, %%gs\n\t"
+			 :
+			 : [cs] "i"(HOST_CS), [ds] "i"(HOST_DS)
+			 : "rax", "memory");
+	__asm__ volatile("ltr %w0" : : "r"((uint16_t)HOST_TSS));
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}

@@ -1,0 +1,226 @@
+/* The core's exit handlers: one per normalized kind, for every backend. */
+#include "lib/err.h"
+#include "vmm/cpuid_policy.h"
+#include "vmm/guest.h"
+#include "vmm/log.h"
+#include "vmm/msr_policy.h"
+#include "vmm/vcpu.h"
+#include "vmm/x86.h"
+
+#define X86_UD 6
+#define X86_GP 13
+
+typedef void (*exit_handler)(struct vcpu *v, const struct vm_exit *e);
+
+static void skip_insn(struct vcpu *v, const struct vm_exit *e)
+{
+	v->regs.rip += e->insn_len;
+}
+
+static void stop_with_dump(struct vcpu *v, const char *what, const struct vm_exit *e)
+{
+	guest_stop(v->guest, "%s (exit %s, raw 0x%llx) at rip 0x%llx", what,
+		   exit_kind_name(e->kind), (unsigned long long)e->raw_reason,
+		   (unsigned long long)v->regs.rip);
+	vcpu_ops->dump(v);
+}
+
+static void handle_cpuid(struct vcpu *v, const struct vm_exit *e)
+{
+	struct cpuid_regs r = cpuid_policy(v, (uint32_t)v->regs.rax, (uint32_t)v->regs.rcx);
+
+	v->regs.rax = r.eax;
+	v->regs.rbx = r.ebx;
+	v->regs.rcx = r.ecx;
+	v->regs.rdx = r.edx;
+	skip_insn(v, e);
+}
+
+static void handle_msr_read(struct vcpu *v, const struct vm_exit *e)
+{
+	uint32_t msr = (uint32_t)v->regs.rcx;
+	uint64_t val;
+
+	if (msr_read(v, msr, &val)) {
+		pr_debug("guest '%s': rdmsr 0x%x refused (#GP)\n", v->guest->name, msr);
+		vcpu_ops->inject_exception(v, X86_GP, true, 0);
+		return;
+	}
+	v->regs.rax = (uint32_t)val;
+	v->regs.rdx = val >> 32;
+	skip_insn(v, e);
+}
+
+static void handle_msr_write(struct vcpu *v, const struct vm_exit *e)
+{
+	uint32_t msr = (uint32_t)v->regs.rcx;
+	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+
+	if (msr_write(v, msr, val)) {
+		pr_debug("guest '%s': wrmsr 0x%x <- 0x%llx refused (#GP)\n", v->guest->name, msr,
+			 (unsigned long long)val);
+		vcpu_ops->inject_exception(v, X86_GP, true, 0);
+		return;
+	}
+	skip_insn(v, e);
+}
+
+static uint32_t size_mask(unsigned size)
+{
+	return size == 4 ? 0xFFFFFFFFu : size == 2 ? 0xFFFFu : 0xFFu;
+}
+
+static uint32_t port_read(struct guest *g, uint16_t port, unsigned size)
+{
+	if (port >= ARGON_GUEST_UART_PORT && port < ARGON_GUEST_UART_PORT + VUART_PORTS)
+		return vuart_read(&g->uart, port - ARGON_GUEST_UART_PORT);
+	if (port == ARGON_GUEST_PM1A_CNT_PORT)
+		return 0;
+	/* Nothing decodes this port: the bus floats high. */
+	return size_mask(size);
+}
+
+static void port_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
+{
+	struct guest *g = v->guest;
+
+	if (port >= ARGON_GUEST_UART_PORT && port < ARGON_GUEST_UART_PORT + VUART_PORTS) {
+		vuart_write(&g->uart, port - ARGON_GUEST_UART_PORT, val);
+	} else if (port == ARGON_GUEST_PM1A_CNT_PORT && size >= 2) {
+		unsigned typ = (val >> ARGON_GUEST_PM1_SLP_TYP_OFF) & 7;
+
+		if ((val & ARGON_GUEST_PM1_SLP_EN) && typ == ARGON_GUEST_SLP_TYP_S5)
+			guest_stop(g, "powered off");
+		else if (val & ARGON_GUEST_PM1_SLP_EN)
+			pr_info("guest '%s': sleep state %u is not supported; ignored\n", g->name,
+				typ);
+	} else if (port == ARGON_GUEST_RESET_PORT && size == 1 &&
+		   (val & 0xFF) == ARGON_GUEST_RESET_VALUE) {
+		guest_stop(g, "reset");
+	}
+}
+
+static void handle_io(struct vcpu *v, const struct vm_exit *e)
+{
+	uint32_t mask = size_mask(e->io.size);
+
+	if (e->io.string) {
+		stop_with_dump(v, "string port I/O (INS/OUTS) is not emulated", e);
+		return;
+	}
+	if (e->io.in) {
+		uint32_t val = port_read(v->guest, e->io.port, e->io.size) & mask;
+
+		/* A 32-bit IN zero-extends into RAX; smaller ones merge. */
+		if (e->io.size == 4)
+			v->regs.rax = val;
+		else
+			v->regs.rax = (v->regs.rax & ~(uint64_t)mask) | val;
+	} else {
+		port_write(v, e->io.port, e->io.size, (uint32_t)v->regs.rax & mask);
+	}
+	skip_insn(v, e);
+}
+
+static bool gpa_is_mapped(const struct guest *g, uint64_t gpa)
+{
+	for (unsigned i = 0; i < g->mem_count; i++)
+		if (gpa >= g->mem[i].gpa && gpa - g->mem[i].gpa < g->mem[i].size)
+			return true;
+	return false;
+}
+
+static void handle_npf(struct vcpu *v, const struct vm_exit *e)
+{
+	const char *access = e->npf.fetch ? "fetch" : e->npf.write ? "write" : "read";
+
+	if (!gpa_is_mapped(v->guest, e->npf.gpa)) {
+		guest_stop(v->guest,
+			   "access to unmapped guest-physical address 0x%llx (%s) at rip 0x%llx",
+			   (unsigned long long)e->npf.gpa, access,
+			   (unsigned long long)v->regs.rip);
+		return;
+	}
+	stop_with_dump(v, "nested page fault on mapped guest memory", e);
+}
+
+static void handle_hlt(struct vcpu *v, const struct vm_exit *e)
+{
+	/* Interrupts reach the guest directly, so a halt with interrupts on
+	 * just goes on with the next instruction; with interrupts off nothing
+	 * could ever wake it. */
+	if (!(v->regs.rflags & RFLAGS_IF)) {
+		guest_stop(v->guest, "halted with interrupts disabled at rip 0x%llx",
+			   (unsigned long long)v->regs.rip);
+		return;
+	}
+	skip_insn(v, e);
+}
+
+static void handle_hypercall(struct vcpu *v, const struct vm_exit *e)
+{
+	uint64_t nr = v->regs.rax, arg = v->regs.rbx;
+	int64_t ret;
+
+	switch (nr) {
+	case ARGON_HC_VERSION:
+		ret = ARGON_ABI_VERSION;
+		break;
+	case ARGON_HC_EXIT_COUNT:
+		ret = arg < ARGON_EXIT_KIND_COUNT ?
+			      (int64_t)guest_exit_count(v->guest, (enum argon_exit_kind)arg) :
+			      ARGON_HC_ERR_ARG;
+		break;
+	default:
+		ret = ARGON_HC_ERR_UNKNOWN;
+		break;
+	}
+	v->regs.rax = (uint64_t)ret;
+	skip_insn(v, e);
+}
+
+static void handle_shutdown(struct vcpu *v, const struct vm_exit *e)
+{
+	stop_with_dump(v, "triple fault", e);
+}
+
+static void handle_virt_insn(struct vcpu *v, const struct vm_exit *e)
+{
+	/* The guest sees no SVM or VMX, so these are undefined opcodes. */
+	vcpu_ops->inject_exception(v, X86_UD, false, 0);
+}
+
+static void handle_entry_fail(struct vcpu *v, const struct vm_exit *e)
+{
+	stop_with_dump(v, "VM entry failed: invalid guest state", e);
+}
+
+static void handle_unexpected(struct vcpu *v, const struct vm_exit *e)
+{
+	stop_with_dump(v, "unexpected exit", e);
+}
+
+static const exit_handler handlers[ARGON_EXIT_KIND_COUNT] = {
+	[ARGON_EXIT_CPUID] = handle_cpuid,
+	[ARGON_EXIT_MSR_READ] = handle_msr_read,
+	[ARGON_EXIT_MSR_WRITE] = handle_msr_write,
+	[ARGON_EXIT_IO] = handle_io,
+	[ARGON_EXIT_NPF] = handle_npf,
+	[ARGON_EXIT_HLT] = handle_hlt,
+	[ARGON_EXIT_HYPERCALL] = handle_hypercall,
+	[ARGON_EXIT_SHUTDOWN] = handle_shutdown,
+	[ARGON_EXIT_VIRT_INSN] = handle_virt_insn,
+	[ARGON_EXIT_ENTRY_FAIL] = handle_entry_fail,
+};
+
+void exit_handle(struct vcpu *v, const struct vm_exit *e)
+{
+	exit_handler h = e->kind < ARGON_EXIT_KIND_COUNT ? handlers[e->kind] : NULL;
+
+	v->guest->stats[v->index].exits[e->kind < ARGON_EXIT_KIND_COUNT ? e->kind :
+									  ARGON_EXIT_UNKNOWN]++;
+	if (h)
+		h(v, e);
+	else
+		handle_unexpected(v, e);
+}

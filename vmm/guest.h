@@ -1,0 +1,73 @@
+/* A guest: its memory, its vCPUs (one per dedicated physical CPU), its
+ * devices and its statistics. */
+#ifndef ARGON_VMM_GUEST_H
+#define ARGON_VMM_GUEST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/config.h"
+#include "vmm/boot_info.h"
+#include "vmm/guest_abi.h"
+#include "vmm/paging.h"
+#include "vmm/vcpu.h"
+#include "vmm/vuart.h"
+
+#define GUEST_MAX_VCPUS 8
+#define GUEST_MAX_MEM_RANGES 8
+
+enum gmem_type { GMEM_RAM };
+
+/* The guest-physical memory map: the one description from which the
+ * nested page tables (and later the IOMMU tables) are built. */
+struct gmem_range {
+	uint64_t gpa;
+	uint64_t hpa;
+	uint64_t size;
+	enum gmem_type type;
+};
+
+struct vcpu_stats {
+	uint64_t exits[ARGON_EXIT_KIND_COUNT];
+};
+
+struct guest {
+	char name[CONFIG_NAME_MAX];
+	unsigned id; /* index in argon.conf, from 0 */
+	const struct argon_guest_config *cfg;
+	uint64_t ram_hpa;
+	uint64_t ram_size;
+	struct gmem_range mem[GUEST_MAX_MEM_RANGES];
+	unsigned mem_count;
+	struct paging npt;
+	struct vuart uart;
+	unsigned vcpu_count;
+	struct vcpu vcpus[GUEST_MAX_VCPUS];
+	struct vcpu_stats stats[GUEST_MAX_VCPUS];
+	uint64_t start_tsc;
+	volatile bool stopped;
+	char stop_reason[160];
+};
+
+/* Allocates and zeroes RAM, builds the nested tables, loads the kernel
+ * and creates the vCPUs. Logs what went wrong on failure. */
+int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *cfg,
+		 const struct boot_info *bi);
+
+/* Host pointer for [gpa, gpa+len) if it is all guest RAM, else NULL. */
+void *guest_ram_ptr(struct guest *g, uint64_t gpa, uint64_t len);
+
+/* Stops the whole guest: every vCPU leaves its run loop. */
+void guest_stop(struct guest *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Sum of one exit kind over all vCPUs. */
+uint64_t guest_exit_count(const struct guest *g, enum argon_exit_kind kind);
+void guest_print_stats(const struct guest *g);
+const char *exit_kind_name(enum argon_exit_kind kind);
+
+/* Puts the boot-time structures an ELF guest needs into its RAM (GDT and
+ * identity page tables at ARGON_GUEST_BOOT_AREA) and fills the initial
+ * vCPU state for 64-bit entry at rip. */
+int guest_boot_long_mode(struct guest *g, uint64_t rip, struct vcpu_init_state *st);
+
+#endif

@@ -1,0 +1,64 @@
+/* The state an ELF guest starts in: 64-bit mode, a flat GDT and an
+ * identity map of the first 4 GiB, all placed in the guest's own RAM. */
+#include "lib/bits.h"
+#include "lib/err.h"
+#include "lib/string.h"
+#include "vmm/guest.h"
+#include "vmm/x86.h"
+
+#define BOOT_GDT (ARGON_GUEST_BOOT_AREA)
+#define BOOT_PML4 (ARGON_GUEST_BOOT_AREA + 0x1000)
+#define BOOT_PDPT (ARGON_GUEST_BOOT_AREA + 0x2000)
+#define BOOT_PD (ARGON_GUEST_BOOT_AREA + 0x3000) /* four pages */
+#define BOOT_AREA_USED (BOOT_PD + 4 * 0x1000 - ARGON_GUEST_BOOT_AREA)
+_Static_assert(ARGON_GUEST_BOOT_AREA + BOOT_AREA_USED <= ARGON_GUEST_BOOT_AREA_END,
+	       "boot area overflow");
+
+#define PTE_P BIT(0)
+#define PTE_RW BIT(1)
+#define PTE_PS BIT(7)
+
+/* Code: present, S, type 0xB (execute/read, accessed), L, G.
+ * Data: present, S, type 0x3 (read/write, accessed), D/B, G. */
+#define GDT_CODE64 0x00AF9B000000FFFFULL
+#define GDT_DATA 0x00CF93000000FFFFULL
+#define SEG_ATTR_CODE64 0x0A9B
+#define SEG_ATTR_DATA 0x0C93
+#define SEG_ATTR_TSS64_BUSY 0x008B
+#define SEG_ATTR_LDT 0x0082
+
+int guest_boot_long_mode(struct guest *g, uint64_t rip, struct vcpu_init_state *st)
+{
+	uint64_t *gdt = guest_ram_ptr(g, BOOT_GDT, 0x1000);
+	uint64_t *pml4 = guest_ram_ptr(g, BOOT_PML4, 0x1000);
+	uint64_t *pdpt = guest_ram_ptr(g, BOOT_PDPT, 0x1000);
+	uint64_t *pd = guest_ram_ptr(g, BOOT_PD, 0x4000);
+	struct seg_state data = { ARGON_GUEST_DS, SEG_ATTR_DATA, 0xFFFFFFFF, 0 };
+
+	if (!gdt || !pml4 || !pdpt || !pd)
+		return -ERR_RANGE;
+	memset(gdt, 0, BOOT_AREA_USED);
+	gdt[ARGON_GUEST_CS / 8] = GDT_CODE64;
+	gdt[ARGON_GUEST_DS / 8] = GDT_DATA;
+	pml4[0] = BOOT_PDPT | PTE_P | PTE_RW;
+	for (unsigned i = 0; i < 4; i++)
+		pdpt[i] = (BOOT_PD + i * 0x1000ULL) | PTE_P | PTE_RW;
+	for (unsigned i = 0; i < 4 * 512; i++)
+		pd[i] = ((uint64_t)i << 21) | PTE_P | PTE_RW | PTE_PS;
+
+	memset(st, 0, sizeof(*st));
+	st->cs = (struct seg_state){ ARGON_GUEST_CS, SEG_ATTR_CODE64, 0xFFFFFFFF, 0 };
+	st->ds = st->es = st->ss = st->fs = st->gs = data;
+	st->tr = (struct seg_state){ 0, SEG_ATTR_TSS64_BUSY, 0x67, 0 };
+	st->ldtr = (struct seg_state){ 0, SEG_ATTR_LDT, 0xFFFF, 0 };
+	st->gdtr_base = BOOT_GDT;
+	st->gdtr_limit = 3 * 8 - 1;
+	st->idtr_limit = 0xFFFF;
+	st->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
+	st->cr3 = BOOT_PML4;
+	st->cr4 = CR4_PAE;
+	st->efer = EFER_LME | EFER_LMA;
+	st->regs.rip = rip;
+	st->regs.rflags = RFLAGS_FIXED;
+	return 0;
+}

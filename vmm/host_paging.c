@@ -1,0 +1,38 @@
+/* argon's own page tables: one identity map of everything the firmware
+ * reported, at least the first 4 GiB (the MMIO hole), with 1 GiB pages
+ * where the CPU has them. Memory types come from the firmware's MTRRs,
+ * which keep MMIO uncached under these write-back mappings. */
+#include "lib/bits.h"
+#include "lib/err.h"
+#include "vmm/log.h"
+#include "vmm/page_alloc.h"
+#include "vmm/x86.h"
+
+#define CPUID_8000_0001_EDX_PAGE1GB BIT(26)
+
+static struct paging host_pt;
+
+int host_paging_init(const struct boot_info *bi)
+{
+	uint64_t top = 4 * GiB;
+	bool huge = cpuid(0x80000001u, 0).edx & CPUID_8000_0001_EDX_PAGE1GB;
+	int err;
+
+	for (uint32_t i = 0; i < bi->mem_count; i++)
+		if (bi->mem[i].base + bi->mem[i].size > top)
+			top = bi->mem[i].base + bi->mem[i].size;
+	top = ALIGN_UP(top, GiB);
+
+	err = pt_init(&host_pt, PT_FMT_HOST, &page_table_mem, huge);
+	if (err)
+		return trace_err(err);
+	err = pt_map(&host_pt, 0, 0, top, PT_RWX, PT_MT_WB);
+	if (err)
+		return trace_err(err);
+	/* The engine encodes memory types against its own PAT layout. */
+	wrmsr(MSR_PAT, PT_HOST_PAT);
+	write_cr3(host_pt.root_pa);
+	pr_debug("host page tables at %llx map 0-%llx\n", (unsigned long long)host_pt.root_pa,
+		 (unsigned long long)top);
+	return 0;
+}

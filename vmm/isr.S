@@ -1,0 +1,58 @@
+/* Exception entry stubs: push a uniform frame (struct exc_frame) and call
+ * exception_dispatch(). Vectors with a CPU-pushed error code skip the dummy. */
+	.text
+
+.macro ISR vec
+isr_\vec:
+	.if (\vec == 8) || (\vec >= 10 && \vec <= 14) || (\vec == 17) || (\vec == 21) || (\vec == 29) || (\vec == 30)
+	.else
+	pushq $0
+	.endif
+	pushq $\vec
+	jmp isr_common
+.endm
+
+.altmacro
+.set i, 0
+.rept 32
+	ISR %i
+	.set i, i + 1
+.endr
+
+isr_common:
+	pushq %rax
+	pushq %rbx
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %rbp
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %r12
+	pushq %r13
+	pushq %r14
+	pushq %r15
+	mov %rsp, %rdi
+	and $-16, %rsp
+	call exception_dispatch
+1:	cli
+	hlt
+	jmp 1b
+
+.macro STUBADDR vec
+	.quad isr_\vec
+.endm
+
+	.section .data.rel.ro, "aw"
+	.balign 8
+	.globl isr_stub_table
+isr_stub_table:
+.set i, 0
+.rept 32
+	STUBADDR %i
+	.set i, i + 1
+.endr
+	.section .note.GNU-stack, "", @progbits

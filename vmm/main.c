@@ -1,0 +1,185 @@
+/* The core: from the boot entry's hand-over to running guests. */
+#include "lib/bits.h"
+#include "lib/config.h"
+#include "lib/err.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+#include "vmm/boot_info.h"
+#include "vmm/console.h"
+#include "vmm/cpu.h"
+#include "vmm/cpu_tables.h"
+#include "vmm/guest.h"
+#include "vmm/host_acpi.h"
+#include "vmm/log.h"
+#include "vmm/page_alloc.h"
+#include "vmm/panic.h"
+#include "vmm/tsc.h"
+#include "vmm/vcpu.h"
+#include "vmm/x86.h"
+
+static struct argon_config config;
+static struct config_diags diags;
+static struct guest guests[ARGON_MAX_GUESTS];
+
+static void add_diag(unsigned line, unsigned col, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void add_diag(unsigned line, unsigned col, const char *fmt, ...)
+{
+	struct config_diag *d;
+	va_list ap;
+
+	if (diags.count == CONFIG_MAX_DIAGS) {
+		diags.dropped++;
+		return;
+	}
+	d = &diags.d[diags.count++];
+	d->line = line;
+	d->col = col;
+	va_start(ap, fmt);
+	fmt_vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	va_end(ap);
+}
+
+/* What the file alone cannot tell: do the CPUs, the files and the memory
+ * exist on this machine? */
+static void check_against_machine(const struct boot_info *bi)
+{
+	uint64_t need = 0, have = mem_free_bytes();
+
+	for (unsigned i = 0; i < config.nguests; i++) {
+		const struct argon_guest_config *g = &config.guests[i];
+		const struct boot_file *f;
+
+		for (unsigned c = 0; c < g->ncpus; c++) {
+			if (g->cpus[c] >= pcpu_count)
+				add_diag(g->line, 1,
+					 "guest '%s': CPU %u does not exist (this machine has CPUs 0-%u)",
+					 g->name, g->cpus[c], pcpu_count - 1);
+			else if (g->cpus[c] != boot_cpu_index())
+				add_diag(g->line, 1,
+					 "guest '%s': CPU %u: guests run only on the boot CPU (%u) so far",
+					 g->name, g->cpus[c], boot_cpu_index());
+		}
+		if (g->ncpus > 1)
+			add_diag(g->line, 1, "guest '%s': one vCPU per guest is supported so far",
+				 g->name);
+		f = boot_find_file(bi, g->kernel);
+		if (!f || !f->data)
+			add_diag(g->line, 1, "guest '%s': kernel '%s': %s", g->name, g->kernel,
+				 f ? err_str(f->err) : "not loaded");
+		if (g->initrd[0]) {
+			f = boot_find_file(bi, g->initrd);
+			if (!f || !f->data)
+				add_diag(g->line, 1, "guest '%s': initrd '%s': %s", g->name,
+					 g->initrd, f ? err_str(f->err) : "not loaded");
+		}
+		need += g->memory;
+	}
+	if (need > have)
+		add_diag(1, 1, "guests need %llu MiB of RAM in all, but only %llu MiB are free",
+			 (unsigned long long)(need / MiB), (unsigned long long)(have / MiB));
+}
+
+static void print_diags(const struct boot_info *bi)
+{
+	char buf[CONFIG_MSG_MAX + 64];
+	const char *file = BOOT_CONFIG_NAME;
+
+	for (unsigned i = 0; i < diags.count; i++) {
+		config_diag_format(buf, sizeof(buf), file, &diags.d[i]);
+		log_raw("%s\n", buf);
+	}
+	if (diags.dropped)
+		log_raw("%s: %u more errors not shown\n", file, diags.dropped);
+}
+
+static void idle(const struct boot_info *bi) __attribute__((noreturn));
+
+static void idle(const struct boot_info *bi)
+{
+	if (config.on_idle == ARGON_IDLE_HALT) {
+		pr_info("no guest running; halting (on_idle = \"halt\")\n");
+		halt_forever();
+	}
+	machine_power_off(bi);
+}
+
+static int load_config(const struct boot_info *bi)
+{
+	const struct boot_file *f = &bi->files[0];
+	int err;
+
+	if (!bi->file_count || !f->data) {
+		pr_err("cannot read %s%s: %s\n", bi->config_dir, BOOT_CONFIG_NAME,
+		       err_str(bi->file_count ? f->err : -ERR_NOENT));
+		return -ERR_NOENT;
+	}
+	err = config_parse(f->data, f->size, &config, &diags);
+	if (!err)
+		check_against_machine(bi);
+	if (err || diags.count) {
+		print_diags(bi);
+		pr_err("%s has errors; no guest started\n", BOOT_CONFIG_NAME);
+		return -ERR_INVAL;
+	}
+	log_set_level((enum log_level)config.log);
+	return 0;
+}
+
+void core_main(struct boot_info *bi)
+{
+	unsigned started = 0;
+	int err;
+
+	console_init();
+	if (bi->magic != BOOT_INFO_MAGIC)
+		panic("bad boot_info magic\n");
+	cpu_tables_load(0);
+	log_raw("\n");
+	pr_info("core starting (loader %s)\n", bi->loader);
+	mem_init(bi);
+	err = host_paging_init(bi);
+	if (err)
+		panic("cannot build host page tables: %s\n", err_str(err));
+	mem_reclaim_boot(bi);
+	tsc_calibrate_khz();
+	err = host_cpus_discover(bi);
+	pr_info("%d CPU(s), boot CPU %u, %llu MiB free, TSC %llu kHz\n", err, boot_cpu_index(),
+		(unsigned long long)(mem_free_bytes() / MiB), (unsigned long long)tsc_khz);
+
+	if (load_config(bi))
+		idle(bi);
+	err = vcpu_backend_select();
+	if (err) {
+		pr_err("this CPU has neither SVM with nested paging nor VMX with EPT; no guest started\n");
+		idle(bi);
+	}
+	err = vcpu_ops->cpu_enable(this_cpu());
+	if (err) {
+		pr_err("cannot enable %s on CPU %u: %s\n", vcpu_ops->name, this_cpu()->index,
+		       err_str(err));
+		idle(bi);
+	}
+	pr_info("backend %s enabled on CPU %u\n", vcpu_ops->name, this_cpu()->index);
+
+	for (unsigned i = 0; i < config.nguests; i++) {
+		err = guest_create(&guests[i], i, &config.guests[i], bi);
+		if (err) {
+			pr_err("guest '%s' not started\n", config.guests[i].name);
+			continue;
+		}
+		started++;
+	}
+	for (unsigned i = 0; i < config.nguests; i++) {
+		struct guest *g = &guests[i];
+
+		if (!g->vcpu_count || g->vcpus[0].pcpu != this_cpu())
+			continue;
+		pr_info("starting guest '%s'\n", g->name);
+		vcpu_run_loop(&g->vcpus[0]);
+		guest_print_stats(g);
+	}
+	pr_info("all guests stopped (%u started)\n", started);
+	idle(bi);
+}

@@ -1,0 +1,24 @@
+/* Which MSRs a guest reaches directly and how argon answers the rest
+ * (docs/architecture.md has the table). */
+#ifndef ARGON_VMM_MSR_POLICY_H
+#define ARGON_VMM_MSR_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vmm/vcpu.h"
+
+struct msr_passthrough {
+	uint32_t msr;
+	bool write; /* writes pass through too */
+};
+
+extern const struct msr_passthrough msr_passthrough_list[];
+extern const size_t msr_passthrough_count;
+
+/* 0 and the value, or a negative code: the guest then gets #GP(0). */
+int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
+int msr_write(struct vcpu *v, uint32_t msr, uint64_t val);
+
+#endif

@@ -1,0 +1,110 @@
+/* The vCPU backend interface (DESIGN.md section 3): one implementation per
+ * vendor (vmm/svm/, vmm/vmx/), picked once at boot. Backends turn their raw
+ * exits into struct vm_exit; the core (vmm/exit.c) handles each kind once. */
+#ifndef ARGON_VMM_VCPU_H
+#define ARGON_VMM_VCPU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/guest_abi.h"
+
+struct guest;
+struct pcpu;
+
+/* General-purpose registers plus RIP and RFLAGS. Backends keep the ones
+ * the hardware holds in its control block (SVM: RAX, RSP, RIP, RFLAGS) in
+ * step with this copy around every run. */
+struct guest_regs {
+	uint64_t rax, rcx, rdx, rbx, rsp, rbp, rsi, rdi;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t rip, rflags;
+};
+
+struct vm_exit {
+	enum argon_exit_kind kind;
+	uint64_t raw_reason;  /* backend's own exit code, for dumps */
+	unsigned insn_len;    /* length of the exiting instruction, 0 if unknown */
+	union {
+		struct {
+			uint32_t index;
+		} msr;
+		struct {
+			uint16_t port;
+			uint8_t size; /* 1, 2 or 4 */
+			bool in;
+			bool string;
+			bool rep;
+		} io;
+		struct {
+			uint64_t gpa;
+			bool write;
+			bool fetch;
+			bool present; /* the GPA was mapped: a permission fault */
+		} npf;
+		struct {
+			unsigned vector;
+			bool has_error;
+			uint32_t error;
+		} exc;
+		struct {
+			uint32_t xcr;
+		} xsetbv;
+	};
+};
+
+/* The segment and control state a vCPU starts with. */
+struct seg_state {
+	uint16_t selector;
+	uint16_t attrib; /* descriptor bits 40-47 in 0-7, bits 52-55 in 8-11 */
+	uint32_t limit;
+	uint64_t base;
+};
+
+struct vcpu_init_state {
+	struct seg_state cs, ds, es, ss, fs, gs, tr, ldtr;
+	uint64_t gdtr_base, idtr_base;
+	uint16_t gdtr_limit, idtr_limit;
+	uint64_t cr0, cr3, cr4, efer;
+	struct guest_regs regs;
+};
+
+struct vcpu {
+	struct guest *guest;
+	struct pcpu *pcpu;
+	unsigned index; /* within the guest */
+	struct guest_regs regs;
+	void *arch;     /* backend state (VMCB, VMCS) */
+	bool stop;      /* set by a handler: leave the run loop */
+};
+
+struct vcpu_ops {
+	const char *name;
+	/* Enables root mode on the calling CPU. */
+	int (*cpu_enable)(struct pcpu *cpu);
+	int (*vcpu_create)(struct vcpu *v);
+	void (*vcpu_destroy)(struct vcpu *v);
+	void (*vcpu_set_state)(struct vcpu *v, const struct vcpu_init_state *s);
+	/* Enters the guest and returns at the next exit, decoded into *e. */
+	void (*vcpu_run)(struct vcpu *v, struct vm_exit *e);
+	void (*inject_exception)(struct vcpu *v, unsigned vector, bool has_error, uint32_t error);
+	uint64_t (*get_efer)(struct vcpu *v);
+	void (*set_efer)(struct vcpu *v, uint64_t efer);
+	uint64_t (*get_cr)(struct vcpu *v, unsigned cr);
+	/* Prints the backend's whole guest state (VMCB or VMCS). */
+	void (*dump)(struct vcpu *v);
+};
+
+extern const struct vcpu_ops *vcpu_ops;
+extern const struct vcpu_ops svm_vcpu_ops;
+
+/* Picks the backend from CPUID; -ERR_NODEV if neither SVM nor VMX is usable. */
+int vcpu_backend_select(void);
+
+/* Handles one exit (vmm/exit.c). */
+void exit_handle(struct vcpu *v, const struct vm_exit *e);
+
+/* Runs v on the calling CPU until its guest stops. */
+void vcpu_run_loop(struct vcpu *v);
+
+#endif
