@@ -349,15 +349,16 @@ struct map_req {
 static int map_level(const struct paging *pt, uint64_t table_pa, unsigned level, uint64_t va,
 		     uint64_t end, struct map_req *req)
 {
-	uint64_t *t = table_va(pt, table_pa), size = level_size(level);
+	uint64_t *t = table_va(pt, table_pa);
+	uint64_t size = level_size(level);
 
 	while (va < end) {
 		uint64_t *e = &t[level_index(va, level)];
 		uint64_t next = min_u64(ALIGN_DOWN(va, size) + size, end);
+		bool whole = next - va == size;
 		int err;
 
-		if (level <= max_leaf_level(pt) && next - va == size &&
-		    IS_ALIGNED(va | req->pa, size)) {
+		if (whole && level <= max_leaf_level(pt) && IS_ALIGNED(req->pa, size)) {
 			uint64_t old = entry_read(e);
 
 			/* Link the new leaf before freeing what it replaces, so
@@ -373,8 +374,14 @@ static int map_level(const struct paging *pt, uint64_t table_pa, unsigned level,
 			if (err)
 				return err;
 			err = map_level(pt, child, level - 1, va, next, req);
-			if (err)
+			if (err) {
+				/* Leave no empty table behind a failed map. */
+				if (table_empty(pt, child)) {
+					entry_write(pt, e, 0);
+					pt->mem->free_table(pt->mem->ctx, child);
+				}
 				return err;
+			}
 		}
 		va = next;
 	}
@@ -384,7 +391,8 @@ static int map_level(const struct paging *pt, uint64_t table_pa, unsigned level,
 static int unmap_level(const struct paging *pt, uint64_t table_pa, unsigned level, uint64_t va,
 		       uint64_t end)
 {
-	uint64_t *t = table_va(pt, table_pa), size = level_size(level);
+	uint64_t *t = table_va(pt, table_pa);
+	uint64_t size = level_size(level);
 
 	while (va < end) {
 		uint64_t *e = &t[level_index(va, level)];
@@ -396,7 +404,7 @@ static int unmap_level(const struct paging *pt, uint64_t table_pa, unsigned leve
 			va = next;
 			continue;
 		}
-		if (next - va == size && IS_ALIGNED(va, size)) {
+		if (next - va == size) {
 			entry_write(pt, e, 0);
 			if (!entry_leaf(old, level))
 				free_subtree(pt, table_addr(old), level - 1);
@@ -480,6 +488,8 @@ static inline uint64_t va_from_off(const struct paging *pt, uint64_t off)
 
 int pt_init(struct paging *pt, enum pt_format fmt, const struct pt_mem_ops *mem, bool allow_1g)
 {
+	uint64_t *root;
+
 	if (!pt || (unsigned)fmt >= PT_FMT_COUNT || !mem || !mem->alloc_table ||
 	    !mem->free_table || !mem->pa_to_va)
 		return -ERR_INVAL;
@@ -487,10 +497,12 @@ int pt_init(struct paging *pt, enum pt_format fmt, const struct pt_mem_ops *mem,
 	pt->allow_1g = allow_1g;
 	pt->vtd_snoop = false;
 	pt->mem = mem;
-	if (!table_alloc(pt, &pt->root_pa)) {
+	root = table_alloc(pt, &pt->root_pa);
+	if (!root) {
 		pt->mem = NULL;
 		return -ERR_NOMEM;
 	}
+	table_sync(pt, root);
 	return 0;
 }
 

@@ -4,8 +4,10 @@
  * from an allocator hook, so host unit tests run the engine on fake memory.
  *
  * The engine never flushes a TLB, an IOTLB or the guest's cached
- * translations: callers that change live tables do that afterwards. It
- * takes no lock: one caller at a time per struct paging. */
+ * translations: callers that change live tables do that afterwards, and
+ * since tables are freed as soon as they are unlinked, before the freed
+ * pages can be reused. It takes no lock: one caller at a time per struct
+ * paging. */
 #ifndef ARGON_VMM_PAGING_H
 #define ARGON_VMM_PAGING_H
 
@@ -75,7 +77,9 @@ enum pt_format {
 /* Generic permissions. A format drops the bits it cannot express (U on
  * all but host, X on VT-d) but rejects combinations it would have to
  * widen: host/NPT need R (present implies readable), EPT refuses W
- * without R, VT-d needs R or W. Lookups report what the entry grants. */
+ * without R, VT-d needs R or W. Lookups report what the entry grants.
+ * Host/NPT leaves without PT_X set NX (bit 63), which is reserved until
+ * EFER.NXE=1: enable it before such tables go live. */
 #define PT_R 0x1u
 #define PT_W 0x2u
 #define PT_X 0x4u

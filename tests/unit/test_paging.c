@@ -770,11 +770,19 @@ static void test_out_of_memory(void)
 			CHECK_EQ(pt_map(&second, 0, 0, 4 * KiB, PT_RW, PT_MT_WB), -ERR_INVAL);
 		}
 
-		/* A map that runs out half way leaves no stray tables after
-		 * destroy. */
+		/* A map that cannot reach its leaf leaves no empty tables. */
+		f.m.limit = 3;
+		CHECK_EQ(pt_map(&f.pt, 0x1000, 0x1000, 4 * KiB, PT_RW, PT_MT_WB), -ERR_NOMEM);
+		CHECK_EQ(f.m.live, 1);
+		CHECK_UNMAPPED(&f, 0x1000);
+
+		/* A map that runs out half way keeps what it mapped; destroy
+		 * frees all of it. */
 		f.m.limit = 4;
 		CHECK_EQ(pt_map(&f.pt, MIX_VA, MIX_PA, MIX_SIZE, PT_RW, PT_MT_WB), -ERR_NOMEM);
 		CHECK_EQ(f.m.live, 4);
+		CHECK_TR(&f, 1 * GiB, 8 * GiB, 1 * GiB, PT_RW, PT_MT_WB);
+		CHECK_UNMAPPED(&f, 2 * GiB);
 		fake_fini(&f);
 
 		/* A split that cannot get its table leaves the large page. */

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# A config with errors: argon prints every error with file:line:column,
+# starts no guest and powers the machine off.
+# Usage: bad-config.sh ARGON_EFI TESTGUEST_ELF
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+esp=$(new_esp "$1")
+trap 'rm -rf "$esp"' EXIT
+cp "$2" "$esp/testguest.elf"
+cat >"$esp/argon.conf" <<'CONF'
+[argon]
+log = "info"
+
+[guest.test]
+kernel = "testguest.elf"
+memroy = "64M"
+cpus = [0]
+
+[guest.other]
+kernel = "missing.elf"
+memory = "64M"
+cpus = [7]
+CONF
+
+log=$esp/console.log
+boot "$esp" "$log" --timeout 120 || fail "machine did not power off by itself (qemu-run exit $?)"
+
+expect "$log" "^argon.conf:6:1: error: unknown key 'memroy'" "unknown key reported at line 6 column 1"
+expect "$log" "^argon.conf:4:1: error: .*memory" "missing memory reported at the guest's header"
+expect "$log" '^argon: error: argon.conf has errors; no guest started' "no guest started"
+expect_not "$log" "^argon: starting guest" "no guest was started"
+expect_not "$log" '^\[test\]' "the guest printed nothing"
+expect "$log" '^argon: powering off' "argon powered the machine off"
+finish
