@@ -20,6 +20,8 @@ enum table_kind {
 };
 
 struct cfg {
+	const char *text;
+	size_t len;
 	struct argon_config *out;
 	struct config_diags *diags;
 	unsigned nerr;
@@ -415,13 +417,33 @@ static int on_keyval(void *ctx, const struct toml_table *t, const struct toml_ke
 	return 0;
 }
 
+static bool is_header_line(const struct cfg *c, unsigned line)
+{
+	const char *p = c->text, *end = c->text + c->len;
+	unsigned n = 1;
+
+	for (; p < end && n < line; p++)
+		if (*p == '\n')
+			n++;
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p < end && *p == '[';
+}
+
 static void on_error(void *ctx, unsigned line, unsigned col, const char *msg)
 {
 	struct cfg *c = ctx;
 
 	c->nsyntax++;
-	c->body_syntax_err = true;
 	diag(c, line, col, "%s", msg);
+	/* A broken header still ends the table before it, which is complete
+	 * and can be checked; the keys after it are not passed on. */
+	if (is_header_line(c, line)) {
+		finish_table(c);
+		c->kind = TBL_IGNORE;
+	} else {
+		c->body_syntax_err = true;
+	}
 }
 
 /* Missing keys are found when a table ends, after its body was reported;
@@ -460,7 +482,13 @@ int config_parse(const char *text, size_t len, struct argon_config *out,
 	out->on_idle = ARGON_IDLE_POWEROFF;
 	if (diags)
 		memset(diags, 0, sizeof(*diags));
+	if (!text) {
+		text = "";
+		len = 0;
+	}
 	memset(&c, 0, sizeof(c));
+	c.text = text;
+	c.len = len;
 	c.out = out;
 	c.diags = diags;
 	c.kind = TBL_ROOT;

@@ -17,11 +17,12 @@
 #define CONFIG_MAX_DIAGS 32
 #define CONFIG_MSG_MAX 120
 
+/* Fixed values: the core maps them one to one onto its log levels. */
 enum argon_log_level {
-	ARGON_LOG_ERROR,
-	ARGON_LOG_WARN,
-	ARGON_LOG_INFO,
-	ARGON_LOG_DEBUG,
+	ARGON_LOG_ERROR = 0,
+	ARGON_LOG_WARN = 1,
+	ARGON_LOG_INFO = 2,
+	ARGON_LOG_DEBUG = 3,
 };
 
 /* What to do once every guest has stopped. */

@@ -399,14 +399,18 @@ static int scan_array(struct lexer *lx, struct toml_value *v, struct scan_err *e
  * line, or up to the next line that starts a key or a table. */
 static void recover_array(struct lexer *lx)
 {
+	bool head = at_line_head(lx);
+
 	for (;;) {
 		if (lx->p == lx->end)
 			return;
-		if (at_line_head(lx) && looks_like_statement(lx))
+		if (head && looks_like_statement(lx))
 			return;
+		head = false;
 		if (at_eol(lx)) {
 			next_line(lx);
 			skip_blank(lx);
+			head = true;
 			continue;
 		}
 		switch (*lx->p) {
@@ -706,6 +710,10 @@ int toml_parse(const char *text, size_t len, const struct toml_handler *h, void 
 	struct parser ps;
 	struct lexer *lx = &ps.lx;
 
+	if (!text) {
+		text = "";
+		len = 0;
+	}
 	memset(&ps, 0, sizeof(ps));
 	ps.text = text;
 	ps.h = h;

@@ -14,6 +14,7 @@
 /* A stuck LSR must not hang the guest silently: after this many polls the
  * byte is written anyway, and argon's log shows what it got. */
 #define UART_POLL_LIMIT 100000
+#define POWER_OFF_GRACE_SPINS 10000000
 
 static void uart_putc(char c)
 {
@@ -45,6 +46,10 @@ void power_off(void)
 	outw(ARGON_GUEST_PM1A_CNT_PORT,
 	     (uint16_t)(ARGON_GUEST_PM1_SLP_EN |
 			(ARGON_GUEST_SLP_TYP_S5 << ARGON_GUEST_PM1_SLP_TYP_OFF)));
+	/* Some platforms finish the power-off a little later: only complain
+	 * once it has clearly not happened. */
+	for (int i = 0; i < POWER_OFF_GRACE_SPINS; i++)
+		__asm__ volatile("pause");
 	con_puts("argon-testguest: power-off returned\n");
 	for (;;)
 		__asm__ volatile("cli; hlt" ::: "memory");

@@ -56,26 +56,26 @@ _start:
 	.type isr_table, @object
 isr_table:
 	.text
-	.set vec, 0
+	.set .Lvec, 0
 	.rept 256
 	.balign 16
-3:	.if HAS_ERROR_CODE(vec) == 0
+3:	.if HAS_ERROR_CODE(.Lvec) == 0
 	pushq $0
 	.endif
-	pushq $vec
+	pushq $.Lvec
 	jmp isr_common
 	.section .rodata
 	.quad 3b
 	.text
-	.set vec, vec + 1
+	.set .Lvec, .Lvec + 1
 	.endr
 	.section .rodata
 	.size isr_table, . - isr_table
 	.text
 
-/* 5 CPU quadwords (+ error code) + 2 stub quadwords + 15 registers: the
- * frame is 16-byte aligned here when the CPU aligned RSP before pushing,
- * which 64-bit mode always does; the AND below makes it not matter. */
+/* The frame is 22 quadwords (5 from the CPU, the error code, the vector,
+ * 15 registers) on a stack the CPU 16-byte aligned before pushing, so RSP
+ * is aligned for the call already; the AND keeps that true regardless. */
 	.type isr_common, @function
 isr_common:
 	pushq %rax

@@ -1,7 +1,6 @@
 #include "tests/guest/idt.h"
 
 #include "tests/guest/arch.h"
-#include "tests/guest/console.h"
 #include "tests/guest/guest.h"
 #include "vmm/guest_abi.h"
 

@@ -147,6 +147,9 @@ static void test_defaults(void)
 	CHECK_EQ(cfg.nguests, 1);
 	CHECK_EQ(cfg.guests[0].on_exit, ARGON_EXIT_STOP);
 	CHECK_EQ(config_parse("", 0, &cfg, NULL), -ERR_INVAL);
+	/* The boot path may hand over a file that could not be read. */
+	CHECK_EQ(config_parse(NULL, 0, &cfg, &diags), -ERR_INVAL);
+	CHECK_STR(diag_text(), "1:1 no guests defined (add a [guest.NAME] table)\n");
 
 	CHECK_EQ(parse("[argon]\nlog = \"error\"\n" GOOD_GUEST), 0);
 	CHECK_EQ(cfg.log, ARGON_LOG_ERROR);
@@ -222,7 +225,8 @@ static void test_unknown(void)
 	CHECK_STR(diag_text(),
 		  "1:1 key 'stray' is outside any table (expected [argon] or [guest.NAME] first)\n"
 		  "3:1 unknown key 'logg' in [argon] (expected log, on_idle)\n"
-		  "6:1 unknown key 'memroy' in [guest.web] (expected kernel, initrd, cmdline, memory, cpus, on_exit)\n"
+		  "6:1 unknown key 'memroy' in [guest.web] "
+		  "(expected kernel, initrd, cmdline, memory, cpus, on_exit)\n"
 		  "9:1 [guest] needs a name: [guest.NAME]\n"
 		  "11:1 unknown table [guest.a.b] (expected [argon] or [guest.NAME])\n"
 		  "13:1 unknown table [network] (expected [argon] or [guest.NAME])\n"
@@ -289,7 +293,8 @@ static void test_memory(void)
 		  "24:10 memory 3145728 is not a multiple of 2M\n"
 		  "28:10 memory size '99999999999999999999G' is out of range\n"
 		  "32:10 memory 1024K is too small (at least 2M)\n"
-		  "36:10 bad memory size '123456789012345678901234' (expected bytes or a number with K, M or G, e.g. \"512M\")\n"
+		  "36:10 bad memory size '123456789012345678901234' "
+		  "(expected bytes or a number with K, M or G, e.g. \"512M\")\n"
 		  "40:10 bad memory size '' (expected bytes or a number with K, M or G, e.g. \"512M\")\n"
 		  "44:10 invalid integer '64M'\n");
 
@@ -451,6 +456,26 @@ static void test_missing_keys(void)
 	/* A line that does not parse may hold the key: no guessing. */
 	CHECK_EQ(parse("[guest.a]\nkernel = \"k\nmemory = \"2M\"\n"), -ERR_INVAL);
 	CHECK_STR(diag_text(), "2:10 unterminated string\n");
+
+	/* A broken header ends the table before it, which is then checked. */
+	CHECK_EQ(parse("[guest.a]\n"
+		       "kernel = \"k\"\n"
+		       "[guest.b\n"
+		       "memory = \"2M\"\n"
+		       "[guest.c]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [1]\n"
+		       "[guest.c]\n"
+		       "[guest.d]\n"
+		       "cpus = [2]\n"),
+		 -ERR_INVAL);
+	CHECK_STR(diag_text(), "1:1 missing key 'memory' in [guest.a]\n"
+			       "1:1 missing key 'cpus' in [guest.a]\n"
+			       "3:9 expected '.' or ']' in table header, found end of line\n"
+			       "9:1 duplicate table [guest.c] (first at line 5)\n"
+			       "10:1 missing key 'kernel' in [guest.d]\n"
+			       "10:1 missing key 'memory' in [guest.d]\n");
 }
 
 static void test_no_guests(void)
@@ -503,7 +528,8 @@ static void test_many_errors(void)
 		  "2:7 bad value 'loud' for log (expected error, warn, info, debug)\n"
 		  "3:11 expected a value, found 'halt' (strings need double quotes)\n"
 		  "5:1 missing key 'memory' in [guest.web]\n"
-		  "7:1 unknown key 'memroy' in [guest.web] (expected kernel, initrd, cmdline, memory, cpus, on_exit)\n"
+		  "7:1 unknown key 'memroy' in [guest.web] "
+		  "(expected kernel, initrd, cmdline, memory, cpus, on_exit)\n"
 		  "11:10 kernel path must be relative to argon.conf (no leading '/')\n"
 		  "12:10 memory 3M is not a multiple of 2M\n"
 		  "13:9 CPU 1 is already used by guest 'web'\n"

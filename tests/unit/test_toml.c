@@ -336,7 +336,8 @@ static void test_syntax_errors(void)
 	CHECK_EQ(rc, -ERR_INVAL);
 
 	/* The last line has no newline; the error is at the end of the file. */
-	CHECK_STR(parse("a = 1\nb =", &rc), ".a@1:1 = 1@1:5\nE 2:4 expected a value after '=', found end of file\n");
+	CHECK_STR(parse("a = 1\nb =", &rc),
+		  ".a@1:1 = 1@1:5\nE 2:4 expected a value after '=', found end of file\n");
 	CHECK_STR(parse("a = 1\x01\n", &rc), "E 1:6 unexpected byte 0x01 after value\n");
 }
 
