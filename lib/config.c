@@ -166,11 +166,13 @@ bad:
 
 static void set_kernel(struct cfg *c, const char *key, const struct toml_value *v)
 {
+	c->g->kernel_at = (struct config_pos){ v->line, v->col };
 	set_path(c, key, v, c->g->kernel);
 }
 
 static void set_initrd(struct cfg *c, const char *key, const struct toml_value *v)
 {
+	c->g->initrd_at = (struct config_pos){ v->line, v->col };
 	set_path(c, key, v, c->g->initrd);
 }
 
@@ -231,6 +233,7 @@ static void set_memory(struct cfg *c, const char *key, const struct toml_value *
 		return;
 	}
 	c->g->memory = bytes;
+	c->g->memory_at = (struct config_pos){ v->line, v->col };
 }
 
 static void set_cpus(struct cfg *c, const char *key, const struct toml_value *v)
@@ -273,6 +276,7 @@ static void set_cpus(struct cfg *c, const char *key, const struct toml_value *v)
 			return;
 		}
 		c->cpu_owner[e.i] = me;
+		g->cpus_at[g->ncpus] = (struct config_pos){ e.line, e.col };
 		g->cpus[g->ncpus++] = (uint16_t)e.i;
 	}
 }
@@ -464,6 +468,24 @@ static void sort_diags(struct config_diags *diags)
 		}
 		diags->d[j] = d;
 	}
+}
+
+void config_diag_add(struct config_diags *diags, struct config_pos at, const char *fmt, ...)
+{
+	struct config_diag *d;
+	va_list ap;
+
+	if (diags->count == CONFIG_MAX_DIAGS) {
+		diags->dropped++;
+		return;
+	}
+	d = &diags->d[diags->count++];
+	d->line = at.line;
+	d->col = at.col;
+	va_start(ap, fmt);
+	fmt_vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
+	va_end(ap);
+	sort_diags(diags);
 }
 
 int config_parse(const char *text, size_t len, struct argon_config *out,

@@ -37,6 +37,11 @@ enum argon_on_exit {
 	ARGON_EXIT_RESTART,
 };
 
+/* Where a value stands in the file, for errors found after parsing. */
+struct config_pos {
+	unsigned line, col;
+};
+
 struct argon_guest_config {
 	char name[CONFIG_NAME_MAX];
 	char kernel[CONFIG_PATH_MAX];   /* relative to argon.conf, '/' separated */
@@ -47,6 +52,8 @@ struct argon_guest_config {
 	unsigned ncpus;
 	enum argon_on_exit on_exit;
 	unsigned line;                  /* of its [guest.NAME] header */
+	struct config_pos kernel_at, initrd_at, memory_at;
+	struct config_pos cpus_at[ARGON_MAX_GUEST_CPUS];
 };
 
 struct argon_config {
@@ -80,6 +87,11 @@ int config_parse(const char *text, size_t len, struct argon_config *out,
  * decimal digits (bytes). Returns 0, -ERR_INVAL for anything else, or
  * -ERR_RANGE if the value does not fit in 64 bits. */
 int config_parse_size(const char *s, uint64_t *out);
+
+/* Adds a diagnostic found outside the parser (checks against the machine)
+ * and keeps the list in file order. */
+void config_diag_add(struct config_diags *diags, struct config_pos at, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Formats "FILE:LINE:COL: error: MSG" like fmt_snprintf() does. */
 int config_diag_format(char *buf, size_t size, const char *file, const struct config_diag *d);

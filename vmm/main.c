@@ -21,28 +21,9 @@ static struct argon_config config;
 static struct config_diags diags;
 static struct guest guests[ARGON_MAX_GUESTS];
 
-static void add_diag(unsigned line, unsigned col, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void add_diag(unsigned line, unsigned col, const char *fmt, ...)
-{
-	struct config_diag *d;
-	va_list ap;
-
-	if (diags.count == CONFIG_MAX_DIAGS) {
-		diags.dropped++;
-		return;
-	}
-	d = &diags.d[diags.count++];
-	d->line = line;
-	d->col = col;
-	va_start(ap, fmt);
-	fmt_vsnprintf(d->msg, sizeof(d->msg), fmt, ap);
-	va_end(ap);
-}
-
 /* What the file alone cannot tell: do the CPUs, the files and the memory
- * exist on this machine? */
+ * exist on this machine? Runs on whatever parsed, so that a file with
+ * syntax errors still gets these reported too. */
 static void check_against_machine(const struct boot_info *bi)
 {
 	uint64_t need = 0, have = mem_free_bytes();
@@ -53,32 +34,38 @@ static void check_against_machine(const struct boot_info *bi)
 
 		for (unsigned c = 0; c < g->ncpus; c++) {
 			if (g->cpus[c] >= pcpu_count)
-				add_diag(g->line, 1,
-					 "guest '%s': CPU %u does not exist (this machine has CPUs 0-%u)",
-					 g->name, g->cpus[c], pcpu_count - 1);
+				config_diag_add(&diags, g->cpus_at[c],
+						"CPU %u does not exist (this machine has CPUs 0-%u)",
+						g->cpus[c], pcpu_count - 1);
 			else if (g->cpus[c] != boot_cpu_index())
-				add_diag(g->line, 1,
-					 "guest '%s': CPU %u: guests run only on the boot CPU (%u) so far",
-					 g->name, g->cpus[c], boot_cpu_index());
+				config_diag_add(&diags, g->cpus_at[c],
+						"CPU %u: guests run only on the boot CPU (%u) so far",
+						g->cpus[c], boot_cpu_index());
+			else if (c > 0)
+				config_diag_add(&diags, g->cpus_at[c],
+						"one vCPU per guest is supported so far");
 		}
-		if (g->ncpus > 1)
-			add_diag(g->line, 1, "guest '%s': one vCPU per guest is supported so far",
-				 g->name);
-		f = boot_find_file(bi, g->kernel);
-		if (!f || !f->data)
-			add_diag(g->line, 1, "guest '%s': kernel '%s': %s", g->name, g->kernel,
-				 f ? err_str(f->err) : "not loaded");
+		if (g->kernel[0]) {
+			f = boot_find_file(bi, g->kernel);
+			if (!f || !f->data)
+				config_diag_add(&diags, g->kernel_at, "cannot read kernel '%s%s': %s",
+						bi->config_dir, g->kernel,
+						f ? err_str(f->err) : "not loaded");
+		}
 		if (g->initrd[0]) {
 			f = boot_find_file(bi, g->initrd);
 			if (!f || !f->data)
-				add_diag(g->line, 1, "guest '%s': initrd '%s': %s", g->name,
-					 g->initrd, f ? err_str(f->err) : "not loaded");
+				config_diag_add(&diags, g->initrd_at, "cannot read initrd '%s%s': %s",
+						bi->config_dir, g->initrd,
+						f ? err_str(f->err) : "not loaded");
 		}
 		need += g->memory;
+		if (g->memory && need > have)
+			config_diag_add(&diags, g->memory_at,
+					"guests up to '%s' need %llu MiB of RAM, but %llu MiB are free",
+					g->name, (unsigned long long)(need / MiB),
+					(unsigned long long)(have / MiB));
 	}
-	if (need > have)
-		add_diag(1, 1, "guests need %llu MiB of RAM in all, but only %llu MiB are free",
-			 (unsigned long long)(need / MiB), (unsigned long long)(have / MiB));
 }
 
 static void print_diags(const struct boot_info *bi)
@@ -116,8 +103,7 @@ static int load_config(const struct boot_info *bi)
 		return -ERR_NOENT;
 	}
 	err = config_parse(f->data, f->size, &config, &diags);
-	if (!err)
-		check_against_machine(bi);
+	check_against_machine(bi);
 	if (err || diags.count) {
 		print_diags(bi);
 		pr_err("%s has errors; no guest started\n", BOOT_CONFIG_NAME);

@@ -21,6 +21,11 @@ cpus = [0]
 kernel = "missing.elf"
 memory = "64M"
 cpus = [7]
+
+[guest.big]
+kernel = "testguest.elf"
+memory = "64G"
+cpus = [0]
 CONF
 
 log=$esp/console.log
@@ -28,6 +33,10 @@ boot "$esp" "$log" --timeout 120 || fail "machine did not power off by itself (q
 
 expect "$log" "^argon.conf:6:1: error: unknown key 'memroy'" "unknown key reported at line 6 column 1"
 expect "$log" "^argon.conf:4:1: error: .*memory" "missing memory reported at the guest's header"
+expect "$log" "^argon.conf:10:10: error: cannot read kernel '.*missing.elf': not found" "missing kernel reported at its value"
+expect "$log" "^argon.conf:12:9: error: CPU 7 does not exist \\(this machine has CPUs 0-1\\)" "CPU that does not exist reported at its number"
+expect "$log" "^argon.conf:17:9: error: CPU 0 is already used by guest 'test'" "CPU used twice reported at the second use"
+expect "$log" "^argon.conf:16:10: error: guests up to 'big' need [0-9]+ MiB of RAM, but [0-9]+ MiB are free" "memory too large reported at its value"
 expect "$log" '^argon: error: argon.conf has errors; no guest started' "no guest started"
 expect_not "$log" "^argon: starting guest" "no guest was started"
 expect_not "$log" '^\[test\]' "the guest printed nothing"
