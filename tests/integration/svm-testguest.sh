@@ -27,7 +27,8 @@ boot "$esp" "$log" --timeout 120 || fail "machine did not power off by itself (q
 expect "$log" '^argon: backend svm enabled on CPU 0' "SVM backend enabled"
 expect "$log" '^\[test\] argon-testguest: start' "guest started"
 for check in cpuid-hypervisor-bit cpuid-hides-virt cpuid-signature hypercall-version \
-	exit-counts io-unassigned-port msr-efer msr-unknown-gp hlt ram-readback; do
+	exit-counts io-unassigned-port msr-efer msr-unknown-gp hlt ram-readback \
+	no-stray-interrupts; do
 	expect "$log" "^\[test\] PASS $check\$" "guest check $check passed"
 done
 expect_not "$log" '^\[test\] FAIL' "no guest check failed"
