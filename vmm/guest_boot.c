@@ -11,8 +11,10 @@
 #define BOOT_PDPT (ARGON_GUEST_BOOT_AREA + 0x2000)
 #define BOOT_PD (ARGON_GUEST_BOOT_AREA + 0x3000) /* four pages */
 #define BOOT_AREA_USED (BOOT_PD + 4 * 0x1000 - ARGON_GUEST_BOOT_AREA)
-_Static_assert(ARGON_GUEST_BOOT_AREA + BOOT_AREA_USED <= ARGON_GUEST_BOOT_AREA_END,
-	       "boot area overflow");
+_Static_assert(ARGON_GUEST_BOOT_AREA + BOOT_AREA_USED <= ARGON_GUEST_CMDLINE,
+	       "boot tables overlap the command line");
+_Static_assert(ARGON_GUEST_CMDLINE + CONFIG_CMDLINE_MAX <= ARGON_GUEST_BOOT_AREA_END,
+	       "command line overflows the boot area");
 
 #define PTE_P BIT(0)
 #define PTE_RW BIT(1)
@@ -33,10 +35,12 @@ int guest_boot_long_mode(struct guest *g, uint64_t rip, struct vcpu_init_state *
 	uint64_t *pml4 = guest_ram_ptr(g, BOOT_PML4, 0x1000);
 	uint64_t *pdpt = guest_ram_ptr(g, BOOT_PDPT, 0x1000);
 	uint64_t *pd = guest_ram_ptr(g, BOOT_PD, 0x4000);
+	char *cmdline = guest_ram_ptr(g, ARGON_GUEST_CMDLINE, CONFIG_CMDLINE_MAX);
 	struct seg_state data = { ARGON_GUEST_DS, SEG_ATTR_DATA, 0xFFFFFFFF, 0 };
 
-	if (!gdt || !pml4 || !pdpt || !pd)
+	if (!gdt || !pml4 || !pdpt || !pd || !cmdline)
 		return -ERR_RANGE;
+	str_copy(cmdline, g->cfg->cmdline, CONFIG_CMDLINE_MAX);
 	memset(gdt, 0, BOOT_AREA_USED);
 	gdt[ARGON_GUEST_CS / 8] = GDT_CODE64;
 	gdt[ARGON_GUEST_DS / 8] = GDT_DATA;
@@ -59,6 +63,8 @@ int guest_boot_long_mode(struct guest *g, uint64_t rip, struct vcpu_init_state *
 	st->cr4 = CR4_PAE;
 	st->efer = EFER_LME | EFER_LMA;
 	st->regs.rip = rip;
+	st->regs.rdi = ARGON_GUEST_CMDLINE;
+	st->regs.rsi = g->ram_size;
 	st->regs.rflags = RFLAGS_FIXED;
 	return 0;
 }

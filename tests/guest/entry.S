@@ -17,6 +17,9 @@ _start:
 	cli
 	cld
 	leaq stack_top(%rip), %rsp
+	/* argon's hand-over: RDI = command line, RSI = RAM size. */
+	movq %rdi, %r12
+	movq %rsi, %r13
 
 	lgdt gdt_ptr(%rip)
 	pushq $GUEST_CS
@@ -38,6 +41,8 @@ _start:
 	rep stosb
 
 	xorl %ebp, %ebp /* ends frame-pointer chains */
+	movq %r12, %rdi
+	movq %r13, %rsi
 	call guest_main /* RSP is 16-byte aligned at the call */
 2:	cli
 	hlt

@@ -24,17 +24,11 @@
 #include "tests/guest/idt.h"
 #include "vmm/guest_abi.h"
 
-/* RAM size of the guest in the integration tests' config (memory = "64M"),
- * set by the ARGON_TESTGUEST_RAM cache variable. */
-#ifndef TESTGUEST_RAM_BYTES
-#define TESTGUEST_RAM_BYTES 67108864
-#endif
-#define RAM_BYTES ((uint64_t)TESTGUEST_RAM_BYTES)
-
-/* The out-of-range read needs the first byte past RAM to be mapped by
- * argon's identity map (first 4 GiB) and clear of the 32-bit MMIO hole. */
-_Static_assert(RAM_BYTES % 4096 == 0, "RAM size must be page-aligned");
-_Static_assert(RAM_BYTES <= 2 * GiB, "RAM must end below the 32-bit MMIO hole");
+/* RAM size as argon handed it over in RSI. The out-of-range read needs the
+ * first byte past RAM inside argon's identity map (first 4 GiB) and clear
+ * of the 32-bit MMIO hole: guest_main refuses sizes above 2 GiB. */
+static uint64_t ram_bytes;
+#define RAM_LIMIT (2 * GiB)
 
 #define CPUID1_ECX_VMX BIT(5)
 #define CPUID1_ECX_HYPERVISOR BIT(31)
@@ -292,13 +286,13 @@ static bool check_ram_readback(char *why, size_t size)
 	static const uint64_t seeds[] = { 0x0123456789ABCDEFull, 0xFEDCBA9876543210ull };
 	uint64_t start = ALIGN_UP((uint64_t)(uintptr_t)__image_end, 8);
 
-	if (start >= RAM_BYTES)
+	if (start >= ram_bytes)
 		return explain(why, size, "image ends at 0x%lx, past RAM end 0x%lx", start,
-			       RAM_BYTES);
+			       ram_bytes);
 	for (size_t pass = 0; pass < ARRAY_SIZE(seeds); pass++) {
-		for (uint64_t a = start; a < RAM_BYTES; a += 8)
+		for (uint64_t a = start; a < ram_bytes; a += 8)
 			*(volatile uint64_t *)(uintptr_t)a = ram_pattern(a, seeds[pass]);
-		for (uint64_t a = start; a < RAM_BYTES; a += 8) {
+		for (uint64_t a = start; a < ram_bytes; a += 8) {
 			uint64_t got = *(volatile uint64_t *)(uintptr_t)a;
 			uint64_t want = ram_pattern(a, seeds[pass]);
 
@@ -308,6 +302,16 @@ static bool check_ram_readback(char *why, size_t size)
 		}
 	}
 	return true;
+}
+
+static bool strstr_simple(const char *hay, const char *needle)
+{
+	size_t n = strlen(needle);
+
+	for (; *hay; hay++)
+		if (!strncmp(hay, needle, n))
+			return true;
+	return false;
 }
 
 static const struct {
@@ -350,19 +354,40 @@ void guest_fail_fatal(const char *name, const char *fmt, ...)
  * address, after which the guest is gone. */
 static __attribute__((noreturn)) void touch_beyond_ram(void)
 {
-	con_printf("argon-testguest: touching 0x%lx beyond RAM\n", RAM_BYTES);
+	con_printf("argon-testguest: touching 0x%lx beyond RAM\n", ram_bytes);
 	print_summary();
-	(void)*(volatile uint64_t *)(uintptr_t)RAM_BYTES;
+	(void)*(volatile uint64_t *)(uintptr_t)ram_bytes;
 	con_puts("FAIL out-of-range: read returned\n");
 	power_off();
 }
 
-void guest_main(void)
+/* "testguest.mode=triple-fault" on the command line: fault with no usable
+ * IDT, so the CPU shuts down; argon must stop this guest and nothing else. */
+static __attribute__((noreturn)) void triple_fault(void)
+{
+	static const struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) no_idt = { 0, 0 };
+
+	con_puts("argon-testguest: triple fault now\n");
+	__asm__ volatile("lidt %0\n\tint3" : : "m"(no_idt));
+	con_puts("FAIL triple-fault: execution went on\n");
+	power_off();
+}
+
+void guest_main(const char *cmdline, uint64_t ram)
 {
 	char why[192];
 
+	ram_bytes = ram;
 	idt_init();
-	con_puts("argon-testguest: start\n");
+	con_printf("argon-testguest: start, %lu MiB RAM, cmdline \"%s\"\n", ram >> 20,
+		   cmdline ? cmdline : "");
+	if (ram % 4096 || ram > RAM_LIMIT || ram < 4 * MiB)
+		guest_fail_fatal("ram-size", "argon handed over %lu bytes of RAM", ram);
+	if (cmdline && strstr_simple(cmdline, "testguest.mode=triple-fault"))
+		triple_fault();
 	hypercall_init();
 	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
 		why[0] = '\0';

@@ -2,8 +2,11 @@
 #ifndef ARGON_TESTGUEST_GUEST_H
 #define ARGON_TESTGUEST_GUEST_H
 
-/* Called by entry.S on its own stack with interrupts off. */
-__attribute__((noreturn)) void guest_main(void);
+#include <stdint.h>
+
+/* Called by entry.S on its own stack with interrupts off, with what argon
+ * handed over (vmm/guest_abi.h): the command line and the RAM size. */
+__attribute__((noreturn)) void guest_main(const char *cmdline, uint64_t ram_bytes);
 
 /* Prints "FAIL name: detail", counts it, prints the summary and powers
  * off: for failures the guest cannot continue past. */

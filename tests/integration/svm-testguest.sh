@@ -19,13 +19,15 @@ on_idle = "poweroff"
 kernel = "testguest.elf"
 memory = "64M"
 cpus = [0]
+cmdline = "console=ttyS0 argon-test"
 CONF
 
 log=$esp/console.log
 boot "$esp" "$log" --timeout 120 || fail "machine did not power off by itself (qemu-run exit $?)"
 
 expect "$log" '^argon: backend svm enabled on CPU 0' "SVM backend enabled"
-expect "$log" '^\[test\] argon-testguest: start' "guest started"
+expect "$log" '^\[test\] argon-testguest: start, 64 MiB RAM, cmdline "console=ttyS0 argon-test"$' \
+	"guest started and got its RAM size and command line from argon"
 for check in cpuid-hypervisor-bit cpuid-hides-virt cpuid-signature hypercall-version \
 	exit-counts io-unassigned-port msr-efer msr-unknown-gp hlt ram-readback \
 	no-stray-interrupts; do
