@@ -12,7 +12,8 @@ static void load_once(EFI_FILE_HANDLE root, const CHAR16 *dir, struct boot_info 
 	if (!name[0] || boot_find_file(bi, name))
 		return;
 	if (bi->file_count == BOOT_MAX_FILES) {
-		Print(L"argon: too many files named in %a; %a not loaded\n", BOOT_CONFIG_NAME, name);
+		Print(L"argon: too many files named in %a; %a not loaded\n", BOOT_CONFIG_NAME,
+		      name);
 		return;
 	}
 	Print(L"argon: reading %s%a\n", dir, name);

@@ -67,8 +67,8 @@ EFI_STATUS efi_exit_boot_services(EFI_HANDLE image, struct boot_info *bi)
 
 	for (int attempt = 0; attempt < 8; attempt++) {
 		size = cap;
-		s = uefi_call_wrapper(BS->GetMemoryMap, 5, &size, (EFI_MEMORY_DESCRIPTOR *)map, &key,
-				      &dsize, &dver);
+		s = uefi_call_wrapper(BS->GetMemoryMap, 5, &size, (EFI_MEMORY_DESCRIPTOR *)map,
+				      &key, &dsize, &dver);
 		if (s == EFI_BUFFER_TOO_SMALL) {
 			if (map)
 				FreePool(map);

@@ -12,8 +12,8 @@
 #define CORE_STACK_SIZE (64 * KiB)
 
 EFI_STATUS efi_main(EFI_HANDLE image, EFI_SYSTEM_TABLE *st);
-void boot_enter_core(struct boot_info *bi, uint64_t stack_top,
-		     void (*entry)(struct boot_info *)) __attribute__((noreturn));
+void boot_enter_core(struct boot_info *bi, uint64_t stack_top, void (*entry)(struct boot_info *))
+	__attribute__((noreturn));
 
 static EFI_RUNTIME_SERVICES *runtime;
 

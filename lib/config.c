@@ -13,10 +13,10 @@
 #define QUOTE_MAX 24
 
 enum table_kind {
-	TBL_ROOT,    /* before any header */
+	TBL_ROOT, /* before any header */
 	TBL_ARGON,
 	TBL_GUEST,
-	TBL_IGNORE,  /* already reported as a whole: its keys are not checked */
+	TBL_IGNORE, /* already reported as a whole: its keys are not checked */
 };
 
 struct cfg {
@@ -28,8 +28,8 @@ struct cfg {
 	unsigned nsyntax;
 	enum table_kind kind;
 	struct argon_guest_config *g;
-	unsigned seen;           /* bit i: key i of the current table was given */
-	bool body_syntax_err;    /* a line of the current table did not parse */
+	unsigned seen;	      /* bit i: key i of the current table was given */
+	bool body_syntax_err; /* a line of the current table did not parse */
 	/* Which guest (index + 1) has each CPU, to catch one given to two. */
 	uint8_t cpu_owner[ARGON_MAX_CPU + 1];
 };
@@ -95,7 +95,7 @@ static int pick(struct cfg *c, const char *key, const struct toml_value *v,
 
 static void set_log(struct cfg *c, const char *key, const struct toml_value *v)
 {
-	static const char *const names[] = { "error", "warn", "info", "debug" };
+	static const char *const names[] = {"error", "warn", "info", "debug"};
 	int i = pick(c, key, v, names, ARRAY_SIZE(names));
 
 	if (i >= 0)
@@ -104,7 +104,7 @@ static void set_log(struct cfg *c, const char *key, const struct toml_value *v)
 
 static void set_on_idle(struct cfg *c, const char *key, const struct toml_value *v)
 {
-	static const char *const names[] = { "poweroff", "halt" };
+	static const char *const names[] = {"poweroff", "halt"};
 	int i = pick(c, key, v, names, ARRAY_SIZE(names));
 
 	if (i >= 0)
@@ -113,7 +113,7 @@ static void set_on_idle(struct cfg *c, const char *key, const struct toml_value 
 
 static void set_on_exit(struct cfg *c, const char *key, const struct toml_value *v)
 {
-	static const char *const names[] = { "stop", "restart" };
+	static const char *const names[] = {"stop", "restart"};
 	int i = pick(c, key, v, names, ARRAY_SIZE(names));
 
 	if (i >= 0)
@@ -141,12 +141,14 @@ static void set_path(struct cfg *c, const char *key, const struct toml_value *v,
 	}
 	toml_str_decode(v, dst, CONFIG_PATH_MAX);
 	if (dst[0] == '/') {
-		diag(c, v->line, v->col, "%s path must be relative to argon.conf (no leading '/')", key);
+		diag(c, v->line, v->col, "%s path must be relative to argon.conf (no leading '/')",
+		     key);
 		goto bad;
 	}
 	for (p = dst; *p; p++) {
 		if (*p == '\\') {
-			diag(c, v->line, v->col, "%s path must use '/' as separator, not '\\'", key);
+			diag(c, v->line, v->col, "%s path must use '/' as separator, not '\\'",
+			     key);
 			goto bad;
 		}
 		if ((unsigned char)*p < 0x20) {
@@ -166,13 +168,13 @@ bad:
 
 static void set_kernel(struct cfg *c, const char *key, const struct toml_value *v)
 {
-	c->g->kernel_at = (struct config_pos){ v->line, v->col };
+	c->g->kernel_at = (struct config_pos){v->line, v->col};
 	set_path(c, key, v, c->g->kernel);
 }
 
 static void set_initrd(struct cfg *c, const char *key, const struct toml_value *v)
 {
-	c->g->initrd_at = (struct config_pos){ v->line, v->col };
+	c->g->initrd_at = (struct config_pos){v->line, v->col};
 	set_path(c, key, v, c->g->initrd);
 }
 
@@ -199,7 +201,8 @@ static void set_memory(struct cfg *c, const char *key, const struct toml_value *
 	if (v->type == TOML_INT) {
 		fmt_snprintf(shown, sizeof(shown), "%lld", (long long)v->i);
 		if (v->i < 0) {
-			diag(c, v->line, v->col, "bad %s size %s (must not be negative)", key, shown);
+			diag(c, v->line, v->col, "bad %s size %s (must not be negative)", key,
+			     shown);
 			return;
 		}
 		bytes = (uint64_t)v->i;
@@ -214,7 +217,8 @@ static void set_memory(struct cfg *c, const char *key, const struct toml_value *
 		}
 		if (rc) {
 			diag(c, v->line, v->col,
-			     "bad %s size '%s' (expected bytes or a number with K, M or G, e.g. \"512M\")",
+			     "bad %s size '%s' (expected bytes or a number with K, M or G, e.g. "
+			     "\"512M\")",
 			     key, shown);
 			return;
 		}
@@ -233,7 +237,7 @@ static void set_memory(struct cfg *c, const char *key, const struct toml_value *
 		return;
 	}
 	c->g->memory = bytes;
-	c->g->memory_at = (struct config_pos){ v->line, v->col };
+	c->g->memory_at = (struct config_pos){v->line, v->col};
 }
 
 static void set_cpus(struct cfg *c, const char *key, const struct toml_value *v)
@@ -276,23 +280,20 @@ static void set_cpus(struct cfg *c, const char *key, const struct toml_value *v)
 			return;
 		}
 		c->cpu_owner[e.i] = me;
-		g->cpus_at[g->ncpus] = (struct config_pos){ e.line, e.col };
+		g->cpus_at[g->ncpus] = (struct config_pos){e.line, e.col};
 		g->cpus[g->ncpus++] = (uint16_t)e.i;
 	}
 }
 
 static const struct key_def argon_keys[] = {
-	{ "log", false, set_log },
-	{ "on_idle", false, set_on_idle },
+	{"log", false, set_log},
+	{"on_idle", false, set_on_idle},
 };
 
 static const struct key_def guest_keys[] = {
-	{ "kernel", true, set_kernel },
-	{ "initrd", false, set_initrd },
-	{ "cmdline", false, set_cmdline },
-	{ "memory", true, set_memory },
-	{ "cpus", true, set_cpus },
-	{ "on_exit", false, set_on_exit },
+	{"kernel", true, set_kernel},	 {"initrd", false, set_initrd},
+	{"cmdline", false, set_cmdline}, {"memory", true, set_memory},
+	{"cpus", true, set_cpus},	 {"on_exit", false, set_on_exit},
 };
 
 /* Reports what the table that just ended lacks. A table with a line that
@@ -318,7 +319,8 @@ static bool valid_name(struct toml_slice s)
 	for (i = 0; i < s.len; i++) {
 		char ch = s.ptr[i];
 
-		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' || ch == '-'))
+		if (!((ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+		      ch == '-'))
 			return false;
 	}
 	return true;
@@ -488,8 +490,7 @@ void config_diag_add(struct config_diags *diags, struct config_pos at, const cha
 	sort_diags(diags);
 }
 
-int config_parse(const char *text, size_t len, struct argon_config *out,
-		 struct config_diags *diags)
+int config_parse(const char *text, size_t len, struct argon_config *out, struct config_diags *diags)
 {
 	static const struct toml_handler handler = {
 		.table = on_table,

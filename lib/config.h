@@ -9,10 +9,10 @@
 
 #define ARGON_MAX_GUESTS 16
 #define ARGON_MAX_GUEST_CPUS 64
-#define ARGON_MAX_CPU 255        /* highest logical CPU number accepted */
-#define CONFIG_NAME_MAX 32       /* guest name: 1-31 chars, with the NUL */
-#define CONFIG_PATH_MAX 256      /* kernel/initrd path, with the NUL */
-#define CONFIG_CMDLINE_MAX 1024  /* cmdline, with the NUL */
+#define ARGON_MAX_CPU 255	/* highest logical CPU number accepted */
+#define CONFIG_NAME_MAX 32	/* guest name: 1-31 chars, with the NUL */
+#define CONFIG_PATH_MAX 256	/* kernel/initrd path, with the NUL */
+#define CONFIG_CMDLINE_MAX 1024 /* cmdline, with the NUL */
 #define CONFIG_GUEST_MEM_ALIGN (2ULL << 20)
 #define CONFIG_MAX_DIAGS 32
 #define CONFIG_MSG_MAX 120
@@ -44,14 +44,14 @@ struct config_pos {
 
 struct argon_guest_config {
 	char name[CONFIG_NAME_MAX];
-	char kernel[CONFIG_PATH_MAX];   /* relative to argon.conf, '/' separated */
-	char initrd[CONFIG_PATH_MAX];   /* "" if none */
+	char kernel[CONFIG_PATH_MAX]; /* relative to argon.conf, '/' separated */
+	char initrd[CONFIG_PATH_MAX]; /* "" if none */
 	char cmdline[CONFIG_CMDLINE_MAX];
-	uint64_t memory;                /* bytes, a multiple of 2 MiB */
+	uint64_t memory;		     /* bytes, a multiple of 2 MiB */
 	uint16_t cpus[ARGON_MAX_GUEST_CPUS]; /* in the order listed */
 	unsigned ncpus;
 	enum argon_on_exit on_exit;
-	unsigned line;                  /* of its [guest.NAME] header */
+	unsigned line; /* of its [guest.NAME] header */
 	struct config_pos kernel_at, initrd_at, memory_at;
 	struct config_pos cpus_at[ARGON_MAX_GUEST_CPUS];
 };
@@ -64,7 +64,7 @@ struct argon_config {
 };
 
 struct config_diag {
-	unsigned line, col;            /* 1-based; col counts bytes */
+	unsigned line, col; /* 1-based; col counts bytes */
 	char msg[CONFIG_MSG_MAX];
 };
 

@@ -13,7 +13,7 @@
  * e_phnum from making the scan long. */
 #define ELF64_MAX_PHNUM 256
 
-static const uint8_t elf_magic[4] = { 0x7F, 'E', 'L', 'F' };
+static const uint8_t elf_magic[4] = {0x7F, 'E', 'L', 'F'};
 
 static int check_ehdr(const struct elf64_ehdr *eh, size_t len)
 {

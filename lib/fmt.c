@@ -91,12 +91,12 @@ static int parse_int(const char **p, va_list *ap)
 
 int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
 {
-	struct out o = { buf, size, 0 };
+	struct out o = {buf, size, 0};
 	va_list ap;
 
 	va_copy(ap, ap_in);
 	while (*fmt) {
-		struct spec sp = { 0, 0, 0, -1 };
+		struct spec sp = {0, 0, 0, -1};
 		int lng = 0; /* -2 hh, -1 h, 0 int, 1 long, 2 long long */
 		uint64_t u;
 		int64_t s;
@@ -136,26 +136,23 @@ int fmt_vsnprintf(char *buf, size_t size, const char *fmt, va_list ap_in)
 		switch (*fmt) {
 		case 'd':
 		case 'i':
-			if (lng >= 2)
+			/* long and long long are both 64 bits here. */
+			if (lng >= 1) /* NOLINT(bugprone-branch-clone): types differ */
 				s = va_arg(ap, long long);
-			else if (lng == 1)
-				s = va_arg(ap, long);
 			else
 				s = va_arg(ap, int);
 			if (lng == -1)
-				s = (short)s;
+				s = (int16_t)(uint16_t)s;
 			else if (lng <= -2)
-				s = (signed char)s;
-			emit_num(&o, s < 0 ? (uint64_t)0 - (uint64_t)s : (uint64_t)s, s < 0, 10, 0, "",
-				 &sp);
+				s = (int64_t)((uint64_t)s << 56) >> 56;
+			emit_num(&o, s < 0 ? (uint64_t)0 - (uint64_t)s : (uint64_t)s, s < 0, 10, 0,
+				 "", &sp);
 			break;
 		case 'u':
 		case 'x':
 		case 'X':
-			if (lng >= 2)
+			if (lng >= 1) /* NOLINT(bugprone-branch-clone): types differ */
 				u = va_arg(ap, unsigned long long);
-			else if (lng == 1)
-				u = va_arg(ap, unsigned long);
 			else
 				u = va_arg(ap, unsigned int);
 			if (lng == -1)

@@ -28,9 +28,9 @@ struct parser {
 	void *ctx;
 	struct scan_err e;
 	struct toml_table table;
-	bool deliver;     /* the current table's keys go to the handler */
+	bool deliver; /* the current table's keys go to the handler */
 	int nerr;
-	int stop;         /* a handler's negative return */
+	int stop; /* a handler's negative return */
 	unsigned ntables, nkeys;
 	/* Where each header and each key of the current table starts; they are
 	 * scanned again to compare, which keeps this state small. */
@@ -215,14 +215,18 @@ static int scan_string(struct lexer *lx, struct toml_value *v, struct scan_err *
 				continue;
 			}
 			if (!err && n > 0x20 && n < 0x7f)
-				err = fail(e, lx->p, "bad escape '\\%c' in string (use \\\" \\\\ \\n \\t)", n);
+				err = fail(e, lx->p,
+					   "bad escape '\\%c' in string (use \\\" \\\\ \\n \\t)",
+					   n);
 			else if (!err)
-				err = fail(e, lx->p, "bad escape in string (use \\\" \\\\ \\n \\t)");
+				err = fail(e, lx->p,
+					   "bad escape in string (use \\\" \\\\ \\n \\t)");
 			lx->p++;
 			continue;
 		}
 		if (!err && (((unsigned char)c < 0x20 && c != '\t') || c == 0x7f))
-			err = fail(e, lx->p, "control character (byte 0x%02x) in string", (unsigned char)c);
+			err = fail(e, lx->p, "control character (byte 0x%02x) in string",
+				   (unsigned char)c);
 		lx->p++;
 		len++;
 	}
@@ -459,7 +463,8 @@ static int scan_header(const char *p, const char *end, struct toml_table *t, str
 		if (q == s) {
 			if (q < end && *q == '"')
 				return fail(e, q, "quoted table names are not supported");
-			return fail(e, q, "expected a table name, found %s", what(q, end, buf, sizeof(buf)));
+			return fail(e, q, "expected a table name, found %s",
+				    what(q, end, buf, sizeof(buf)));
 		}
 		if (t->nseg == TOML_MAX_DEPTH)
 			return fail(e, s, "table name has more than %d parts", TOML_MAX_DEPTH);
@@ -526,7 +531,8 @@ static int expect_eol(struct parser *ps, const char *after)
 		skip_to_eol(lx);
 	if (at_eol(lx))
 		return 0;
-	fail(&ps->e, lx->p, "unexpected %s after %s", what(lx->p, lx->end, buf, sizeof(buf)), after);
+	fail(&ps->e, lx->p, "unexpected %s after %s", what(lx->p, lx->end, buf, sizeof(buf)),
+	     after);
 	report(ps);
 	skip_to_eol(lx);
 	return -1;
@@ -553,7 +559,7 @@ static bool same_table(const struct toml_table *a, const struct toml_table *b)
 		return false;
 	for (i = 0; i < a->nseg; i++)
 		if (a->seg[i].len != b->seg[i].len ||
-		    memcmp(a->seg[i].ptr, b->seg[i].ptr, a->seg[i].len))
+		    memcmp(a->seg[i].ptr, b->seg[i].ptr, a->seg[i].len) != 0)
 			return false;
 	return true;
 }
@@ -569,7 +575,7 @@ static void drop_table(struct parser *ps)
 static void parse_header(struct parser *ps)
 {
 	struct lexer *lx = &ps->lx;
-	const char *open = lx->p, *stop;
+	const char *open = lx->p, *stop = lx->p;
 	struct toml_table t;
 	char name[64];
 	unsigned i;
@@ -588,7 +594,8 @@ static void parse_header(struct parser *ps)
 	for (i = 0; i < ps->ntables; i++) {
 		struct toml_table old;
 
-		if (scan_header(ps->tables[i], lx->end, &old, &ps->e, &stop) || !same_table(&old, &t))
+		if (scan_header(ps->tables[i], lx->end, &old, &ps->e, &stop) ||
+		    !same_table(&old, &t))
 			continue;
 		table_name(&t, name, sizeof(name));
 		fail(&ps->e, open, "duplicate table [%s] (first at line %u)", name,
@@ -673,7 +680,7 @@ static void parse_keyval(struct parser *ps)
 		return;
 	for (i = 0; i < ps->nkeys; i++) {
 		if (bare_len(ps->keys[i], lx->end) != k.name.len ||
-		    memcmp(ps->keys[i], s, k.name.len))
+		    memcmp(ps->keys[i], s, k.name.len) != 0)
 			continue;
 		if (ps->deliver && ps->table.nseg) {
 			table_name(&ps->table, name, sizeof(name));
@@ -818,7 +825,7 @@ void toml_array_iter(const struct toml_value *arr, struct toml_iter *it)
 
 bool toml_array_next(struct toml_iter *it, struct toml_value *elem)
 {
-	struct lexer lx = { it->p, it->end, it->line_start, it->line };
+	struct lexer lx = {it->p, it->end, it->line_start, it->line};
 	struct scan_err e;
 
 	if (!it->p)

@@ -41,8 +41,8 @@ struct toml_slice {
 
 struct toml_table {
 	struct toml_slice seg[TOML_MAX_DEPTH];
-	unsigned nseg;       /* 0: the root table, before any header */
-	unsigned line, col;  /* of the header's '[' (0 for the root table) */
+	unsigned nseg;	    /* 0: the root table, before any header */
+	unsigned line, col; /* of the header's '[' (0 for the root table) */
 };
 
 struct toml_key {
@@ -51,7 +51,7 @@ struct toml_key {
 };
 
 enum toml_type {
-	TOML_NONE,   /* element type of an empty array */
+	TOML_NONE, /* element type of an empty array */
 	TOML_STRING,
 	TOML_INT,
 	TOML_BOOL,
@@ -60,17 +60,17 @@ enum toml_type {
 
 struct toml_value {
 	enum toml_type type;
-	unsigned line, col;  /* first character of the value */
+	unsigned line, col; /* first character of the value */
 	union {
 		int64_t i;
 		bool b;
 		struct {
-			const char *raw;  /* between the quotes, escapes not decoded */
+			const char *raw; /* between the quotes, escapes not decoded */
 			size_t raw_len;
-			size_t len;       /* decoded length */
+			size_t len; /* decoded length */
 		} str;
 		struct {
-			const char *raw;  /* from '[' to ']' inclusive */
+			const char *raw; /* from '[' to ']' inclusive */
 			size_t raw_len;
 			size_t count;
 			enum toml_type elem; /* TOML_INT, TOML_STRING or TOML_NONE */

@@ -40,8 +40,8 @@ uint8_t acpi_sum(const void *buf, size_t len)
 	return sum;
 }
 
-int acpi_table_map(const struct acpi_mem *mem, uint64_t pa, const char *sig,
-		   const void **table, uint32_t *len)
+int acpi_table_map(const struct acpi_mem *mem, uint64_t pa, const char *sig, const void **table,
+		   uint32_t *len)
 {
 	const struct acpi_sdt_hdr *hdr;
 	const void *t;
@@ -124,15 +124,14 @@ static int scan_root(const struct acpi_mem *mem, const uint8_t *ent, size_t n, s
 }
 
 /* Maps the XSDT or RSDT and gives its entry array. */
-static int map_root(const struct acpi_mem *mem, uint64_t root_pa, size_t width,
-		    const uint8_t **ent, size_t *n)
+static int map_root(const struct acpi_mem *mem, uint64_t root_pa, size_t width, const uint8_t **ent,
+		    size_t *n)
 {
 	const void *t;
 	uint32_t len;
 	int err;
 
-	err = acpi_table_map(mem, root_pa, width == 8 ? ACPI_SIG_XSDT : ACPI_SIG_RSDT, &t,
-			     &len);
+	err = acpi_table_map(mem, root_pa, width == 8 ? ACPI_SIG_XSDT : ACPI_SIG_RSDT, &t, &len);
 	if (err)
 		return err;
 	len -= (uint32_t)sizeof(struct acpi_sdt_hdr);
@@ -143,8 +142,7 @@ static int map_root(const struct acpi_mem *mem, uint64_t root_pa, size_t width,
 	return 0;
 }
 
-static int find_rooted(const struct acpi_mem *mem, uint64_t rsdp_pa, const char *sig,
-		       uint64_t *pa)
+static int find_rooted(const struct acpi_mem *mem, uint64_t rsdp_pa, const char *sig, uint64_t *pa)
 {
 	const struct acpi_rsdp *rsdp;
 	uint64_t xsdt = 0, rsdt;
@@ -192,8 +190,7 @@ static int find_rooted(const struct acpi_mem *mem, uint64_t rsdp_pa, const char 
 	return scan_root(mem, ent, n, 4, sig, pa);
 }
 
-int acpi_find_table(const struct acpi_mem *mem, uint64_t rsdp_pa, const char *sig,
-		    uint64_t *pa)
+int acpi_find_table(const struct acpi_mem *mem, uint64_t rsdp_pa, const char *sig, uint64_t *pa)
 {
 	struct acpi_fadt f;
 	const void *t;
@@ -392,8 +389,7 @@ static struct acpi_gas pm1_cnt_reg(const struct acpi_gas *x, uint32_t port, uint
 	return g;
 }
 
-int acpi_get_sleep_info(const struct acpi_mem *mem, uint64_t fadt_pa,
-			struct acpi_sleep_info *out)
+int acpi_get_sleep_info(const struct acpi_mem *mem, uint64_t fadt_pa, struct acpi_sleep_info *out)
 {
 	struct acpi_fadt f;
 	const void *dsdt;
@@ -455,8 +451,7 @@ static int madt_add_cpu(struct acpi_cpu *cpus, size_t max, size_t *n, uint32_t a
 	return 0;
 }
 
-int acpi_madt_cpus(const struct acpi_mem *mem, uint64_t madt_pa, struct acpi_cpu *cpus,
-		   size_t max)
+int acpi_madt_cpus(const struct acpi_mem *mem, uint64_t madt_pa, struct acpi_cpu *cpus, size_t max)
 {
 	const uint8_t *t;
 	const void *tv;
@@ -535,8 +530,8 @@ int acpi_mcfg_segments(const struct acpi_mem *mem, uint64_t mcfg_pa, struct acpi
 		return -ERR_NOSPC;
 
 	for (size_t i = 0; i < n; i++) {
-		const struct acpi_mcfg_entry *e = (const void *)(t + sizeof(struct acpi_mcfg) +
-							    i * sizeof(*e));
+		const struct acpi_mcfg_entry *e =
+			(const void *)(t + sizeof(struct acpi_mcfg) + i * sizeof(*e));
 
 		if (e->bus_end < e->bus_start || !e->base)
 			return -ERR_INVAL;

@@ -26,7 +26,7 @@
 struct acpi_rsdp {
 	char signature[8];    /*  0 "RSD PTR " */
 	uint8_t checksum;     /*  8 over bytes 0..19 */
-	char oem_id[6];       /*  9 */
+	char oem_id[6];	      /*  9 */
 	uint8_t revision;     /* 15 0: ACPI 1.0, 2: ACPI 2.0+ */
 	uint32_t rsdt_addr;   /* 16 */
 	uint32_t length;      /* 20 whole structure, revision >= 2 */
@@ -44,14 +44,14 @@ _Static_assert(offsetof(struct acpi_rsdp, ext_checksum) == 32, "RSDP ext checksu
 
 /* Header shared by every System Description Table. */
 struct acpi_sdt_hdr {
-	char signature[4];         /*  0 */
-	uint32_t length;           /*  4 whole table, header included */
-	uint8_t revision;          /*  8 */
-	uint8_t checksum;          /*  9 all bytes of the table sum to 0 */
-	char oem_id[6];            /* 10 */
-	char oem_table_id[8];      /* 16 */
-	uint32_t oem_revision;     /* 24 */
-	uint32_t creator_id;       /* 28 */
+	char signature[4];	   /*  0 */
+	uint32_t length;	   /*  4 whole table, header included */
+	uint8_t revision;	   /*  8 */
+	uint8_t checksum;	   /*  9 all bytes of the table sum to 0 */
+	char oem_id[6];		   /* 10 */
+	char oem_table_id[8];	   /* 16 */
+	uint32_t oem_revision;	   /* 24 */
+	uint32_t creator_id;	   /* 28 */
 	uint32_t creator_revision; /* 32 */
 } ACPI_PACKED;
 _Static_assert(sizeof(struct acpi_sdt_hdr) == 36, "SDT header is 36 bytes");
@@ -63,13 +63,13 @@ _Static_assert(offsetof(struct acpi_sdt_hdr, oem_table_id) == 16, "SDT oem table
  * best); the RSDT is the same with 32-bit addresses. */
 struct acpi_xsdt {
 	struct acpi_sdt_hdr hdr; /*  0 */
-	uint64_t entry[];        /* 36 */
+	uint64_t entry[];	 /* 36 */
 } ACPI_PACKED;
 _Static_assert(offsetof(struct acpi_xsdt, entry) == 36, "XSDT entries");
 
 struct acpi_rsdt {
 	struct acpi_sdt_hdr hdr; /*  0 */
-	uint32_t entry[];        /* 36 */
+	uint32_t entry[];	 /* 36 */
 } ACPI_PACKED;
 _Static_assert(offsetof(struct acpi_rsdt, entry) == 36, "RSDT entries");
 
@@ -93,62 +93,62 @@ _Static_assert(offsetof(struct acpi_gas, address) == 4, "GAS address");
  * fields below hdr.length. Each X_ field supersedes its 32-bit twin when
  * its address is non-zero. */
 struct acpi_fadt {
-	struct acpi_sdt_hdr hdr;        /*   0 */
-	uint32_t firmware_ctrl;         /*  36 FACS */
-	uint32_t dsdt;                  /*  40 */
-	uint8_t reserved0;              /*  44 INT_MODEL in ACPI 1.0 */
-	uint8_t preferred_pm_profile;   /*  45 */
-	uint16_t sci_int;               /*  46 */
-	uint32_t smi_cmd;               /*  48 */
-	uint8_t acpi_enable;            /*  52 */
-	uint8_t acpi_disable;           /*  53 */
-	uint8_t s4bios_req;             /*  54 */
-	uint8_t pstate_cnt;             /*  55 */
-	uint32_t pm1a_evt_blk;          /*  56 I/O port */
-	uint32_t pm1b_evt_blk;          /*  60 */
-	uint32_t pm1a_cnt_blk;          /*  64 */
-	uint32_t pm1b_cnt_blk;          /*  68 */
-	uint32_t pm2_cnt_blk;           /*  72 */
-	uint32_t pm_tmr_blk;            /*  76 */
-	uint32_t gpe0_blk;              /*  80 */
-	uint32_t gpe1_blk;              /*  84 */
-	uint8_t pm1_evt_len;            /*  88 bytes */
-	uint8_t pm1_cnt_len;            /*  89 bytes */
-	uint8_t pm2_cnt_len;            /*  90 */
-	uint8_t pm_tmr_len;             /*  91 */
-	uint8_t gpe0_blk_len;           /*  92 */
-	uint8_t gpe1_blk_len;           /*  93 */
-	uint8_t gpe1_base;              /*  94 */
-	uint8_t cst_cnt;                /*  95 */
-	uint16_t p_lvl2_lat;            /*  96 */
-	uint16_t p_lvl3_lat;            /*  98 */
-	uint16_t flush_size;            /* 100 */
-	uint16_t flush_stride;          /* 102 */
-	uint8_t duty_offset;            /* 104 */
-	uint8_t duty_width;             /* 105 */
-	uint8_t day_alrm;               /* 106 */
-	uint8_t mon_alrm;               /* 107 */
-	uint8_t century;                /* 108 */
-	uint16_t iapc_boot_arch;        /* 109 ACPI_FADT_BOOT_* */
-	uint8_t reserved1;              /* 111 */
-	uint32_t flags;                 /* 112 ACPI_FADT_F_* */
-	struct acpi_gas reset_reg;      /* 116 valid if ACPI_FADT_F_RESET_REG_SUP */
-	uint8_t reset_value;            /* 128 */
-	uint16_t arm_boot_arch;         /* 129 */
-	uint8_t minor_version;          /* 131 */
-	uint64_t x_firmware_ctrl;       /* 132 */
-	uint64_t x_dsdt;                /* 140 */
+	struct acpi_sdt_hdr hdr;	/*   0 */
+	uint32_t firmware_ctrl;		/*  36 FACS */
+	uint32_t dsdt;			/*  40 */
+	uint8_t reserved0;		/*  44 INT_MODEL in ACPI 1.0 */
+	uint8_t preferred_pm_profile;	/*  45 */
+	uint16_t sci_int;		/*  46 */
+	uint32_t smi_cmd;		/*  48 */
+	uint8_t acpi_enable;		/*  52 */
+	uint8_t acpi_disable;		/*  53 */
+	uint8_t s4bios_req;		/*  54 */
+	uint8_t pstate_cnt;		/*  55 */
+	uint32_t pm1a_evt_blk;		/*  56 I/O port */
+	uint32_t pm1b_evt_blk;		/*  60 */
+	uint32_t pm1a_cnt_blk;		/*  64 */
+	uint32_t pm1b_cnt_blk;		/*  68 */
+	uint32_t pm2_cnt_blk;		/*  72 */
+	uint32_t pm_tmr_blk;		/*  76 */
+	uint32_t gpe0_blk;		/*  80 */
+	uint32_t gpe1_blk;		/*  84 */
+	uint8_t pm1_evt_len;		/*  88 bytes */
+	uint8_t pm1_cnt_len;		/*  89 bytes */
+	uint8_t pm2_cnt_len;		/*  90 */
+	uint8_t pm_tmr_len;		/*  91 */
+	uint8_t gpe0_blk_len;		/*  92 */
+	uint8_t gpe1_blk_len;		/*  93 */
+	uint8_t gpe1_base;		/*  94 */
+	uint8_t cst_cnt;		/*  95 */
+	uint16_t p_lvl2_lat;		/*  96 */
+	uint16_t p_lvl3_lat;		/*  98 */
+	uint16_t flush_size;		/* 100 */
+	uint16_t flush_stride;		/* 102 */
+	uint8_t duty_offset;		/* 104 */
+	uint8_t duty_width;		/* 105 */
+	uint8_t day_alrm;		/* 106 */
+	uint8_t mon_alrm;		/* 107 */
+	uint8_t century;		/* 108 */
+	uint16_t iapc_boot_arch;	/* 109 ACPI_FADT_BOOT_* */
+	uint8_t reserved1;		/* 111 */
+	uint32_t flags;			/* 112 ACPI_FADT_F_* */
+	struct acpi_gas reset_reg;	/* 116 valid if ACPI_FADT_F_RESET_REG_SUP */
+	uint8_t reset_value;		/* 128 */
+	uint16_t arm_boot_arch;		/* 129 */
+	uint8_t minor_version;		/* 131 */
+	uint64_t x_firmware_ctrl;	/* 132 */
+	uint64_t x_dsdt;		/* 140 */
 	struct acpi_gas x_pm1a_evt_blk; /* 148 */
 	struct acpi_gas x_pm1b_evt_blk; /* 160 */
 	struct acpi_gas x_pm1a_cnt_blk; /* 172 */
 	struct acpi_gas x_pm1b_cnt_blk; /* 184 */
-	struct acpi_gas x_pm2_cnt_blk;  /* 196 */
-	struct acpi_gas x_pm_tmr_blk;   /* 208 */
-	struct acpi_gas x_gpe0_blk;     /* 220 */
-	struct acpi_gas x_gpe1_blk;     /* 232 */
-	struct acpi_gas sleep_ctl_reg;  /* 244 hardware-reduced ACPI (rev 5+) */
-	struct acpi_gas sleep_sts_reg;  /* 256 */
-	uint64_t hypervisor_vendor_id;  /* 268 rev 6+ */
+	struct acpi_gas x_pm2_cnt_blk;	/* 196 */
+	struct acpi_gas x_pm_tmr_blk;	/* 208 */
+	struct acpi_gas x_gpe0_blk;	/* 220 */
+	struct acpi_gas x_gpe1_blk;	/* 232 */
+	struct acpi_gas sleep_ctl_reg;	/* 244 hardware-reduced ACPI (rev 5+) */
+	struct acpi_gas sleep_sts_reg;	/* 256 */
+	uint64_t hypervisor_vendor_id;	/* 268 rev 6+ */
 } ACPI_PACKED;
 _Static_assert(sizeof(struct acpi_fadt) == 276, "FADT rev 6 is 276 bytes");
 _Static_assert(offsetof(struct acpi_fadt, dsdt) == 40, "FADT dsdt");
@@ -194,8 +194,8 @@ _Static_assert(offsetof(struct acpi_fadt, hypervisor_vendor_id) == 268, "FADT hv
  * length. */
 struct acpi_madt {
 	struct acpi_sdt_hdr hdr; /*  0 */
-	uint32_t lapic_addr;     /* 36 */
-	uint32_t flags;          /* 40 ACPI_MADT_F_* */
+	uint32_t lapic_addr;	 /* 36 */
+	uint32_t flags;		 /* 40 ACPI_MADT_F_* */
 } ACPI_PACKED;
 _Static_assert(sizeof(struct acpi_madt) == 44, "MADT header is 44 bytes");
 _Static_assert(offsetof(struct acpi_madt, flags) == 40, "MADT flags");
@@ -203,7 +203,7 @@ _Static_assert(offsetof(struct acpi_madt, flags) == 40, "MADT flags");
 #define ACPI_MADT_F_PCAT_COMPAT BIT(0) /* dual 8259s present */
 
 struct acpi_madt_entry {
-	uint8_t type;   /* 0 ACPI_MADT_TYPE_* */
+	uint8_t type;	/* 0 ACPI_MADT_TYPE_* */
 	uint8_t length; /* 1 whole entry */
 } ACPI_PACKED;
 _Static_assert(sizeof(struct acpi_madt_entry) == 2, "MADT entry header");
@@ -221,47 +221,47 @@ _Static_assert(sizeof(struct acpi_madt_entry) == 2, "MADT entry header");
 
 struct acpi_madt_lapic {
 	struct acpi_madt_entry h; /* 0 type 0, length 8 */
-	uint8_t uid;              /* 2 ACPI processor UID */
-	uint8_t apic_id;          /* 3 */
-	uint32_t flags;           /* 4 ACPI_MADT_CPU_* */
+	uint8_t uid;		  /* 2 ACPI processor UID */
+	uint8_t apic_id;	  /* 3 */
+	uint32_t flags;		  /* 4 ACPI_MADT_CPU_* */
 } ACPI_PACKED;
 _Static_assert(sizeof(struct acpi_madt_lapic) == 8, "MADT LAPIC");
 _Static_assert(offsetof(struct acpi_madt_lapic, flags) == 4, "MADT LAPIC flags");
 
 struct acpi_madt_ioapic {
 	struct acpi_madt_entry h; /* 0 type 1, length 12 */
-	uint8_t ioapic_id;        /* 2 */
-	uint8_t reserved;         /* 3 */
-	uint32_t addr;            /* 4 */
-	uint32_t gsi_base;        /* 8 */
+	uint8_t ioapic_id;	  /* 2 */
+	uint8_t reserved;	  /* 3 */
+	uint32_t addr;		  /* 4 */
+	uint32_t gsi_base;	  /* 8 */
 } ACPI_PACKED;
 _Static_assert(sizeof(struct acpi_madt_ioapic) == 12, "MADT IOAPIC");
 _Static_assert(offsetof(struct acpi_madt_ioapic, gsi_base) == 8, "MADT IOAPIC gsi");
 
 struct acpi_madt_iso {
 	struct acpi_madt_entry h; /* 0 type 2, length 10 */
-	uint8_t bus;              /* 2 0: ISA */
-	uint8_t source;           /* 3 ISA IRQ */
-	uint32_t gsi;             /* 4 */
-	uint16_t flags;           /* 8 polarity, trigger mode */
+	uint8_t bus;		  /* 2 0: ISA */
+	uint8_t source;		  /* 3 ISA IRQ */
+	uint32_t gsi;		  /* 4 */
+	uint16_t flags;		  /* 8 polarity, trigger mode */
 } ACPI_PACKED;
 _Static_assert(sizeof(struct acpi_madt_iso) == 10, "MADT ISO");
 
 struct acpi_madt_lapic_nmi {
 	struct acpi_madt_entry h; /* 0 type 4, length 6 */
-	uint8_t uid;              /* 2 0xff: all processors */
-	uint16_t flags;           /* 3 */
-	uint8_t lint;             /* 5 LINT0 or LINT1 */
+	uint8_t uid;		  /* 2 0xff: all processors */
+	uint16_t flags;		  /* 3 */
+	uint8_t lint;		  /* 5 LINT0 or LINT1 */
 } ACPI_PACKED;
 _Static_assert(sizeof(struct acpi_madt_lapic_nmi) == 6, "MADT LAPIC NMI");
 _Static_assert(offsetof(struct acpi_madt_lapic_nmi, lint) == 5, "MADT LAPIC NMI lint");
 
 struct acpi_madt_x2apic {
 	struct acpi_madt_entry h; /*  0 type 9, length 16 */
-	uint16_t reserved;        /*  2 */
-	uint32_t x2apic_id;       /*  4 */
-	uint32_t flags;           /*  8 ACPI_MADT_CPU_* */
-	uint32_t uid;             /* 12 */
+	uint16_t reserved;	  /*  2 */
+	uint32_t x2apic_id;	  /*  4 */
+	uint32_t flags;		  /*  8 ACPI_MADT_CPU_* */
+	uint32_t uid;		  /* 12 */
 } ACPI_PACKED;
 _Static_assert(sizeof(struct acpi_madt_x2apic) == 16, "MADT x2APIC");
 _Static_assert(offsetof(struct acpi_madt_x2apic, x2apic_id) == 4, "MADT x2APIC id");
@@ -269,10 +269,10 @@ _Static_assert(offsetof(struct acpi_madt_x2apic, uid) == 12, "MADT x2APIC uid");
 
 struct acpi_madt_x2apic_nmi {
 	struct acpi_madt_entry h; /*  0 type 10, length 12 */
-	uint16_t flags;           /*  2 */
-	uint32_t uid;             /*  4 0xffffffff: all processors */
-	uint8_t lint;             /*  8 */
-	uint8_t reserved[3];      /*  9 */
+	uint16_t flags;		  /*  2 */
+	uint32_t uid;		  /*  4 0xffffffff: all processors */
+	uint8_t lint;		  /*  8 */
+	uint8_t reserved[3];	  /*  9 */
 } ACPI_PACKED;
 _Static_assert(sizeof(struct acpi_madt_x2apic_nmi) == 12, "MADT x2APIC NMI");
 _Static_assert(offsetof(struct acpi_madt_x2apic_nmi, lint) == 8, "MADT x2APIC NMI lint");
@@ -281,16 +281,16 @@ _Static_assert(offsetof(struct acpi_madt_x2apic_nmi, lint) == 8, "MADT x2APIC NM
  * a header, 8 reserved bytes, then 16-byte allocation entries. */
 struct acpi_mcfg {
 	struct acpi_sdt_hdr hdr; /*  0 */
-	uint8_t reserved[8];     /* 36 */
+	uint8_t reserved[8];	 /* 36 */
 } ACPI_PACKED;
 _Static_assert(sizeof(struct acpi_mcfg) == 44, "MCFG header is 44 bytes");
 
 struct acpi_mcfg_entry {
-	uint64_t base;      /*  0 ECAM address of bus 0 of this segment */
-	uint16_t segment;   /*  8 PCI segment group */
-	uint8_t bus_start;  /* 10 */
-	uint8_t bus_end;    /* 11 */
-	uint32_t reserved;  /* 12 */
+	uint64_t base;	   /*  0 ECAM address of bus 0 of this segment */
+	uint16_t segment;  /*  8 PCI segment group */
+	uint8_t bus_start; /* 10 */
+	uint8_t bus_end;   /* 11 */
+	uint32_t reserved; /* 12 */
 } ACPI_PACKED;
 _Static_assert(sizeof(struct acpi_mcfg_entry) == 16, "MCFG entry is 16 bytes");
 _Static_assert(offsetof(struct acpi_mcfg_entry, segment) == 8, "MCFG segment");

@@ -13,13 +13,13 @@
 #define BOOT_CONFIG_NAME "argon.conf"
 
 enum boot_mem_type {
-	BOOT_MEM_USABLE = 1,      /* free for the core from the start */
-	BOOT_MEM_BOOT_RECLAIM,    /* firmware boot-time memory: free once the core
+	BOOT_MEM_USABLE = 1,   /* free for the core from the start */
+	BOOT_MEM_BOOT_RECLAIM, /* firmware boot-time memory: free once the core
 				   * runs on its own stack, GDT and page tables */
-	BOOT_MEM_ARGON,           /* argon's image and what boot/ loaded for it */
+	BOOT_MEM_ARGON,	       /* argon's image and what boot/ loaded for it */
 	BOOT_MEM_ACPI_RECLAIM,
 	BOOT_MEM_ACPI_NVS,
-	BOOT_MEM_FW_RUNTIME,      /* firmware runtime code and data */
+	BOOT_MEM_FW_RUNTIME, /* firmware runtime code and data */
 	BOOT_MEM_RESERVED,
 	BOOT_MEM_MMIO,
 };

@@ -31,12 +31,12 @@ int host_cpus_discover(const struct boot_info *bi)
 	uint64_t madt;
 	int n, err;
 
-	err = bi->rsdp_pa ? acpi_find_table(&host_acpi_mem, bi->rsdp_pa, "APIC", &madt) :
-			    -ERR_NOENT;
+	err = bi->rsdp_pa ? acpi_find_table(&host_acpi_mem, bi->rsdp_pa, "APIC", &madt)
+			  : -ERR_NOENT;
 	n = err ? err : acpi_madt_cpus(&host_acpi_mem, madt, cpus, MAX_CPUS);
 	if (n <= 0) {
 		pr_warn("no usable MADT (%s); running on the boot CPU alone\n", err_str(n));
-		cpus[0] = (struct acpi_cpu){ .apic_id = me, .enabled = true };
+		cpus[0] = (struct acpi_cpu){.apic_id = me, .enabled = true};
 		n = 1;
 	}
 	pcpu_count = 0;

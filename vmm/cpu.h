@@ -10,13 +10,13 @@
 struct vcpu;
 
 struct pcpu {
-	unsigned index;  /* logical CPU number: MADT order, as argon.conf uses it */
+	unsigned index; /* logical CPU number: MADT order, as argon.conf uses it */
 	uint32_t apic_id;
 	bool present;
-	bool virt_on;    /* VMX/SVM root mode enabled on this CPU */
-	uint64_t host_save_pa; /* SVM: VM_HSAVE_PA page; VMX: VMXON region */
+	bool virt_on;		/* VMX/SVM root mode enabled on this CPU */
+	uint64_t host_save_pa;	/* SVM: VM_HSAVE_PA page; VMX: VMXON region */
 	uint64_t host_state_pa; /* SVM: VMCB page for VMSAVE/VMLOAD of host state */
-	struct vcpu *vcpu; /* the one vCPU pinned here, if any */
+	struct vcpu *vcpu;	/* the one vCPU pinned here, if any */
 };
 
 extern struct pcpu pcpus[MAX_CPUS];

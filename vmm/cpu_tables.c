@@ -14,10 +14,12 @@
 #define DESC_LIMIT_LOW 0xFFFFULL
 #define DESC_LIMIT_HIGH (0xFULL << 48)
 
-#define CODE64 (DESC_P | DESC_S | (0xAULL << DESC_TYPE_OFF) | DESC_L | DESC_G | \
-		DESC_LIMIT_LOW | DESC_LIMIT_HIGH)
-#define DATA64 (DESC_P | DESC_S | (0x2ULL << DESC_TYPE_OFF) | DESC_DB | DESC_G | \
-		DESC_LIMIT_LOW | DESC_LIMIT_HIGH)
+#define CODE64                                                                            \
+	(DESC_P | DESC_S | (0xAULL << DESC_TYPE_OFF) | DESC_L | DESC_G | DESC_LIMIT_LOW | \
+	 DESC_LIMIT_HIGH)
+#define DATA64                                                                             \
+	(DESC_P | DESC_S | (0x2ULL << DESC_TYPE_OFF) | DESC_DB | DESC_G | DESC_LIMIT_LOW | \
+	 DESC_LIMIT_HIGH)
 #define TSS_AVAIL 0x9ULL
 
 struct tss64 {
@@ -78,8 +80,8 @@ void cpu_tables_load(unsigned cpu)
 	struct cpu_tables *t = &tables[cpu];
 	uint64_t tss = (uint64_t)(uintptr_t)&t->tss;
 	uint64_t limit = sizeof(t->tss) - 1;
-	struct desc_ptr gdtr = { sizeof(t->gdt) - 1, (uint64_t)(uintptr_t)t->gdt };
-	struct desc_ptr idtr = { sizeof(idt) - 1, (uint64_t)(uintptr_t)idt };
+	struct desc_ptr gdtr = {sizeof(t->gdt) - 1, (uint64_t)(uintptr_t)t->gdt};
+	struct desc_ptr idtr = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
 
 	idt_init_once();
 	memset(&t->tss, 0, sizeof(t->tss));

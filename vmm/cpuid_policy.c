@@ -10,7 +10,7 @@
 
 struct cpuid_regs cpuid_policy(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 {
-	struct cpuid_regs r = { 0, 0, 0, 0 };
+	struct cpuid_regs r = {0, 0, 0, 0};
 
 	if (leaf >= ARGON_CPUID_BASE && leaf <= CPUID_HV_RANGE_END) {
 		if (leaf == ARGON_CPUID_BASE) {
@@ -34,7 +34,7 @@ struct cpuid_regs cpuid_policy(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 		r.ecx = (uint32_t)(r.ecx & ~CPUID_8000_0001_ECX_SVM);
 		break;
 	case 0x8000000Au: /* SVM features: none for guests */
-		r = (struct cpuid_regs){ 0, 0, 0, 0 };
+		r = (struct cpuid_regs){0, 0, 0, 0};
 		break;
 	default:
 		break;

@@ -137,8 +137,7 @@ static void handle_npf(struct vcpu *v, const struct vm_exit *e)
 	if (!gpa_is_mapped(v->guest, e->npf.gpa)) {
 		guest_stop(v->guest,
 			   "access to unmapped guest-physical address 0x%llx (%s) at rip 0x%llx",
-			   (unsigned long long)e->npf.gpa, access,
-			   (unsigned long long)v->regs.rip);
+			   (unsigned long long)e->npf.gpa, access, (unsigned long long)v->regs.rip);
 		return;
 	}
 	stop_with_dump(v, "nested page fault on mapped guest memory", e);
@@ -167,9 +166,9 @@ static void handle_hypercall(struct vcpu *v, const struct vm_exit *e)
 		ret = ARGON_ABI_VERSION;
 		break;
 	case ARGON_HC_EXIT_COUNT:
-		ret = arg < ARGON_EXIT_KIND_COUNT ?
-			      (int64_t)guest_exit_count(v->guest, (enum argon_exit_kind)arg) :
-			      ARGON_HC_ERR_ARG;
+		ret = arg < ARGON_EXIT_KIND_COUNT
+			      ? (int64_t)guest_exit_count(v->guest, (enum argon_exit_kind)arg)
+			      : ARGON_HC_ERR_ARG;
 		break;
 	default:
 		ret = ARGON_HC_ERR_UNKNOWN;
@@ -217,8 +216,8 @@ void exit_handle(struct vcpu *v, const struct vm_exit *e)
 {
 	exit_handler h = e->kind < ARGON_EXIT_KIND_COUNT ? handlers[e->kind] : NULL;
 
-	v->guest->stats[v->index].exits[e->kind < ARGON_EXIT_KIND_COUNT ? e->kind :
-									  ARGON_EXIT_UNKNOWN]++;
+	v->guest->stats[v->index]
+		.exits[e->kind < ARGON_EXIT_KIND_COUNT ? e->kind : ARGON_EXIT_UNKNOWN]++;
 	if (h)
 		h(v, e);
 	else

@@ -41,7 +41,7 @@ static int alloc_ram(struct guest *g, uint64_t size)
 		return err;
 	g->ram_size = size;
 	memset(phys_to_virt(g->ram_hpa), 0, size);
-	g->mem[0] = (struct gmem_range){ 0, g->ram_hpa, size, GMEM_RAM };
+	g->mem[0] = (struct gmem_range){0, g->ram_hpa, size, GMEM_RAM};
 	g->mem_count = 1;
 	return 0;
 }
@@ -85,7 +85,10 @@ static int load_elf(struct guest *g, const struct boot_file *f, struct vcpu_init
 
 static bool is_elf(const struct boot_file *f)
 {
-	return f->size >= 4 && !memcmp(f->data, "\x7f" "ELF", 4);
+	return f->size >= 4 && !memcmp(f->data,
+				       "\x7f"
+				       "ELF",
+				       4);
 }
 
 int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *cfg,

@@ -36,7 +36,7 @@ int guest_boot_long_mode(struct guest *g, uint64_t rip, struct vcpu_init_state *
 	uint64_t *pdpt = guest_ram_ptr(g, BOOT_PDPT, 0x1000);
 	uint64_t *pd = guest_ram_ptr(g, BOOT_PD, 0x4000);
 	char *cmdline = guest_ram_ptr(g, ARGON_GUEST_CMDLINE, CONFIG_CMDLINE_MAX);
-	struct seg_state data = { ARGON_GUEST_DS, SEG_ATTR_DATA, 0xFFFFFFFF, 0 };
+	struct seg_state data = {ARGON_GUEST_DS, SEG_ATTR_DATA, 0xFFFFFFFF, 0};
 
 	if (!gdt || !pml4 || !pdpt || !pd || !cmdline)
 		return -ERR_RANGE;
@@ -51,10 +51,10 @@ int guest_boot_long_mode(struct guest *g, uint64_t rip, struct vcpu_init_state *
 		pd[i] = ((uint64_t)i << 21) | PTE_P | PTE_RW | PTE_PS;
 
 	memset(st, 0, sizeof(*st));
-	st->cs = (struct seg_state){ ARGON_GUEST_CS, SEG_ATTR_CODE64, 0xFFFFFFFF, 0 };
+	st->cs = (struct seg_state){ARGON_GUEST_CS, SEG_ATTR_CODE64, 0xFFFFFFFF, 0};
 	st->ds = st->es = st->ss = st->fs = st->gs = data;
-	st->tr = (struct seg_state){ 0, SEG_ATTR_TSS64_BUSY, 0x67, 0 };
-	st->ldtr = (struct seg_state){ 0, SEG_ATTR_LDT, 0xFFFF, 0 };
+	st->tr = (struct seg_state){0, SEG_ATTR_TSS64_BUSY, 0x67, 0};
+	st->ldtr = (struct seg_state){0, SEG_ATTR_LDT, 0xFFFF, 0};
 	st->gdtr_base = BOOT_GDT;
 	st->gdtr_limit = 3 * 8 - 1;
 	st->idtr_limit = 0xFFFF;

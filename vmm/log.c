@@ -7,7 +7,7 @@
 
 static enum log_level current_level = LOG_INFO;
 static struct spinlock log_lock;
-static const char *const level_tags[] = { "error: ", "warning: ", "", "debug: " };
+static const char *const level_tags[] = {"error: ", "warning: ", "", "debug: "};
 
 void log_set_level(enum log_level level)
 {

@@ -34,13 +34,15 @@ static void check_against_machine(const struct boot_info *bi)
 
 		for (unsigned c = 0; c < g->ncpus; c++) {
 			if (g->cpus[c] >= pcpu_count)
-				config_diag_add(&diags, g->cpus_at[c],
-						"CPU %u does not exist (this machine has CPUs 0-%u)",
-						g->cpus[c], pcpu_count - 1);
+				config_diag_add(
+					&diags, g->cpus_at[c],
+					"CPU %u does not exist (this machine has CPUs 0-%u)",
+					g->cpus[c], pcpu_count - 1);
 			else if (g->cpus[c] != boot_cpu_index())
-				config_diag_add(&diags, g->cpus_at[c],
-						"CPU %u: guests run only on the boot CPU (%u) so far",
-						g->cpus[c], boot_cpu_index());
+				config_diag_add(
+					&diags, g->cpus_at[c],
+					"CPU %u: guests run only on the boot CPU (%u) so far",
+					g->cpus[c], boot_cpu_index());
 			else if (c > 0)
 				config_diag_add(&diags, g->cpus_at[c],
 						"one vCPU per guest is supported so far");
@@ -48,23 +50,24 @@ static void check_against_machine(const struct boot_info *bi)
 		if (g->kernel[0]) {
 			f = boot_find_file(bi, g->kernel);
 			if (!f || !f->data)
-				config_diag_add(&diags, g->kernel_at, "cannot read kernel '%s%s': %s",
-						bi->config_dir, g->kernel,
-						f ? err_str(f->err) : "not loaded");
+				config_diag_add(&diags, g->kernel_at,
+						"cannot read kernel '%s%s': %s", bi->config_dir,
+						g->kernel, f ? err_str(f->err) : "not loaded");
 		}
 		if (g->initrd[0]) {
 			f = boot_find_file(bi, g->initrd);
 			if (!f || !f->data)
-				config_diag_add(&diags, g->initrd_at, "cannot read initrd '%s%s': %s",
-						bi->config_dir, g->initrd,
-						f ? err_str(f->err) : "not loaded");
+				config_diag_add(&diags, g->initrd_at,
+						"cannot read initrd '%s%s': %s", bi->config_dir,
+						g->initrd, f ? err_str(f->err) : "not loaded");
 		}
 		need += g->memory;
 		if (g->memory && need > have)
-			config_diag_add(&diags, g->memory_at,
-					"guests up to '%s' need %llu MiB of RAM, but %llu MiB are free",
-					g->name, (unsigned long long)(need / MiB),
-					(unsigned long long)(have / MiB));
+			config_diag_add(
+				&diags, g->memory_at,
+				"guests up to '%s' need %llu MiB of RAM, but %llu MiB are free",
+				g->name, (unsigned long long)(need / MiB),
+				(unsigned long long)(have / MiB));
 	}
 }
 
@@ -138,7 +141,8 @@ void core_main(struct boot_info *bi)
 		idle(bi);
 	err = vcpu_backend_select();
 	if (err) {
-		pr_err("this CPU has neither SVM with nested paging nor VMX with EPT; no guest started\n");
+		pr_err("this CPU has neither SVM with nested paging nor VMX with EPT; no guest "
+		       "started\n");
 		idle(bi);
 	}
 	err = vcpu_ops->cpu_enable(this_cpu());

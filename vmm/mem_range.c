@@ -132,8 +132,8 @@ int mr_reserve(struct mr_pool *p, uint64_t base, uint64_t size)
 	return 0;
 }
 
-int mr_alloc_range(struct mr_pool *p, uint64_t size, uint64_t align, uint64_t min,
-		   uint64_t max, uint64_t *base)
+int mr_alloc_range(struct mr_pool *p, uint64_t size, uint64_t align, uint64_t min, uint64_t max,
+		   uint64_t *base)
 {
 	int err = -ERR_NOMEM;
 

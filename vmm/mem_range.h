@@ -50,8 +50,8 @@ int mr_alloc(struct mr_pool *p, uint64_t size, uint64_t align, uint64_t *base);
 
 /* The same, restricted to [min, max): e.g. max = 1 MiB for the AP
  * start-up page. */
-int mr_alloc_range(struct mr_pool *p, uint64_t size, uint64_t align, uint64_t min,
-		   uint64_t max, uint64_t *base);
+int mr_alloc_range(struct mr_pool *p, uint64_t size, uint64_t align, uint64_t min, uint64_t max,
+		   uint64_t *base);
 
 /* Returns an allocation; merges it with its neighbours. The range must be
  * granule-aligned and wholly allocated: -ERR_EXIST if any of it is free

@@ -9,18 +9,10 @@
 /* State the backends switch with the guest (VMLOAD/VMSAVE, VMCS fields),
  * so direct access touches only the guest's own copy. */
 const struct msr_passthrough msr_passthrough_list[] = {
-	{ MSR_FS_BASE, true },
-	{ MSR_GS_BASE, true },
-	{ MSR_KERNEL_GS_BASE, true },
-	{ MSR_STAR, true },
-	{ MSR_LSTAR, true },
-	{ MSR_CSTAR, true },
-	{ MSR_SFMASK, true },
-	{ MSR_SYSENTER_CS, true },
-	{ MSR_SYSENTER_ESP, true },
-	{ MSR_SYSENTER_EIP, true },
-	{ MSR_PAT, true },
-	{ MSR_TSC, false },
+	{MSR_FS_BASE, true},	  {MSR_GS_BASE, true},	   {MSR_KERNEL_GS_BASE, true},
+	{MSR_STAR, true},	  {MSR_LSTAR, true},	   {MSR_CSTAR, true},
+	{MSR_SFMASK, true},	  {MSR_SYSENTER_CS, true}, {MSR_SYSENTER_ESP, true},
+	{MSR_SYSENTER_EIP, true}, {MSR_PAT, true},	   {MSR_TSC, false},
 };
 const size_t msr_passthrough_count = sizeof(msr_passthrough_list) / sizeof(msr_passthrough_list[0]);
 

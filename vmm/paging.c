@@ -13,8 +13,8 @@
 
 /* Every format marks a large leaf with bit 7 in a level 2 or 3 entry. */
 #define ENTRY_PS BIT(7)
-_Static_assert(PTE_PS == ENTRY_PS && EPTE_PS == ENTRY_PS && SLPTE_PS == ENTRY_PS,
-	       "one large-page bit");
+/* NOLINTNEXTLINE(misc-redundant-expression): equal on purpose */
+_Static_assert(PTE_PS == ENTRY_PS && EPTE_PS == ENTRY_PS && SLPTE_PS == ENTRY_PS, "one PS bit");
 
 struct pt_fmt {
 	uint64_t present;     /* any of these set: the entry is in use */
@@ -31,7 +31,10 @@ struct pt_fmt {
 /* PAT index (PAT<<2 | PCD<<1 | PWT) per memory type under PT_HOST_PAT, and
  * back. UC- decodes as UC: argon never writes it. */
 static const uint8_t x86_pat_index[PT_MT_COUNT] = {
-	[PT_MT_WB] = 0, [PT_MT_WT] = 1, [PT_MT_UC] = 3, [PT_MT_WC] = 4,
+	[PT_MT_WB] = 0,
+	[PT_MT_WT] = 1,
+	[PT_MT_UC] = 3,
+	[PT_MT_WC] = 4,
 };
 static const uint8_t x86_pat_type[8] = {
 	PT_MT_WB, PT_MT_WT, PT_MT_UC, PT_MT_UC, PT_MT_WC, PT_MT_WT, PT_MT_UC, PT_MT_UC,
@@ -70,8 +73,7 @@ static void x86_decode(uint64_t e, unsigned level, unsigned *perm, enum pt_mem_t
 	uint64_t pat = level == 1 ? PTE_PAT_4K : PTE_PAT_LARGE;
 	unsigned idx = (e & PTE_PWT ? 1 : 0) | (e & PTE_PCD ? 2 : 0) | (e & pat ? 4 : 0);
 
-	*perm = PT_R | (e & PTE_RW ? PT_W : 0) | (e & PTE_US ? PT_U : 0) |
-		(e & PTE_NX ? 0 : PT_X);
+	*perm = PT_R | (e & PTE_RW ? PT_W : 0) | (e & PTE_US ? PT_U : 0) | (e & PTE_NX ? 0 : PT_X);
 	*mt = (enum pt_mem_type)x86_pat_type[idx];
 }
 
@@ -91,8 +93,10 @@ static void npt_decode(uint64_t e, unsigned level, unsigned *perm, enum pt_mem_t
 /* --- Intel EPT --- */
 
 static const uint8_t ept_mt_code[PT_MT_COUNT] = {
-	[PT_MT_WB] = EPT_MT_WB, [PT_MT_UC] = EPT_MT_UC,
-	[PT_MT_WC] = EPT_MT_WC, [PT_MT_WT] = EPT_MT_WT,
+	[PT_MT_WB] = EPT_MT_WB,
+	[PT_MT_UC] = EPT_MT_UC,
+	[PT_MT_WC] = EPT_MT_WC,
+	[PT_MT_WT] = EPT_MT_WT,
 };
 /* Reserved codes and WP (never written) decode as UC. */
 static const uint8_t ept_mt_type[8] = {
@@ -163,39 +167,43 @@ static void vtd_decode(uint64_t e, unsigned level, unsigned *perm, enum pt_mem_t
 }
 
 static const struct pt_fmt formats[PT_FMT_COUNT] = {
-	[PT_FMT_HOST] = {
-		.present = PTE_P,
-		/* Leaves alone decide write, user and execute rights. */
-		.table_flags = PTE_P | PTE_RW | PTE_US,
-		.perm_mask = PT_RWX | PT_U,
-		.perm_ok = x86_perm_ok,
-		.leaf = x86_leaf,
-		.decode = x86_decode,
-	},
-	[PT_FMT_NPT] = {
-		.present = PTE_P,
-		.table_flags = PTE_P | PTE_RW | PTE_US,
-		.perm_mask = PT_RWX,
-		.perm_ok = x86_perm_ok,
-		.leaf = npt_leaf,
-		.decode = npt_decode,
-	},
-	[PT_FMT_EPT] = {
-		.present = EPTE_R | EPTE_W | EPTE_X,
-		.table_flags = EPTE_R | EPTE_W | EPTE_X,
-		.perm_mask = PT_RWX,
-		.perm_ok = ept_perm_ok,
-		.leaf = ept_leaf,
-		.decode = ept_decode,
-	},
-	[PT_FMT_VTD_SL] = {
-		.present = SLPTE_R | SLPTE_W,
-		.table_flags = SLPTE_R | SLPTE_W,
-		.perm_mask = PT_RW,
-		.perm_ok = vtd_perm_ok,
-		.leaf = vtd_leaf,
-		.decode = vtd_decode,
-	},
+	[PT_FMT_HOST] =
+		{
+			.present = PTE_P,
+			/* Leaves alone decide write, user and execute rights. */
+			.table_flags = PTE_P | PTE_RW | PTE_US,
+			.perm_mask = PT_RWX | PT_U,
+			.perm_ok = x86_perm_ok,
+			.leaf = x86_leaf,
+			.decode = x86_decode,
+		},
+	[PT_FMT_NPT] =
+		{
+			.present = PTE_P,
+			.table_flags = PTE_P | PTE_RW | PTE_US,
+			.perm_mask = PT_RWX,
+			.perm_ok = x86_perm_ok,
+			.leaf = npt_leaf,
+			.decode = npt_decode,
+		},
+	[PT_FMT_EPT] =
+		{
+			.present = EPTE_R | EPTE_W | EPTE_X,
+			.table_flags = EPTE_R | EPTE_W | EPTE_X,
+			.perm_mask = PT_RWX,
+			.perm_ok = ept_perm_ok,
+			.leaf = ept_leaf,
+			.decode = ept_decode,
+		},
+	[PT_FMT_VTD_SL] =
+		{
+			.present = SLPTE_R | SLPTE_W,
+			.table_flags = SLPTE_R | SLPTE_W,
+			.perm_mask = PT_RW,
+			.perm_ok = vtd_perm_ok,
+			.leaf = vtd_leaf,
+			.decode = vtd_decode,
+		},
 };
 
 /* --- generic walk --- */
@@ -490,8 +498,8 @@ int pt_init(struct paging *pt, enum pt_format fmt, const struct pt_mem_ops *mem,
 {
 	uint64_t *root;
 
-	if (!pt || (unsigned)fmt >= PT_FMT_COUNT || !mem || !mem->alloc_table ||
-	    !mem->free_table || !mem->pa_to_va)
+	if (!pt || (unsigned)fmt >= PT_FMT_COUNT || !mem || !mem->alloc_table || !mem->free_table ||
+	    !mem->pa_to_va)
 		return -ERR_INVAL;
 	pt->fmt = fmt;
 	pt->allow_1g = allow_1g;

@@ -19,8 +19,8 @@
 
 #define PT_LEVELS 4
 #define PT_ENTRIES 512
-#define PT_VA_BITS 48                     /* 4-level input address width */
-#define PT_PA_BITS 52                     /* architectural MAXPHYADDR limit */
+#define PT_VA_BITS 48				   /* 4-level input address width */
+#define PT_PA_BITS 52				   /* architectural MAXPHYADDR limit */
 #define PT_ADDR_MASK BIT_MASK(12, PT_PA_BITS - 12) /* bits 51:12 of every entry */
 
 _Static_assert(PT_ENTRIES * sizeof(uint64_t) == PAGE_SIZE, "a table fills one page");
@@ -33,8 +33,8 @@ _Static_assert(PT_ENTRIES * sizeof(uint64_t) == PAGE_SIZE, "a table fills one pa
 #define PTE_PCD BIT(4)
 #define PTE_A BIT(5)
 #define PTE_D BIT(6)
-#define PTE_PS BIT(7)        /* PDPTE/PDE: 1 GiB / 2 MiB leaf */
-#define PTE_PAT_4K BIT(7)    /* 4 KiB PTE */
+#define PTE_PS BIT(7)	  /* PDPTE/PDE: 1 GiB / 2 MiB leaf */
+#define PTE_PAT_4K BIT(7) /* 4 KiB PTE */
 #define PTE_G BIT(8)
 #define PTE_PAT_LARGE BIT(12) /* 1 GiB / 2 MiB leaf */
 #define PTE_NX BIT(63)
@@ -90,13 +90,7 @@ enum pt_format {
 /* Memory types. Host/NPT encode them as a PAT index under PT_HOST_PAT,
  * EPT in the leaf's memory-type field. VT-d second-level entries carry no
  * memory type: it is accepted, not stored, and lookups report PT_MT_WB. */
-enum pt_mem_type {
-	PT_MT_WB,
-	PT_MT_UC,
-	PT_MT_WC,
-	PT_MT_WT,
-	PT_MT_COUNT
-};
+enum pt_mem_type { PT_MT_WB, PT_MT_UC, PT_MT_WC, PT_MT_WT, PT_MT_COUNT };
 
 /* Where tables come from. alloc_table returns the virtual address of a
  * zeroed, 4 KiB-aligned page and its physical address in *pa, or NULL when
@@ -112,8 +106,8 @@ struct pt_mem_ops {
 
 struct paging {
 	enum pt_format fmt;
-	bool allow_1g;   /* hardware walks 1 GiB leaves in this format */
-	bool vtd_snoop;  /* VT-d: set SNP in leaves; only when ECAP.SC=1 */
+	bool allow_1g;	  /* hardware walks 1 GiB leaves in this format */
+	bool vtd_snoop;	  /* VT-d: set SNP in leaves; only when ECAP.SC=1 */
 	uint64_t root_pa; /* CR3 / nCR3 / EPTP / SLPTPTR base */
 	const struct pt_mem_ops *mem;
 };
@@ -148,8 +142,8 @@ int pt_lookup(const struct paging *pt, uint64_t va, uint64_t *pa, uint64_t *page
 /* Calls fn for every leaf in ascending va order (host upper-half addresses
  * sign-extended). A non-zero return from fn stops the walk and is
  * returned. */
-typedef int (*pt_walk_fn)(void *arg, uint64_t va, uint64_t pa, uint64_t size,
-			  unsigned perm, enum pt_mem_type mt);
+typedef int (*pt_walk_fn)(void *arg, uint64_t va, uint64_t pa, uint64_t size, unsigned perm,
+			  enum pt_mem_type mt);
 int pt_walk(const struct paging *pt, pt_walk_fn fn, void *arg);
 
 /* Frees every table, root included. Safe to call twice. */

@@ -9,7 +9,7 @@ static const void *identity_map(void *ctx, uint64_t pa, size_t len)
 	return phys_to_virt(pa);
 }
 
-const struct acpi_mem host_acpi_mem = { identity_map, NULL };
+const struct acpi_mem host_acpi_mem = {identity_map, NULL};
 
 static void pm1_write(const struct acpi_gas *reg, uint16_t val)
 {
@@ -36,10 +36,10 @@ static void acpi_s5(const struct boot_info *bi)
 		pr_warn("no ACPI S5 power-off (%s)\n", err_str(err));
 		return;
 	}
-	pm1_write(&si.pm1a_cnt, (uint16_t)((si.slp_typa << ACPI_PM1_CNT_SLP_TYP_OFF) |
-					   ACPI_PM1_CNT_SLP_EN));
-	pm1_write(&si.pm1b_cnt, (uint16_t)((si.slp_typb << ACPI_PM1_CNT_SLP_TYP_OFF) |
-					   ACPI_PM1_CNT_SLP_EN));
+	pm1_write(&si.pm1a_cnt,
+		  (uint16_t)((si.slp_typa << ACPI_PM1_CNT_SLP_TYP_OFF) | ACPI_PM1_CNT_SLP_EN));
+	pm1_write(&si.pm1b_cnt,
+		  (uint16_t)((si.slp_typb << ACPI_PM1_CNT_SLP_TYP_OFF) | ACPI_PM1_CNT_SLP_EN));
 	/* Real chipsets take a moment to cut power. */
 	for (uint64_t t = rdtsc(); rdtsc() - t < 1000000000ULL;)
 		cpu_relax();

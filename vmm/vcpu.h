@@ -23,8 +23,8 @@ struct guest_regs {
 
 struct vm_exit {
 	enum argon_exit_kind kind;
-	uint64_t raw_reason;  /* backend's own exit code, for dumps */
-	unsigned insn_len;    /* length of the exiting instruction, 0 if unknown */
+	uint64_t raw_reason; /* backend's own exit code, for dumps */
+	unsigned insn_len;   /* length of the exiting instruction, 0 if unknown */
 	union {
 		struct {
 			uint32_t index;
@@ -74,8 +74,8 @@ struct vcpu {
 	struct pcpu *pcpu;
 	unsigned index; /* within the guest */
 	struct guest_regs regs;
-	void *arch;     /* backend state (VMCB, VMCS) */
-	bool stop;      /* set by a handler: leave the run loop */
+	void *arch; /* backend state (VMCB, VMCS) */
+	bool stop;  /* set by a handler: leave the run loop */
 };
 
 struct vcpu_ops {

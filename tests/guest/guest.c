@@ -40,7 +40,7 @@ static uint64_t ram_bytes;
 #define EFER_NXE BIT(11)
 #define EFER_SVME BIT(12)
 #define MSR_VM_HSAVE_PA 0xC0010117u /* SVM's: must go with SVM hidden */
-#define MSR_NOWHERE 0x40001234u     /* no CPU or hypervisor defines it */
+#define MSR_NOWHERE 0x40001234u	    /* no CPU or hypervisor defines it */
 
 #define VEC_GP 13
 #define RDMSR_LEN 2 /* 0f 32 */
@@ -58,8 +58,8 @@ static unsigned n_passed, n_failed;
 /* A check returns true, or false with a reason in `why`. */
 typedef bool (*check_fn)(char *why, size_t size);
 
-static __attribute__((format(printf, 3, 4))) bool explain(char *why, size_t size,
-							   const char *fmt, ...)
+static __attribute__((format(printf, 3, 4))) bool explain(char *why, size_t size, const char *fmt,
+							  ...)
 {
 	va_list ap;
 
@@ -283,7 +283,7 @@ static uint64_t ram_pattern(uint64_t addr, uint64_t seed)
  * of RAM: write all, then read all, twice with different patterns. */
 static bool check_ram_readback(char *why, size_t size)
 {
-	static const uint64_t seeds[] = { 0x0123456789ABCDEFull, 0xFEDCBA9876543210ull };
+	static const uint64_t seeds[] = {0x0123456789ABCDEFull, 0xFEDCBA9876543210ull};
 	uint64_t start = ALIGN_UP((uint64_t)(uintptr_t)__image_end, 8);
 
 	if (start >= ram_bytes)
@@ -297,8 +297,9 @@ static bool check_ram_readback(char *why, size_t size)
 			uint64_t want = ram_pattern(a, seeds[pass]);
 
 			if (got != want)
-				return explain(why, size, "pass %zu: 0x%lx reads 0x%lx, wrote 0x%lx",
-					       pass + 1, a, got, want);
+				return explain(why, size,
+					       "pass %zu: 0x%lx reads 0x%lx, wrote 0x%lx", pass + 1,
+					       a, got, want);
 		}
 	}
 	return true;
@@ -318,17 +319,17 @@ static const struct {
 	const char *name;
 	check_fn fn;
 } checks[] = {
-	{ "cpuid-hypervisor-bit", check_cpuid_hypervisor_bit },
-	{ "cpuid-hides-virt", check_cpuid_hides_virt },
-	{ "cpuid-signature", check_cpuid_signature },
-	{ "hypercall-version", check_hypercall_version },
-	{ "exit-counts", check_exit_counts },
-	{ "io-unassigned-port", check_io_unassigned_port },
-	{ "msr-efer", check_msr_efer },
-	{ "msr-unknown-gp", check_msr_unknown_gp },
-	{ "hlt", check_hlt },
-	{ "ram-readback", check_ram_readback },
-	{ "no-stray-interrupts", check_no_stray_interrupts },
+	{"cpuid-hypervisor-bit", check_cpuid_hypervisor_bit},
+	{"cpuid-hides-virt", check_cpuid_hides_virt},
+	{"cpuid-signature", check_cpuid_signature},
+	{"hypercall-version", check_hypercall_version},
+	{"exit-counts", check_exit_counts},
+	{"io-unassigned-port", check_io_unassigned_port},
+	{"msr-efer", check_msr_efer},
+	{"msr-unknown-gp", check_msr_unknown_gp},
+	{"hlt", check_hlt},
+	{"ram-readback", check_ram_readback},
+	{"no-stray-interrupts", check_no_stray_interrupts},
 };
 
 static void print_summary(void)
@@ -368,7 +369,7 @@ static __attribute__((noreturn)) void triple_fault(void)
 	static const struct {
 		uint16_t limit;
 		uint64_t base;
-	} __attribute__((packed)) no_idt = { 0, 0 };
+	} __attribute__((packed)) no_idt = {0, 0};
 
 	con_puts("argon-testguest: triple fault now\n");
 	__asm__ volatile("lidt %0\n\tint3" : : "m"(no_idt));

@@ -11,6 +11,6 @@ __attribute__((noreturn)) void guest_main(const char *cmdline, uint64_t ram_byte
 /* Prints "FAIL name: detail", counts it, prints the summary and powers
  * off: for failures the guest cannot continue past. */
 __attribute__((noreturn, format(printf, 2, 3))) void guest_fail_fatal(const char *name,
-								       const char *fmt, ...);
+								      const char *fmt, ...);
 
 #endif

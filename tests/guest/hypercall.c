@@ -19,8 +19,8 @@ void hypercall_init(void)
 	memcpy(vendor, &r.ebx, 4);
 	memcpy(vendor + 4, &r.edx, 4);
 	memcpy(vendor + 8, &r.ecx, 4);
-	use_vmmcall = memcmp(vendor, "AuthenticAMD", 12) == 0 ||
-		      memcmp(vendor, "HygonGenuine", 12) == 0;
+	use_vmmcall =
+		memcmp(vendor, "AuthenticAMD", 12) == 0 || memcmp(vendor, "HygonGenuine", 12) == 0;
 }
 
 const char *hypercall_insn(void)

@@ -93,7 +93,7 @@ static const void *fake_map(void *ctx, uint64_t pa, size_t len)
 	return NULL;
 }
 
-static const struct acpi_mem mem = { .map = fake_map, .ctx = NULL };
+static const struct acpi_mem mem = {.map = fake_map, .ctx = NULL};
 
 /* Copies len bytes to fake physical address pa; returns the copy. */
 static uint8_t *put(uint64_t pa, const void *data, size_t len)
@@ -245,7 +245,7 @@ static void put_rsdt(const uint32_t *pas, size_t n)
 /* RSDP v2 -> XSDT -> FADT (-> DSDT), MADT, MCFG, all from QEMU. */
 static void put_machine(void)
 {
-	static const uint64_t x[] = { FADT_PA, MADT_PA, MCFG_PA };
+	static const uint64_t x[] = {FADT_PA, MADT_PA, MCFG_PA};
 
 	put_rsdp(2, 0, XSDT_PA);
 	put_xsdt(x, 3);
@@ -293,8 +293,8 @@ static void test_find_table_xsdt(void)
 
 static void test_find_table_rsdt(void)
 {
-	static const uint32_t r[] = { MADT_PA, FADT_PA };
-	static const uint64_t x[] = { FADT_PA };
+	static const uint32_t r[] = {MADT_PA, FADT_PA};
+	static const uint64_t x[] = {FADT_PA};
 	uint64_t pa = 0;
 	uint8_t *xsdt;
 
@@ -337,7 +337,7 @@ static void test_find_table_rsdt(void)
 
 	/* An XSDT whose entries do not divide into 8-byte addresses. */
 	{
-		uint8_t body[12] = { 0 };
+		uint8_t body[12] = {0};
 		size_t len;
 		uint8_t *t = make_table(ACPI_SIG_XSDT, body, sizeof(body), &len);
 
@@ -506,7 +506,7 @@ static void test_sleep_info_variants(void)
 	f = put_fadt(fx.facp, fx.facp_len);
 	wr64(f + offsetof(struct acpi_fadt, x_pm1a_cnt_blk.address), 0x1004);
 	wr32(f + offsetof(struct acpi_fadt, pm1b_cnt_blk), 0x1104);
-	f[offsetof(struct acpi_fadt, flags) + 1] &= (uint8_t)~(ACPI_FADT_F_RESET_REG_SUP >> 8);
+	f[offsetof(struct acpi_fadt, flags) + 1] &= (uint8_t) ~(ACPI_FADT_F_RESET_REG_SUP >> 8);
 	fix_sum(f, fx.facp_len);
 	put(DSDT_PA, fx.dsdt, fx.dsdt_len);
 	CHECK_EQ(acpi_get_sleep_info(&mem, FADT_PA, &si), 0);
@@ -572,83 +572,83 @@ static void test_aml_s5(void)
 	uint8_t a, b;
 
 	{ /* Name (_S5, Package (0x04) { 0x05, 0x07, Zero, Zero }) */
-		static const uint8_t aml[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04,
-					       0x0A, 0x05, 0x0A, 0x07, 0x00, 0x00 };
+		static const uint8_t aml[] = {0x08, '_',  'S',	'5',  '_',  0x12, 0x08,
+					      0x04, 0x0A, 0x05, 0x0A, 0x07, 0x00, 0x00};
 		CHECK_EQ(s5(aml, sizeof(aml), &a, &b), 0);
 		CHECK_EQ(a, 5);
 		CHECK_EQ(b, 7);
 	}
 	{ /* Name (\_S5, Package (0x02) { One, 0x0003 as a word }) */
-		static const uint8_t aml[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x06,
-					       0x02, 0x01, 0x0B, 0x03, 0x00 };
+		static const uint8_t aml[] = {0x08, '\\', '_',	'S',  '5',  '_', 0x12,
+					      0x06, 0x02, 0x01, 0x0B, 0x03, 0x00};
 		CHECK_EQ(s5(aml, sizeof(aml), &a, &b), 0);
 		CHECK_EQ(a, 1);
 		CHECK_EQ(b, 3);
 	}
 	{ /* Two-byte PkgLength, dword and Ones elements, value truncated to 8 bits */
-		static const uint8_t aml[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x49, 0x00, 0x02,
-					       0x0C, 0x06, 0x00, 0x00, 0x00, 0xFF, 0x00, 0x00 };
+		static const uint8_t aml[] = {0x08, '_',  'S',	'5',  '_',  0x12, 0x49, 0x00, 0x02,
+					      0x0C, 0x06, 0x00, 0x00, 0x00, 0xFF, 0x00, 0x00};
 		CHECK_EQ(s5(aml, sizeof(aml), &a, &b), 0);
 		CHECK_EQ(a, 6);
 		CHECK_EQ(b, 0xFF);
 	}
 	{ /* One packed integer: SLP_TYPa in bits 7:0, SLP_TYPb in 15:8 */
-		static const uint8_t aml[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x05, 0x01,
-					       0x0B, 0x07, 0x05 };
+		static const uint8_t aml[] = {0x08, '_',  'S',	'5',  '_', 0x12,
+					      0x05, 0x01, 0x0B, 0x07, 0x05};
 		CHECK_EQ(s5(aml, sizeof(aml), &a, &b), 0);
 		CHECK_EQ(a, 7);
 		CHECK_EQ(b, 5);
 	}
 	{ /* A qword element */
-		static const uint8_t aml[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x0C, 0x02, 0x0E,
-					       0x04, 0, 0, 0, 0, 0, 0, 0, 0x00 };
+		static const uint8_t aml[] = {0x08, '_', 'S', '5', '_', 0x12, 0x0C, 0x02, 0x0E,
+					      0x04, 0,	 0,   0,   0,	0,    0,    0,	  0x00};
 		CHECK_EQ(s5(aml, sizeof(aml), &a, &b), 0);
 		CHECK_EQ(a, 4);
 		CHECK_EQ(b, 0);
 	}
 	{ /* _S5_ only as a reference (Store) and as a method: no \_S5 object */
-		static const uint8_t aml[] = { 0x70, '_', 'S', '5', '_', 0x12, 0x03, 0x01, 0x00,
-					       0x14, 0x06, '_', 'S', '5', '_', 0x00 };
+		static const uint8_t aml[] = {0x70, '_',  'S',	'5', '_', 0x12, 0x03, 0x01,
+					      0x00, 0x14, 0x06, '_', 'S', '5',	'_',  0x00};
 		CHECK_EQ(s5(aml, sizeof(aml), &a, &b), -ERR_NOENT);
 	}
 	{ /* Name (_S5, 5): not a package, and nothing else */
-		static const uint8_t aml[] = { 0x08, '_', 'S', '5', '_', 0x0A, 0x05 };
+		static const uint8_t aml[] = {0x08, '_', 'S', '5', '_', 0x0A, 0x05};
 		CHECK_EQ(s5(aml, sizeof(aml), &a, &b), -ERR_NOENT);
 	}
 	{ /* Name at the very end of the table */
-		static const uint8_t aml[] = { 0x08, '_', 'S', '5', '_' };
+		static const uint8_t aml[] = {0x08, '_', 'S', '5', '_'};
 		CHECK_EQ(s5(aml, sizeof(aml), &a, &b), -ERR_NOENT);
 	}
 	{ /* PkgLength runs past the table */
-		static const uint8_t aml[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x20, 0x02, 0x00,
-					       0x00 };
+		static const uint8_t aml[] = {0x08, '_',  'S',	'5',  '_',
+					      0x12, 0x20, 0x02, 0x00, 0x00};
 		CHECK_EQ(s5(aml, sizeof(aml), &a, &b), -ERR_INVAL);
 	}
 	{ /* PkgLength's following bytes past the table */
-		static const uint8_t aml[] = { 0x08, '_', 'S', '5', '_', 0x12, 0xC0 };
+		static const uint8_t aml[] = {0x08, '_', 'S', '5', '_', 0x12, 0xC0};
 		CHECK_EQ(s5(aml, sizeof(aml), &a, &b), -ERR_INVAL);
 	}
 	{ /* Package with no NumElements byte */
-		static const uint8_t aml[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x01, 0x02 };
+		static const uint8_t aml[] = {0x08, '_', 'S', '5', '_', 0x12, 0x01, 0x02};
 		CHECK_EQ(s5(aml, sizeof(aml), &a, &b), -ERR_INVAL);
 	}
 	{ /* NumElements 0 */
-		static const uint8_t aml[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x02, 0x00 };
+		static const uint8_t aml[] = {0x08, '_', 'S', '5', '_', 0x12, 0x02, 0x00};
 		CHECK_EQ(s5(aml, sizeof(aml), &a, &b), -ERR_INVAL);
 	}
 	{ /* Two elements declared, one inside the package */
-		static const uint8_t aml[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x03, 0x02, 0x00,
-					       0x00 };
+		static const uint8_t aml[] = {0x08, '_',  'S',	'5',  '_',
+					      0x12, 0x03, 0x02, 0x00, 0x00};
 		CHECK_EQ(s5(aml, sizeof(aml), &a, &b), -ERR_INVAL);
 	}
 	{ /* BytePrefix cut by the package end */
-		static const uint8_t aml[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x03, 0x02, 0x0A,
-					       0x05 };
+		static const uint8_t aml[] = {0x08, '_',  'S',	'5',  '_',
+					      0x12, 0x03, 0x02, 0x0A, 0x05};
 		CHECK_EQ(s5(aml, sizeof(aml), &a, &b), -ERR_INVAL);
 	}
 	{ /* An element that is a name: needs an interpreter */
-		static const uint8_t aml[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x07, 0x02,
-					       'S', 'L', 'P', 'A', 0x00 };
+		static const uint8_t aml[] = {0x08, '_', 'S', '5', '_', 0x12, 0x07,
+					      0x02, 'S', 'L', 'P', 'A', 0x00};
 		CHECK_EQ(s5(aml, sizeof(aml), &a, &b), -ERR_NOTSUP);
 	}
 	CHECK_EQ(acpi_aml_find_s5(fx.dsdt, 20, &a, &b), -ERR_INVAL);
@@ -723,9 +723,9 @@ static void test_madt_built(void)
 	int ret;
 
 	n += add_lapic(e + n, 0, 0, ACPI_MADT_CPU_ENABLED);
-	n += add_lapic(e + n, 1, 2, 0);                            /* absent */
+	n += add_lapic(e + n, 1, 2, 0);				   /* absent */
 	n += add_lapic(e + n, 2, 4, ACPI_MADT_CPU_ONLINE_CAPABLE); /* hot-pluggable */
-	n += add_lapic(e + n, 3, 0xFF, ACPI_MADT_CPU_ENABLED);     /* x2APIC only */
+	n += add_lapic(e + n, 3, 0xFF, ACPI_MADT_CPU_ENABLED);	   /* x2APIC only */
 	e[n++] = ACPI_MADT_TYPE_LAPIC_NMI; /* skipped, any type we do not read */
 	e[n++] = 6;
 	memset(e + n, 0, 4);

@@ -42,7 +42,8 @@ static void test_full_example(void)
 		       "memory = \"64M\"\n"
 		       "cpus = [0]\n"),
 		 -ERR_INVAL);
-	CHECK_STR(diag_text(), "5:1 bad guest name 'NAME-is-bad' (1-31 characters of a-z 0-9 _ -)\n");
+	CHECK_STR(diag_text(),
+		  "5:1 bad guest name 'NAME-is-bad' (1-31 characters of a-z 0-9 _ -)\n");
 
 	CHECK_EQ(parse("[argon]\n"
 		       "log = \"info\"                  # error | warn | info | debug\n"
@@ -231,7 +232,8 @@ static void test_unknown(void)
 		  "11:1 unknown table [guest.a.b] (expected [argon] or [guest.NAME])\n"
 		  "13:1 unknown table [network] (expected [argon] or [guest.NAME])\n"
 		  "15:3 bad guest name 'Web' (1-31 characters of a-z 0-9 _ -)\n"
-		  "19:1 bad guest name 'abcdefghijklmnopqrstuvwx' (1-31 characters of a-z 0-9 _ -)\n");
+		  "19:1 bad guest name 'abcdefghijklmnopqrstuvwx' (1-31 characters of a-z 0-9 _ "
+		  "-)\n");
 	/* A 31-character name is fine. */
 	CHECK_EQ(cfg.nguests, 4);
 	CHECK_STR(cfg.guests[3].name, "abcdefghijklmnopqrstuvwxyz01234");
@@ -256,17 +258,16 @@ static void test_wrong_types(void)
 		       "[argon.x]\n"
 		       "log = \"verbose\"\n"),
 		 -ERR_INVAL);
-	CHECK_STR(diag_text(),
-		  "2:7 log must be a string (error, warn, info, debug)\n"
-		  "3:11 bad value 'reboot' for on_idle (expected poweroff, halt)\n"
-		  "5:10 kernel must be a string\n"
-		  "6:10 initrd must be a string\n"
-		  "7:11 cmdline must be a string\n"
-		  "8:10 memory must be a size string such as \"512M\" or an integer\n"
-		  "9:8 cpus must be an array of CPU numbers such as [0, 1]\n"
-		  "10:11 bad value 'Stop' for on_exit (expected stop, restart)\n"
-		  "14:8 cpus must be an array of CPU numbers such as [0, 1]\n"
-		  "15:1 unknown table [argon.x] (expected [argon] or [guest.NAME])\n");
+	CHECK_STR(diag_text(), "2:7 log must be a string (error, warn, info, debug)\n"
+			       "3:11 bad value 'reboot' for on_idle (expected poweroff, halt)\n"
+			       "5:10 kernel must be a string\n"
+			       "6:10 initrd must be a string\n"
+			       "7:11 cmdline must be a string\n"
+			       "8:10 memory must be a size string such as \"512M\" or an integer\n"
+			       "9:8 cpus must be an array of CPU numbers such as [0, 1]\n"
+			       "10:11 bad value 'Stop' for on_exit (expected stop, restart)\n"
+			       "14:8 cpus must be an array of CPU numbers such as [0, 1]\n"
+			       "15:1 unknown table [argon.x] (expected [argon] or [guest.NAME])\n");
 	CHECK_EQ(cfg.log, ARGON_LOG_INFO);
 }
 
@@ -280,23 +281,25 @@ static void test_memory(void)
 		       "[guest.f]\nkernel = \"k\"\ncpus = [5]\nmemory = 3145728\n"
 		       "[guest.g]\nkernel = \"k\"\ncpus = [6]\nmemory = \"99999999999999999999G\"\n"
 		       "[guest.h]\nkernel = \"k\"\ncpus = [7]\nmemory = \"1024K\"\n"
-		       "[guest.i]\nkernel = \"k\"\ncpus = [8]\nmemory = \"12345678901234567890123456M\"\n"
+		       "[guest.i]\nkernel = \"k\"\ncpus = [8]\nmemory = "
+		       "\"12345678901234567890123456M\"\n"
 		       "[guest.j]\nkernel = \"k\"\ncpus = [9]\nmemory = \"\"\n"
 		       "[guest.k]\nkernel = \"k\"\ncpus = [10]\nmemory = 64M\n"),
 		 -ERR_INVAL);
-	CHECK_STR(diag_text(),
-		  "4:10 bad memory size '12X' (expected bytes or a number with K, M or G, e.g. \"512M\")\n"
-		  "8:10 memory 3M is not a multiple of 2M\n"
-		  "12:10 memory 0 is too small (at least 2M)\n"
-		  "16:10 memory 0 is too small (at least 2M)\n"
-		  "20:10 bad memory size -2097152 (must not be negative)\n"
-		  "24:10 memory 3145728 is not a multiple of 2M\n"
-		  "28:10 memory size '99999999999999999999G' is out of range\n"
-		  "32:10 memory 1024K is too small (at least 2M)\n"
-		  "36:10 bad memory size '123456789012345678901234' "
-		  "(expected bytes or a number with K, M or G, e.g. \"512M\")\n"
-		  "40:10 bad memory size '' (expected bytes or a number with K, M or G, e.g. \"512M\")\n"
-		  "44:10 invalid integer '64M'\n");
+	CHECK_STR(diag_text(), "4:10 bad memory size '12X' (expected bytes or a number with K, M "
+			       "or G, e.g. \"512M\")\n"
+			       "8:10 memory 3M is not a multiple of 2M\n"
+			       "12:10 memory 0 is too small (at least 2M)\n"
+			       "16:10 memory 0 is too small (at least 2M)\n"
+			       "20:10 bad memory size -2097152 (must not be negative)\n"
+			       "24:10 memory 3145728 is not a multiple of 2M\n"
+			       "28:10 memory size '99999999999999999999G' is out of range\n"
+			       "32:10 memory 1024K is too small (at least 2M)\n"
+			       "36:10 bad memory size '123456789012345678901234' "
+			       "(expected bytes or a number with K, M or G, e.g. \"512M\")\n"
+			       "40:10 bad memory size '' (expected bytes or a number with K, M or "
+			       "G, e.g. \"512M\")\n"
+			       "44:10 invalid integer '64M'\n");
 
 	CHECK_EQ(parse("[guest.a]\nkernel = \"k\"\ncpus = [0]\nmemory = \"2048K\"\n"), 0);
 	CHECK_EQ(cfg.guests[0].memory, 2 * MiB);
@@ -378,12 +381,11 @@ static void test_cpus(void)
 		       "memory = \"2M\"\n"
 		       "cpus = []\n"),
 		 -ERR_INVAL);
-	CHECK_STR(diag_text(),
-		  "9:9 CPU 1 is already used by guest 'web'\n"
-		  "10:9 CPU 3 is listed twice\n"
-		  "10:12 CPU 256 is out of range (0-255)\n"
-		  "10:17 CPU -1 is out of range (0-255)\n"
-		  "14:8 cpus is empty (list at least one CPU)\n");
+	CHECK_STR(diag_text(), "9:9 CPU 1 is already used by guest 'web'\n"
+			       "10:9 CPU 3 is listed twice\n"
+			       "10:12 CPU 256 is out of range (0-255)\n"
+			       "10:17 CPU -1 is out of range (0-255)\n"
+			       "14:8 cpus is empty (list at least one CPU)\n");
 	CHECK_EQ(cfg.guests[1].ncpus, 1);
 }
 
@@ -392,7 +394,8 @@ static void test_too_many_cpus(void)
 	static char text[4096];
 	size_t n;
 
-	n = (size_t)snprintf(text, sizeof(text), "[guest.big]\nkernel = \"k\"\nmemory = \"2M\"\ncpus = [");
+	n = (size_t)snprintf(text, sizeof(text),
+			     "[guest.big]\nkernel = \"k\"\nmemory = \"2M\"\ncpus = [");
 	for (int i = 0; i <= ARGON_MAX_GUEST_CPUS; i++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n, "%d,\n", i);
 	snprintf(text + n, sizeof(text) - n, "]\n");
@@ -415,11 +418,10 @@ static void test_duplicates(void)
 		       "kernel = \"k\"\n"
 		       "[argon]\n"),
 		 -ERR_INVAL);
-	CHECK_STR(diag_text(),
-		  "3:1 duplicate key 'log' in [argon] (first at line 2)\n"
-		  "8:1 duplicate key 'kernel' in [guest.web] (first at line 5)\n"
-		  "9:1 duplicate table [guest.web] (first at line 4)\n"
-		  "11:1 duplicate table [argon] (first at line 1)\n");
+	CHECK_STR(diag_text(), "3:1 duplicate key 'log' in [argon] (first at line 2)\n"
+			       "8:1 duplicate key 'kernel' in [guest.web] (first at line 5)\n"
+			       "9:1 duplicate table [guest.web] (first at line 4)\n"
+			       "11:1 duplicate table [argon] (first at line 1)\n");
 	CHECK_EQ(cfg.log, ARGON_LOG_INFO);
 	CHECK_STR(cfg.guests[0].kernel, "k");
 	CHECK_EQ(cfg.nguests, 1);
@@ -436,16 +438,15 @@ static void test_missing_keys(void)
 		       "cpus = [1]\n"
 		       "[guest.d]\n"),
 		 -ERR_INVAL);
-	CHECK_STR(diag_text(),
-		  "1:1 missing key 'memory' in [guest.a]\n"
-		  "1:1 missing key 'cpus' in [guest.a]\n"
-		  "4:1 missing key 'kernel' in [guest.b]\n"
-		  "4:1 missing key 'cpus' in [guest.b]\n"
-		  "6:1 missing key 'kernel' in [guest.c]\n"
-		  "6:1 missing key 'memory' in [guest.c]\n"
-		  "8:1 missing key 'kernel' in [guest.d]\n"
-		  "8:1 missing key 'memory' in [guest.d]\n"
-		  "8:1 missing key 'cpus' in [guest.d]\n");
+	CHECK_STR(diag_text(), "1:1 missing key 'memory' in [guest.a]\n"
+			       "1:1 missing key 'cpus' in [guest.a]\n"
+			       "4:1 missing key 'kernel' in [guest.b]\n"
+			       "4:1 missing key 'cpus' in [guest.b]\n"
+			       "6:1 missing key 'kernel' in [guest.c]\n"
+			       "6:1 missing key 'memory' in [guest.c]\n"
+			       "8:1 missing key 'kernel' in [guest.d]\n"
+			       "8:1 missing key 'memory' in [guest.d]\n"
+			       "8:1 missing key 'cpus' in [guest.d]\n");
 
 	/* A key with a bad value is there: only the value is reported. */
 	CHECK_EQ(parse("[guest.a]\nkernel = 1\nmemory = \"1M\"\ncpus = []\n"), -ERR_INVAL);
@@ -496,8 +497,8 @@ static void test_too_many_guests(void)
 
 	for (int i = 0; i <= ARGON_MAX_GUESTS; i++)
 		n += (size_t)snprintf(text + n, sizeof(text) - n,
-				      "[guest.g%d]\nkernel = \"k\"\nmemory = \"2M\"\ncpus = [%d]\n", i,
-				      i);
+				      "[guest.g%d]\nkernel = \"k\"\nmemory = \"2M\"\ncpus = [%d]\n",
+				      i, i);
 	CHECK_EQ(parse(text), -ERR_INVAL);
 	CHECK_STR(diag_text(), "65:1 too many guests (max 16)\n");
 	CHECK_EQ(cfg.nguests, ARGON_MAX_GUESTS);
@@ -524,17 +525,16 @@ static void test_many_errors(void)
 		       "[guest.web]\n"
 		       "[disks]\n"),
 		 -ERR_INVAL);
-	CHECK_STR(diag_text(),
-		  "2:7 bad value 'loud' for log (expected error, warn, info, debug)\n"
-		  "3:11 expected a value, found 'halt' (strings need double quotes)\n"
-		  "5:1 missing key 'memory' in [guest.web]\n"
-		  "7:1 unknown key 'memroy' in [guest.web] "
-		  "(expected kernel, initrd, cmdline, memory, cpus, on_exit)\n"
-		  "11:10 kernel path must be relative to argon.conf (no leading '/')\n"
-		  "12:10 memory 3M is not a multiple of 2M\n"
-		  "13:9 CPU 1 is already used by guest 'web'\n"
-		  "16:1 duplicate table [guest.web] (first at line 5)\n"
-		  "17:1 unknown table [disks] (expected [argon] or [guest.NAME])\n");
+	CHECK_STR(diag_text(), "2:7 bad value 'loud' for log (expected error, warn, info, debug)\n"
+			       "3:11 expected a value, found 'halt' (strings need double quotes)\n"
+			       "5:1 missing key 'memory' in [guest.web]\n"
+			       "7:1 unknown key 'memroy' in [guest.web] "
+			       "(expected kernel, initrd, cmdline, memory, cpus, on_exit)\n"
+			       "11:10 kernel path must be relative to argon.conf (no leading '/')\n"
+			       "12:10 memory 3M is not a multiple of 2M\n"
+			       "13:9 CPU 1 is already used by guest 'web'\n"
+			       "16:1 duplicate table [guest.web] (first at line 5)\n"
+			       "17:1 unknown table [disks] (expected [argon] or [guest.NAME])\n");
 	CHECK_EQ(diags.dropped, 0);
 }
 
@@ -564,12 +564,11 @@ static void test_format(void)
 	config_diag_format(buf, sizeof(buf), "argon.conf", &diags.d[0]);
 	CHECK_STR(buf, "argon.conf:5:1: error: unknown key 'memroy' in [guest.web] "
 		       "(expected kernel, initrd, cmdline, memory, cpus, on_exit)");
-	CHECK_EQ(config_diag_format(small, sizeof(small), "argon.conf", &diags.d[0]),
-		 strlen(buf));
+	CHECK_EQ(config_diag_format(small, sizeof(small), "argon.conf", &diags.d[0]), strlen(buf));
 	CHECK_STR(small, "argon.conf:5:1:");
 }
 
-CHECK_MAIN(test_full_example, test_several_guests, test_defaults, test_parse_size,
-	   test_unknown, test_wrong_types, test_memory, test_paths, test_cmdline_length,
-	   test_cpus, test_too_many_cpus, test_duplicates, test_missing_keys, test_no_guests,
+CHECK_MAIN(test_full_example, test_several_guests, test_defaults, test_parse_size, test_unknown,
+	   test_wrong_types, test_memory, test_paths, test_cmdline_length, test_cpus,
+	   test_too_many_cpus, test_duplicates, test_missing_keys, test_no_guests,
 	   test_too_many_guests, test_many_errors, test_diag_overflow, test_format)

@@ -60,7 +60,10 @@ static void build(struct img *im)
 	memset(im, 0, sizeof(*im));
 	im->len = IMG_LEN;
 	memset(&eh, 0, sizeof(eh));
-	memcpy(eh.e_ident, "\x7F" "ELF", 4);
+	memcpy(eh.e_ident,
+	       "\x7F"
+	       "ELF",
+	       4);
 	eh.e_ident[ELF64_EI_CLASS] = ELF64_CLASS64;
 	eh.e_ident[ELF64_EI_DATA] = ELF64_DATA_LSB;
 	eh.e_ident[ELF64_EI_VERSION] = ELF64_EV_CURRENT;
@@ -203,10 +206,10 @@ static void test_bad_header(void)
 	WITH_EHDR(e_ident[ELF64_EI_DATA], 2, -ERR_NOTSUP);
 	WITH_EHDR(e_ident[ELF64_EI_VERSION], 0, -ERR_INVAL);
 	WITH_EHDR(e_version, 2, -ERR_INVAL);
-	WITH_EHDR(e_machine, 3, -ERR_NOTSUP);   /* EM_386 */
+	WITH_EHDR(e_machine, 3, -ERR_NOTSUP);	/* EM_386 */
 	WITH_EHDR(e_machine, 183, -ERR_NOTSUP); /* EM_AARCH64 */
-	WITH_EHDR(e_type, 3, -ERR_NOTSUP);      /* ET_DYN */
-	WITH_EHDR(e_type, 1, -ERR_NOTSUP);      /* ET_REL */
+	WITH_EHDR(e_type, 3, -ERR_NOTSUP);	/* ET_DYN */
+	WITH_EHDR(e_type, 1, -ERR_NOTSUP);	/* ET_REL */
 	WITH_EHDR(e_ehsize, 52, -ERR_INVAL);
 	WITH_EHDR(e_phentsize, 32, -ERR_INVAL);
 	WITH_EHDR(e_phentsize, 64, -ERR_INVAL);
@@ -216,7 +219,7 @@ static void test_bad_header(void)
 	WITH_EHDR(e_phoff, IMG_LEN, -ERR_INVAL);
 	WITH_EHDR(e_phoff, IMG_LEN - 3 * sizeof(struct elf64_phdr) + 1, -ERR_INVAL);
 	WITH_EHDR(e_phoff, UINT64_MAX - 8, -ERR_INVAL);
-	WITH_EHDR(e_entry, 0x100000, -ERR_INVAL); /* in no segment */
+	WITH_EHDR(e_entry, 0x100000, -ERR_INVAL);	/* in no segment */
 	WITH_EHDR(e_entry, TEXT_PA + 0x80, -ERR_INVAL); /* just past text */
 
 	/* Too short for a header, or for the program headers. */
@@ -256,7 +259,7 @@ static void test_bad_segments(void)
 	/* paddr + memsz past 2^64 (even by one byte), and the vaddr twin. */
 	WITH_PHDR(2, p_paddr, UINT64_MAX - 0x800, -ERR_INVAL);
 	WITH_PHDR(2, p_paddr, UINT64_MAX - 0xFFF, -ERR_INVAL); /* end wraps to 0 */
-	WITH_PHDR(2, p_paddr, UINT64_MAX - 0x1000, 0);         /* end is 2^64 - 1 */
+	WITH_PHDR(2, p_paddr, UINT64_MAX - 0x1000, 0);	       /* end is 2^64 - 1 */
 	WITH_PHDR(2, p_vaddr, UINT64_MAX - 0x10, -ERR_INVAL);
 	WITH_PHDR(2, p_memsz, UINT64_MAX, -ERR_INVAL);
 	/* Overlapping segments. */

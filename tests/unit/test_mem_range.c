@@ -20,11 +20,11 @@ static bool well_formed(const struct mr_pool *p)
 	return p->count <= MR_MAX_RANGES;
 }
 
-#define CHECK_RANGE(p, i, b, e)                                                  \
-	do {                                                                     \
-		CHECK((i) < (p)->count);                                         \
-		CHECK_EQ((p)->r[i].base, b);                                     \
-		CHECK_EQ((p)->r[i].end, e);                                      \
+#define CHECK_RANGE(p, i, b, e)              \
+	do {                                 \
+		CHECK((i) < (p)->count);     \
+		CHECK_EQ((p)->r[i].base, b); \
+		CHECK_EQ((p)->r[i].end, e);  \
 	} while (0)
 
 /* A small machine: conventional memory, RAM up to a 1 GiB PCI hole below

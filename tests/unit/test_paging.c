@@ -17,7 +17,7 @@
 struct fake_mem {
 	uint64_t *va[FAKE_TABLES];
 	unsigned live, peak, limit;
-	unsigned bad;   /* pa_to_va or free on a table that is not live */
+	unsigned bad;	/* pa_to_va or free on a table that is not live */
 	unsigned syncs; /* sync calls that named live table memory */
 };
 
@@ -122,8 +122,8 @@ static uint64_t *raw_table(struct fake *f, uint64_t pa)
 
 /* --- what each format can express --- */
 
-static const enum pt_format all_fmts[] = { PT_FMT_HOST, PT_FMT_NPT, PT_FMT_EPT, PT_FMT_VTD_SL };
-static const char *const fmt_names[] = { "host", "npt", "ept", "vtd" };
+static const enum pt_format all_fmts[] = {PT_FMT_HOST, PT_FMT_NPT, PT_FMT_EPT, PT_FMT_VTD_SL};
+static const char *const fmt_names[] = {"host", "npt", "ept", "vtd"};
 
 static unsigned expect_perm(enum pt_format fmt, unsigned perm)
 {
@@ -212,7 +212,7 @@ static int count_leaf(void *arg, uint64_t va, uint64_t pa, uint64_t size, unsign
 
 static struct counts count_leaves(struct fake *f)
 {
-	struct counts c = { 0 };
+	struct counts c = {0};
 
 	CHECK_EQ(pt_walk(&f->pt, count_leaf, &c), 0);
 	return c;
@@ -229,7 +229,8 @@ static void test_page_sizes(void)
 		CHECK_EQ(fake_init(&f, all_fmts[i], true), 0);
 		CHECK_EQ(f.m.live, 1);
 		CHECK_EQ(pt_map(&f.pt, 0x201000, 0x12345000, 4 * KiB, PT_RW, PT_MT_UC), 0);
-		CHECK_EQ(pt_map(&f.pt, 2 * GiB, 4 * GiB + 2 * MiB, 2 * MiB, PT_R | PT_X, PT_MT_WC), 0);
+		CHECK_EQ(pt_map(&f.pt, 2 * GiB, 4 * GiB + 2 * MiB, 2 * MiB, PT_R | PT_X, PT_MT_WC),
+			 0);
 		CHECK_EQ(pt_map(&f.pt, 4 * GiB, 256 * GiB, 1 * GiB, PT_RWX, PT_MT_WB), 0);
 
 		CHECK_TR(&f, 0x201000, 0x12345000, 4 * KiB, PT_RW, PT_MT_UC);
@@ -269,8 +270,7 @@ static void check_mixed_lookups(struct fake *f, bool big)
 	CHECK_TR(f, MIX_VA, MIX_PA, 4 * KiB, PT_RW, PT_MT_WB);
 	CHECK_TR(f, MIX_VA + 4 * KiB, MIX_PA + 4 * KiB, 2 * MiB, PT_RW, PT_MT_WB);
 	CHECK_TR(f, 1 * GiB, 8 * GiB, big ? 1 * GiB : 2 * MiB, PT_RW, PT_MT_WB);
-	CHECK_TR(f, 2 * GiB - 4 * KiB, 9 * GiB - 4 * KiB, big ? 1 * GiB : 2 * MiB, PT_RW,
-		 PT_MT_WB);
+	CHECK_TR(f, 2 * GiB - 4 * KiB, 9 * GiB - 4 * KiB, big ? 1 * GiB : 2 * MiB, PT_RW, PT_MT_WB);
 	CHECK_TR(f, 2 * GiB, 9 * GiB, 2 * MiB, PT_RW, PT_MT_WB);
 	CHECK_TR(f, 2 * GiB + 2 * MiB, 9 * GiB + 2 * MiB, 4 * KiB, PT_RW, PT_MT_WB);
 	CHECK_UNMAPPED(f, MIX_VA - 4 * KiB);
@@ -345,7 +345,7 @@ static void test_split_1g(void)
 
 	for (unsigned i = 0; i < ARRAY_SIZE(all_fmts); i++) {
 		enum pt_format fmt = all_fmts[i];
-		struct split_check s = { 0 };
+		struct split_check s = {0};
 		struct fake f;
 		struct counts c;
 
@@ -592,7 +592,7 @@ static int stop_at_first(void *arg, uint64_t va, uint64_t pa, uint64_t size, uns
 
 static void test_walk(void)
 {
-	struct first_leaf fl = { 0 };
+	struct first_leaf fl = {0};
 	struct fake f;
 
 	CHECK_EQ(fake_init(&f, PT_FMT_HOST, true), 0);
@@ -802,5 +802,5 @@ static void test_out_of_memory(void)
 }
 
 CHECK_MAIN(test_page_sizes, test_mixed_range, test_split_1g, test_unmap, test_remap_replaces,
-	   test_npt_user_bit, test_host_bits, test_walk, test_ept_bits, test_vtd_bits,
-	   test_errors, test_out_of_memory)
+	   test_npt_user_bit, test_host_bits, test_walk, test_ept_bits, test_vtd_bits, test_errors,
+	   test_out_of_memory)

@@ -87,8 +87,7 @@ static int on_keyval(void *ctx, const struct toml_table *t, const struct toml_ke
 	struct rec *r = ctx;
 
 	add_table(r, t);
-	add(r, ".%.*s@%u:%u = ", (int)k->name.len, k->name.ptr, k->line,
-	    k->col);
+	add(r, ".%.*s@%u:%u = ", (int)k->name.len, k->name.ptr, k->line, k->col);
 	add_value(r, v);
 	add(r, "@%u:%u\n", v->line, v->col);
 	if (++r->nkeys == r->stop_at_key)
@@ -101,7 +100,7 @@ static void on_error(void *ctx, unsigned line, unsigned col, const char *msg)
 	add(ctx, "E %u:%u %s\n", line, col, msg);
 }
 
-static const struct toml_handler handler = { on_table, on_keyval, on_error };
+static const struct toml_handler handler = {on_table, on_keyval, on_error};
 
 static struct rec rec;
 
@@ -235,7 +234,7 @@ static void test_arrays(void)
 static void test_array_value(void)
 {
 	const char *text = "cpus = [ 4 , 5,\n 6 ]\n";
-	struct toml_value v = { 0 };
+	struct toml_value v = {0};
 	int rc;
 
 	/* The value handed out carries its span and count. */
@@ -254,7 +253,7 @@ static void test_array_value(void)
 
 static void test_strings(void)
 {
-	struct toml_value v = { .type = TOML_STRING };
+	struct toml_value v = {.type = TOML_STRING};
 	char buf[4];
 
 	v.str.raw = "ab\\ncd";
@@ -271,7 +270,7 @@ static void test_strings(void)
 	CHECK_EQ(toml_str_decode(&v, buf, sizeof(buf)), 0);
 	CHECK_STR(buf, "");
 
-	struct toml_slice s = { "guest", 5 };
+	struct toml_slice s = {"guest", 5};
 
 	CHECK(toml_slice_eq(s, "guest"));
 	CHECK(!toml_slice_eq(s, "gues"));
@@ -499,7 +498,7 @@ static void test_callback_stops(void)
 	CHECK_STR(rec.buf, ".a@1:1 = 1@1:5\n.b@2:1 = 2@2:5\n");
 
 	/* A handler without callbacks just validates. */
-	struct toml_handler none = { 0 };
+	struct toml_handler none = {0};
 
 	CHECK_EQ(toml_parse("a = 1\n", 6, &none, NULL), 0);
 	CHECK_EQ(toml_parse("a = \n", 5, &none, NULL), -ERR_INVAL);
@@ -534,7 +533,7 @@ static void test_limits(void)
 	CHECK_STR(rec.buf, "E 1:5 unterminated string\n");
 }
 
-CHECK_MAIN(test_values, test_int_limits, test_bad_ints, test_arrays, test_array_value,
-	   test_strings, test_string_errors, test_syntax_errors, test_header_errors,
-	   test_duplicates, test_array_errors, test_all_errors_reported, test_line_ends,
-	   test_callback_stops, test_limits)
+CHECK_MAIN(test_values, test_int_limits, test_bad_ints, test_arrays, test_array_value, test_strings,
+	   test_string_errors, test_syntax_errors, test_header_errors, test_duplicates,
+	   test_array_errors, test_all_errors_reported, test_line_ends, test_callback_stops,
+	   test_limits)

@@ -21,7 +21,7 @@ struct svm_vcpu {
 };
 
 struct svm_caps {
-	bool nrips;     /* next RIP saved on exits */
+	bool nrips;	/* next RIP saved on exits */
 	uint32_t nasid; /* number of ASIDs */
 };
 

@@ -97,7 +97,7 @@ static void decode_exception(const struct vmcb *vmcb, struct vm_exit *e)
 }
 
 static const svm_decoder decoders[SVM_EXIT_MAX_TABLE] = {
-	[SVM_EXIT_EXCP_BASE ... SVM_EXIT_EXCP_BASE + 31] = decode_exception,
+	[SVM_EXIT_EXCP_BASE... SVM_EXIT_EXCP_BASE + 31] = decode_exception,
 	[SVM_EXIT_INTR] = decode_intr,
 	[SVM_EXIT_NMI] = decode_nmi,
 	[SVM_EXIT_CPUID] = decode_cpuid,
@@ -122,7 +122,7 @@ void svm_decode_exit(struct svm_vcpu *s, struct vm_exit *e)
 	const struct vmcb *vmcb = s->vmcb;
 	uint64_t code = vmcb->ctl.exit_code;
 
-	*e = (struct vm_exit){ .raw_reason = code };
+	*e = (struct vm_exit){.raw_reason = code};
 	if (code == SVM_EXIT_INVALID) {
 		e->kind = ARGON_EXIT_ENTRY_FAIL;
 		return;

@@ -8,9 +8,9 @@ static const struct {
 	uint32_t first;
 	size_t map_offset;
 } msr_ranges[] = {
-	{ 0x00000000u, 0x000 },
-	{ 0xC0000000u, 0x800 },
-	{ 0xC0010000u, 0x1000 },
+	{0x00000000u, 0x000},
+	{0xC0000000u, 0x800},
+	{0xC0010000u, 0x1000},
 };
 
 #define MSRS_PER_RANGE 0x2000u

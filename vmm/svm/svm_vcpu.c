@@ -175,8 +175,8 @@ static uint64_t svm_get_cr(struct vcpu *v, unsigned cr)
 
 static void dump_seg(const char *name, const struct vmcb_seg *s)
 {
-	log_raw("  %-4s sel %04x attr %04x limit %08x base %016llx\n", name, s->selector,
-		s->attrib, s->limit, (unsigned long long)s->base);
+	log_raw("  %-4s sel %04x attr %04x limit %08x base %016llx\n", name, s->selector, s->attrib,
+		s->limit, (unsigned long long)s->base);
 }
 
 static void svm_dump(struct vcpu *v)
@@ -186,10 +186,12 @@ static void svm_dump(struct vcpu *v)
 	const struct vmcb_save *g = &vm->save;
 	const struct guest_regs *r = &v->regs;
 
-	log_raw("  VMCB control: exit_code %llx exit_info1 %llx exit_info2 %llx exit_int_info %llx\n",
+	log_raw("  VMCB control: exit_code %llx exit_info1 %llx exit_info2 %llx exit_int_info "
+		"%llx\n",
 		(unsigned long long)c->exit_code, (unsigned long long)c->exit_info1,
 		(unsigned long long)c->exit_info2, (unsigned long long)c->exit_int_info);
-	log_raw("  intercepts cr %08x dr %08x exc %08x misc1 %08x misc2 %08x asid %u np %llx n_cr3 %llx\n",
+	log_raw("  intercepts cr %08x dr %08x exc %08x misc1 %08x misc2 %08x asid %u np %llx n_cr3 "
+		"%llx\n",
 		c->intercept_cr, c->intercept_dr, c->intercept_exceptions, c->intercept_misc1,
 		c->intercept_misc2, c->guest_asid, (unsigned long long)c->np_enable,
 		(unsigned long long)c->n_cr3);
@@ -198,16 +200,13 @@ static void svm_dump(struct vcpu *v)
 		(unsigned long long)c->int_shadow, (unsigned long long)c->next_rip);
 	log_raw("  rip %016llx rsp %016llx rflags %016llx cpl %u\n", (unsigned long long)g->rip,
 		(unsigned long long)g->rsp, (unsigned long long)g->rflags, g->cpl);
-	log_raw("  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n",
-		(unsigned long long)g->rax, (unsigned long long)r->rbx,
-		(unsigned long long)r->rcx, (unsigned long long)r->rdx);
-	log_raw("  rsi %016llx rdi %016llx rbp %016llx r8  %016llx\n",
-		(unsigned long long)r->rsi, (unsigned long long)r->rdi,
-		(unsigned long long)r->rbp, (unsigned long long)r->r8);
+	log_raw("  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n", (unsigned long long)g->rax,
+		(unsigned long long)r->rbx, (unsigned long long)r->rcx, (unsigned long long)r->rdx);
+	log_raw("  rsi %016llx rdi %016llx rbp %016llx r8  %016llx\n", (unsigned long long)r->rsi,
+		(unsigned long long)r->rdi, (unsigned long long)r->rbp, (unsigned long long)r->r8);
 	log_raw("  cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx efer %016llx\n",
-		(unsigned long long)g->cr0, (unsigned long long)g->cr2,
-		(unsigned long long)g->cr3, (unsigned long long)g->cr4,
-		(unsigned long long)g->efer);
+		(unsigned long long)g->cr0, (unsigned long long)g->cr2, (unsigned long long)g->cr3,
+		(unsigned long long)g->cr4, (unsigned long long)g->efer);
 	dump_seg("cs", &g->cs);
 	dump_seg("ss", &g->ss);
 	dump_seg("ds", &g->ds);
