@@ -43,19 +43,5 @@ set(ARGON_BARE_SOURCES
   vmm/svm/svm_run.S
 )
 
-# Not every file above exists while the tree is being built up.
-list(FILTER ARGON_PURE_SOURCES EXCLUDE REGEX "^$")
-set(_existing)
-foreach(f IN LISTS ARGON_PURE_SOURCES)
-  if(EXISTS ${CMAKE_SOURCE_DIR}/${f})
-    list(APPEND _existing ${CMAKE_SOURCE_DIR}/${f})
-  endif()
-endforeach()
-set(ARGON_PURE_SOURCES ${_existing})
-set(_existing)
-foreach(f IN LISTS ARGON_BARE_SOURCES)
-  if(EXISTS ${CMAKE_SOURCE_DIR}/${f})
-    list(APPEND _existing ${CMAKE_SOURCE_DIR}/${f})
-  endif()
-endforeach()
-set(ARGON_BARE_SOURCES ${_existing})
+list(TRANSFORM ARGON_PURE_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/)
+list(TRANSFORM ARGON_BARE_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/)

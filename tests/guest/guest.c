@@ -34,11 +34,6 @@ static uint64_t ram_bytes;
 #define CPUID1_ECX_HYPERVISOR BIT(31)
 #define CPUID_EXT_ECX_SVM BIT(2) /* leaf 0x80000001 */
 
-#define MSR_EFER 0xC0000080u
-#define EFER_LME BIT(8)
-#define EFER_LMA BIT(10)
-#define EFER_NXE BIT(11)
-#define EFER_SVME BIT(12)
 #define MSR_VM_HSAVE_PA 0xC0010117u /* SVM's: must go with SVM hidden */
 #define MSR_NOWHERE 0x40001234u	    /* no CPU or hypervisor defines it */
 

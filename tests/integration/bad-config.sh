@@ -5,10 +5,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-esp=$(new_esp "$1")
-trap 'rm -rf "$esp"' EXIT
-cp "$2" "$esp/testguest.elf"
-cat >"$esp/argon.conf" <<'CONF'
+esp=$(new_esp "$1" "$2" <<'CONF'
 [argon]
 log = "info"
 
@@ -27,6 +24,8 @@ kernel = "testguest.elf"
 memory = "64G"
 cpus = [0]
 CONF
+)
+trap 'rm -rf "$esp"' EXIT
 
 log=$esp/console.log
 boot "$esp" "$log" --timeout 120 || fail "machine did not power off by itself (qemu-run exit $?)"

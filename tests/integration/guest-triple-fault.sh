@@ -5,16 +5,15 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-esp=$(new_esp "$1")
-trap 'rm -rf "$esp"' EXIT
-cp "$2" "$esp/testguest.elf"
-cat >"$esp/argon.conf" <<'CONF'
+esp=$(new_esp "$1" "$2" <<'CONF'
 [guest.crash]
 kernel = "testguest.elf"
 memory = "16M"
 cpus = [0]
 cmdline = "testguest.mode=triple-fault"
 CONF
+)
+trap 'rm -rf "$esp"' EXIT
 
 log=$esp/console.log
 boot "$esp" "$log" --timeout 120 || fail "machine did not power off by itself (qemu-run exit $?)"

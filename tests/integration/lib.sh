@@ -5,11 +5,15 @@
 rig_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../rig" && pwd)
 failures=0
 
-# new_esp ARGON_EFI: a fresh ESP folder holding argon.efi; prints its path.
+# new_esp ARGON_EFI [FILE...]: a fresh ESP folder holding argon.efi and the
+# files given, with argon.conf read from stdin; prints its path.
 new_esp() {
 	local dir
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/argon-esp.XXXXXX")
 	cp "$1" "$dir/argon.efi"
+	shift
+	[ $# -eq 0 ] || cp "$@" "$dir/"
+	cat >"$dir/argon.conf"
 	echo "$dir"
 }
 

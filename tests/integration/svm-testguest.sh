@@ -6,10 +6,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-esp=$(new_esp "$1")
-trap 'rm -rf "$esp"' EXIT
-cp "$2" "$esp/testguest.elf"
-cat >"$esp/argon.conf" <<'CONF'
+esp=$(new_esp "$1" "$2" <<'CONF'
 # The test guest on the boot CPU, 64 MiB as the guest was built for.
 [argon]
 log = "info"
@@ -21,6 +18,8 @@ memory = "64M"
 cpus = [0]
 cmdline = "console=ttyS0 argon-test"
 CONF
+)
+trap 'rm -rf "$esp"' EXIT
 
 log=$esp/console.log
 boot "$esp" "$log" --timeout 120 || fail "machine did not power off by itself (qemu-run exit $?)"
