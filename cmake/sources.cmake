@@ -7,10 +7,13 @@ set(ARGON_PURE_SOURCES
   lib/toml.c
   lib/config.c
   lib/elf64.c
+  lib/cmdline.c
   vmm/paging.c
   vmm/mem_range.c
   vmm/acpi_parse.c
   vmm/svm/svm_maps.c
+  vmm/vmx/vmcs_check.c
+  vmm/vmx/vmx_maps.c
 )
 
 # Code that only runs on the bare machine.
@@ -41,6 +44,11 @@ set(ARGON_BARE_SOURCES
   vmm/svm/svm_vcpu.c
   vmm/svm/svm_exit.c
   vmm/svm/svm_run.S
+  vmm/vmx/vmx.c
+  vmm/vmx/vmx_vcpu.c
+  vmm/vmx/vmx_exit.c
+  vmm/vmx/vmx_dump.c
+  vmm/vmx/vmx_run.S
 )
 
 list(TRANSFORM ARGON_PURE_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/)

@@ -178,6 +178,24 @@ static void handle_hypercall(struct vcpu *v, const struct vm_exit *e)
 	skip_insn(v, e);
 }
 
+/* XSETBV exits unconditionally on VMX. The guest owns its core's XCR0
+ * (argon never uses extended state), so a valid value goes straight in. */
+static void handle_xsetbv(struct vcpu *v, const struct vm_exit *e)
+{
+	struct cpuid_regs d = cpuid(0xD, 0);
+	uint64_t supported = ((uint64_t)d.edx << 32) | d.eax;
+	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+
+	/* x87 state always on; AVX needs SSE (SDM vol 1, 13.3). */
+	if ((uint32_t)v->regs.rcx != 0 || !(val & XCR0_X87) || (val & ~supported) ||
+	    ((val & XCR0_AVX) && !(val & XCR0_SSE))) {
+		vcpu_ops->inject_exception(v, X86_GP, true, 0);
+		return;
+	}
+	xsetbv(0, val);
+	skip_insn(v, e);
+}
+
 static void handle_shutdown(struct vcpu *v, const struct vm_exit *e)
 {
 	stop_with_dump(v, "triple fault", e);
@@ -208,6 +226,7 @@ static const exit_handler handlers[ARGON_EXIT_KIND_COUNT] = {
 	[ARGON_EXIT_HLT] = handle_hlt,
 	[ARGON_EXIT_HYPERCALL] = handle_hypercall,
 	[ARGON_EXIT_SHUTDOWN] = handle_shutdown,
+	[ARGON_EXIT_XSETBV] = handle_xsetbv,
 	[ARGON_EXIT_VIRT_INSN] = handle_virt_insn,
 	[ARGON_EXIT_ENTRY_FAIL] = handle_entry_fail,
 };

@@ -13,8 +13,6 @@
 #include "vmm/page_alloc.h"
 #include "vmm/x86.h"
 
-#define CPUID_8000_0001_EDX_PAGE1GB BIT(26)
-
 void *guest_ram_ptr(struct guest *g, uint64_t gpa, uint64_t len)
 {
 	for (unsigned i = 0; i < g->mem_count; i++) {
@@ -48,8 +46,7 @@ static int alloc_ram(struct guest *g, uint64_t size)
 
 static int build_npt(struct guest *g)
 {
-	bool huge = cpuid(0x80000001u, 0).edx & CPUID_8000_0001_EDX_PAGE1GB;
-	int err = pt_init(&g->npt, PT_FMT_NPT, &page_table_mem, huge);
+	int err = pt_init(&g->npt, vcpu_ops->nested_format, &page_table_mem, vcpu_ops->nested_1g());
 
 	for (unsigned i = 0; !err && i < g->mem_count; i++)
 		err = pt_map(&g->npt, g->mem[i].gpa, g->mem[i].hpa, g->mem[i].size, PT_RWX,

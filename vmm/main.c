@@ -1,5 +1,6 @@
 /* The core: from the boot entry's hand-over to running guests. */
 #include "lib/bits.h"
+#include "lib/cmdline.h"
 #include "lib/config.h"
 #include "lib/err.h"
 #include "lib/fmt.h"
@@ -15,6 +16,7 @@
 #include "vmm/panic.h"
 #include "vmm/tsc.h"
 #include "vmm/vcpu.h"
+#include "vmm/vmx/vmx.h"
 #include "vmm/x86.h"
 
 static struct argon_config config;
@@ -139,6 +141,7 @@ void core_main(struct boot_info *bi)
 
 	if (load_config(bi))
 		idle(bi);
+	cmdline_get(bi->cmdline, "vmx.break_entry", vmx_break_entry, sizeof(vmx_break_entry));
 	err = vcpu_backend_select();
 	if (err) {
 		pr_err("this CPU has neither SVM with nested paging nor VMX with EPT; no guest "

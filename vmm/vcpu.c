@@ -4,6 +4,7 @@
 #include "vmm/guest.h"
 #include "vmm/log.h"
 #include "vmm/svm/svm.h"
+#include "vmm/vmx/vmx.h"
 #include "vmm/x86.h"
 
 const struct vcpu_ops *vcpu_ops;
@@ -12,6 +13,10 @@ int vcpu_backend_select(void)
 {
 	if (svm_probe() == 0) {
 		vcpu_ops = &svm_vcpu_ops;
+		return 0;
+	}
+	if (vmx_probe() == 0) {
+		vcpu_ops = &vmx_vcpu_ops;
 		return 0;
 	}
 	return -ERR_NODEV;

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "vmm/guest_abi.h"
+#include "vmm/paging.h"
 
 struct guest;
 struct pcpu;
@@ -80,6 +81,10 @@ struct vcpu {
 
 struct vcpu_ops {
 	const char *name;
+	/* The page-table format of the guest-physical tables (NPT or EPT). */
+	enum pt_format nested_format;
+	/* Whether those tables may use 1 GiB pages on this CPU. */
+	bool (*nested_1g)(void);
 	/* Enables root mode on the calling CPU. */
 	int (*cpu_enable)(struct pcpu *cpu);
 	int (*vcpu_create)(struct vcpu *v);
@@ -97,6 +102,7 @@ struct vcpu_ops {
 
 extern const struct vcpu_ops *vcpu_ops;
 extern const struct vcpu_ops svm_vcpu_ops;
+extern const struct vcpu_ops vmx_vcpu_ops;
 
 /* Picks the backend from CPUID; -ERR_NODEV if neither SVM nor VMX is usable. */
 int vcpu_backend_select(void);

@@ -220,8 +220,15 @@ static int svm_ops_cpu_enable(struct pcpu *cpu)
 	return svm_cpu_enable(cpu);
 }
 
+static bool svm_nested_1g(void)
+{
+	return cpuid(0x80000001u, 0).edx & BIT(26); /* Page1GB */
+}
+
 const struct vcpu_ops svm_vcpu_ops = {
 	.name = "svm",
+	.nested_format = PT_FMT_NPT,
+	.nested_1g = svm_nested_1g,
 	.cpu_enable = svm_ops_cpu_enable,
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_destroy = svm_vcpu_destroy,

@@ -1,0 +1,343 @@
+/* VMX vCPUs: VMCS set-up, the run step, event injection and state dumps. */
+#include <stddef.h>
+
+#include "lib/err.h"
+#include "lib/string.h"
+#include "vmm/cpu.h"
+#include "vmm/cpu_tables.h"
+#include "vmm/guest.h"
+#include "vmm/log.h"
+#include "vmm/msr_policy.h"
+#include "vmm/page_alloc.h"
+#include "vmm/vmx/vmx.h"
+#include "vmm/vmx/vmx_maps.h"
+#include "vmm/x86.h"
+
+/* vmx_run.S addresses struct guest_regs by these offsets. */
+_Static_assert(offsetof(struct guest_regs, rax) == 0, "guest_regs layout");
+_Static_assert(offsetof(struct guest_regs, rdi) == 56, "guest_regs layout");
+_Static_assert(offsetof(struct guest_regs, r15) == 120, "guest_regs layout");
+
+#define DEFAULT_PAT 0x0007040600070406ULL
+#define CR0_NE_BIT CR0_NE
+#define CR4_VMXE BIT(13)
+#define EPTP_WB 6ULL
+#define EPTP_WALK_4 (3ULL << EPTP_WALK_OFF)
+
+void vmx_exit_point(void);
+
+static struct vmx_vcpu vmx_vcpus[MAX_CPUS];
+
+static struct vmx_vcpu *to_vmx(struct vcpu *v)
+{
+	return v->arch;
+}
+
+/* The setting of a control word: what argon wants, plus what the CPU
+ * requires, minus what it cannot do (SDM A.3). */
+static uint32_t adjust(uint64_t allowed, uint32_t want)
+{
+	return (uint32_t)((want | (uint32_t)allowed) & (allowed >> 32));
+}
+
+static void vmcs_load(struct vmx_vcpu *x)
+{
+	__asm__ volatile("vmptrld %0" : : "m"(x->vmcs_pa) : "cc", "memory");
+}
+
+/* Segment access rights: the VMCS keeps descriptor bits 52-55 in 15:12,
+ * where struct seg_state (SVM's layout) keeps them in 11:8. */
+static uint32_t seg_ar(const struct seg_state *s)
+{
+	if (!s->attrib)
+		return AR_UNUSABLE;
+	return (uint32_t)(s->attrib & 0xFF) | ((uint32_t)(s->attrib & 0xF00) << 4);
+}
+
+static void host_state(void)
+{
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __attribute__((packed)) gdtr, idtr;
+	uint64_t *gdt, tss;
+
+	__asm__ volatile("sgdt %0" : "=m"(gdtr));
+	__asm__ volatile("sidt %0" : "=m"(idtr));
+	gdt = (uint64_t *)(uintptr_t)gdtr.base;
+	tss = ((gdt[HOST_TSS / 8] >> 16) & 0xFFFFFF) | ((gdt[HOST_TSS / 8] >> 56) << 24) |
+	      (gdt[HOST_TSS / 8 + 1] << 32);
+	vmwrite(VMCS_HOST_CR0, read_cr0());
+	vmwrite(VMCS_HOST_CR3, read_cr3());
+	vmwrite(VMCS_HOST_CR4, read_cr4());
+	vmwrite(VMCS_HOST_CS_SEL, HOST_CS);
+	vmwrite(VMCS_HOST_SS_SEL, HOST_DS);
+	vmwrite(VMCS_HOST_DS_SEL, HOST_DS);
+	vmwrite(VMCS_HOST_ES_SEL, HOST_DS);
+	vmwrite(VMCS_HOST_FS_SEL, 0);
+	vmwrite(VMCS_HOST_GS_SEL, 0);
+	vmwrite(VMCS_HOST_TR_SEL, HOST_TSS);
+	vmwrite(VMCS_HOST_FS_BASE, 0);
+	vmwrite(VMCS_HOST_GS_BASE, 0);
+	vmwrite(VMCS_HOST_TR_BASE, tss);
+	vmwrite(VMCS_HOST_GDTR_BASE, gdtr.base);
+	vmwrite(VMCS_HOST_IDTR_BASE, idtr.base);
+	vmwrite(VMCS_HOST_SYSENTER_CS, 0);
+	vmwrite(VMCS_HOST_SYSENTER_ESP, 0);
+	vmwrite(VMCS_HOST_SYSENTER_EIP, 0);
+	vmwrite(VMCS_HOST_EFER, rdmsr(MSR_EFER));
+	vmwrite(VMCS_HOST_PAT, rdmsr(MSR_PAT));
+	vmwrite(VMCS_HOST_RIP, (uint64_t)(uintptr_t)vmx_exit_point);
+}
+
+static void controls(struct vcpu *v)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+	uint32_t proc2_want = PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST |
+			      PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES;
+
+	/* External interrupts and NMIs go straight to the guest: no pin
+	 * controls wanted. */
+	vmwrite(VMCS_PIN_CONTROLS, adjust(vmx_caps.pin, 0));
+	vmwrite(VMCS_PROC_CONTROLS,
+		adjust(vmx_caps.proc, PROC_HLT_EXIT | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
+					      PROC_SECONDARY));
+	/* Features the guest's CPUID shows must not #UD: enable what exists. */
+	vmwrite(VMCS_PROC_CONTROLS2, adjust(vmx_caps.proc2, proc2_want));
+	vmwrite(VMCS_EXIT_CONTROLS,
+		adjust(vmx_caps.exit, EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
+					      EXIT_SAVE_PAT | EXIT_LOAD_PAT));
+	vmwrite(VMCS_ENTRY_CONTROLS, adjust(vmx_caps.entry, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT));
+	vmwrite(VMCS_EXCEPTION_BITMAP, 0);
+	vmwrite(VMCS_CR3_TARGET_COUNT, 0);
+	vmwrite(VMCS_IO_BITMAP_A, virt_to_phys(x->io_bitmaps));
+	vmwrite(VMCS_IO_BITMAP_B, virt_to_phys(x->io_bitmaps) + PAGE_SIZE);
+	vmwrite(VMCS_MSR_BITMAP, virt_to_phys(x->msr_bitmap));
+	vmwrite(VMCS_EPT_POINTER, v->guest->npt.root_pa | EPTP_WALK_4 | EPTP_WB);
+	vmwrite(VMCS_VPID, v->guest->id + 1);
+	vmwrite(VMCS_LINK_POINTER, ~0ULL);
+	/* The guest owns CR0 and CR4 except the bits VMX operation pins:
+	 * CR0.NE and CR4.VMXE are set underneath and shown as the guest set
+	 * them. */
+	vmwrite(VMCS_CR0_MASK, CR0_NE_BIT);
+	vmwrite(VMCS_CR4_MASK, CR4_VMXE);
+	vmwrite(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
+	vmwrite(VMCS_EXIT_MSR_LOAD_COUNT, 0);
+	vmwrite(VMCS_EXIT_MSR_STORE_COUNT, 0);
+	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+}
+
+static int vmx_vcpu_create(struct vcpu *v)
+{
+	struct vmx_vcpu *x = &vmx_vcpus[v->pcpu->index];
+	uint8_t fail;
+
+	memset(x, 0, sizeof(*x));
+	x->vmcs = page_alloc();
+	x->msr_bitmap = page_alloc();
+	x->io_bitmaps = pages_alloc(VMX_IO_BITMAPS_SIZE / PAGE_SIZE);
+	if (!x->vmcs || !x->msr_bitmap || !x->io_bitmaps)
+		return trace_err(-ERR_NOMEM);
+	x->vmcs_pa = virt_to_phys(x->vmcs);
+	*(uint32_t *)x->vmcs = (uint32_t)(vmx_caps.basic & VMX_BASIC_REVISION_MASK);
+	v->arch = x;
+
+	vmx_io_bitmap_init(x->io_bitmaps);
+	vmx_msr_bitmap_init(x->msr_bitmap);
+	for (size_t i = 0; i < msr_passthrough_count; i++) {
+		const struct msr_passthrough *m = &msr_passthrough_list[i];
+
+		vmx_msr_bitmap_set(x->msr_bitmap, m->msr, false, !m->write);
+	}
+	__asm__ volatile("vmclear %[pa]; setna %[fail]"
+			 : [fail] "=qm"(fail)
+			 : [pa] "m"(x->vmcs_pa)
+			 : "cc", "memory");
+	if (fail)
+		return trace_err(-ERR_IO);
+	vmcs_load(x);
+	host_state();
+	controls(v);
+	return 0;
+}
+
+static void vmx_vcpu_destroy(struct vcpu *v)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+
+	if (!x)
+		return;
+	__asm__ volatile("vmclear %0" : : "m"(x->vmcs_pa) : "cc", "memory");
+	page_free(x->vmcs);
+	page_free(x->msr_bitmap);
+	pages_free(x->io_bitmaps, VMX_IO_BITMAPS_SIZE / PAGE_SIZE);
+	v->arch = NULL;
+}
+
+#define LOAD_SEG(seg, SEG)                                         \
+	do {                                                       \
+		vmwrite(VMCS_GUEST_##SEG##_SEL, st->seg.selector); \
+		vmwrite(VMCS_GUEST_##SEG##_LIMIT, st->seg.limit);  \
+		vmwrite(VMCS_GUEST_##SEG##_BASE, st->seg.base);    \
+		vmwrite(VMCS_GUEST_##SEG##_AR, seg_ar(&st->seg));  \
+	} while (0)
+
+static void update_ia32e_entry(uint64_t efer)
+{
+	uint64_t entry = vmread(VMCS_ENTRY_CONTROLS);
+
+	if (efer & EFER_LMA)
+		entry |= ENTRY_IA32E_MODE;
+	else
+		entry &= ~(uint64_t)ENTRY_IA32E_MODE;
+	vmwrite(VMCS_ENTRY_CONTROLS, entry);
+}
+
+static void vmx_vcpu_set_state(struct vcpu *v, const struct vcpu_init_state *st)
+{
+	vmcs_load(to_vmx(v));
+	LOAD_SEG(cs, CS);
+	LOAD_SEG(ds, DS);
+	LOAD_SEG(es, ES);
+	LOAD_SEG(ss, SS);
+	LOAD_SEG(fs, FS);
+	LOAD_SEG(gs, GS);
+	LOAD_SEG(tr, TR);
+	LOAD_SEG(ldtr, LDTR);
+	vmwrite(VMCS_GUEST_GDTR_BASE, st->gdtr_base);
+	vmwrite(VMCS_GUEST_GDTR_LIMIT, st->gdtr_limit);
+	vmwrite(VMCS_GUEST_IDTR_BASE, st->idtr_base);
+	vmwrite(VMCS_GUEST_IDTR_LIMIT, st->idtr_limit);
+	vmwrite(VMCS_GUEST_CR0, st->cr0 | CR0_NE);
+	vmwrite(VMCS_CR0_READ_SHADOW, st->cr0);
+	vmwrite(VMCS_GUEST_CR3, st->cr3);
+	vmwrite(VMCS_GUEST_CR4, st->cr4 | CR4_VMXE);
+	vmwrite(VMCS_CR4_READ_SHADOW, st->cr4);
+	vmwrite(VMCS_GUEST_EFER, st->efer);
+	update_ia32e_entry(st->efer);
+	vmwrite(VMCS_GUEST_PAT, DEFAULT_PAT);
+	vmwrite(VMCS_GUEST_DR7, 0x400);
+	vmwrite(VMCS_GUEST_DEBUGCTL, 0);
+	vmwrite(VMCS_GUEST_SYSENTER_CS, 0);
+	vmwrite(VMCS_GUEST_SYSENTER_ESP, 0);
+	vmwrite(VMCS_GUEST_SYSENTER_EIP, 0);
+	vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
+	vmwrite(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
+	vmwrite(VMCS_GUEST_PENDING_DBG, 0);
+	v->regs = st->regs;
+}
+
+/* The debug option vmx.break_entry=FIELD: spoil one guest-state field so
+ * that VM entry fails and the checker's verdict can be seen. */
+static void break_entry_field(void)
+{
+	if (!strcmp(vmx_break_entry, "guest-tr")) {
+		vmwrite(VMCS_GUEST_TR_AR, vmread(VMCS_GUEST_TR_AR) & ~(uint64_t)AR_P);
+	} else if (!strcmp(vmx_break_entry, "guest-cr0")) {
+		vmwrite(VMCS_GUEST_CR0, vmread(VMCS_GUEST_CR0) & ~(uint64_t)CR0_PE);
+		vmwrite(VMCS_PROC_CONTROLS2,
+			vmread(VMCS_PROC_CONTROLS2) & ~(uint64_t)PROC2_UNRESTRICTED_GUEST);
+	} else if (!strcmp(vmx_break_entry, "guest-rflags")) {
+		vmwrite(VMCS_GUEST_RFLAGS, vmread(VMCS_GUEST_RFLAGS) & ~(uint64_t)RFLAGS_FIXED);
+	} else {
+		pr_warn("vmx.break_entry=%s: unknown field (guest-tr, guest-cr0, guest-rflags)\n",
+			vmx_break_entry);
+		return;
+	}
+	pr_warn("vmx.break_entry=%s: guest state spoiled on purpose\n", vmx_break_entry);
+}
+
+static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
+{
+	struct vmx_vcpu *x = to_vmx(v);
+
+	vmwrite(VMCS_GUEST_RSP, v->regs.rsp);
+	vmwrite(VMCS_GUEST_RIP, v->regs.rip);
+	vmwrite(VMCS_GUEST_RFLAGS, v->regs.rflags);
+	if (!x->launched) {
+		if (vmx_break_entry[0])
+			break_entry_field();
+		if (vmx_check_current_vmcs())
+			pr_warn("guest '%s': the VM-entry checker expects this entry to fail\n",
+				v->guest->name);
+	}
+
+	if (vmx_enter(&v->regs, x->launched)) {
+		/* VMfailValid: the reason is in the VM-instruction error field. */
+		x->entry_error = vmread(VMCS_INSN_ERROR);
+		*e = (struct vm_exit){.kind = ARGON_EXIT_ENTRY_FAIL, .raw_reason = x->entry_error};
+		return;
+	}
+	x->launched = true;
+	v->regs.rsp = vmread(VMCS_GUEST_RSP);
+	v->regs.rip = vmread(VMCS_GUEST_RIP);
+	v->regs.rflags = vmread(VMCS_GUEST_RFLAGS);
+	vmx_decode_exit(e);
+}
+
+static void vmx_inject_exception(struct vcpu *v, unsigned vector, bool has_error, uint32_t error)
+{
+	uint64_t info = INTR_INFO_VALID | ((uint64_t)INTR_TYPE_HW_EXCEPTION << INTR_INFO_TYPE_OFF) |
+			(vector & 0xFF);
+
+	if (has_error) {
+		info |= INTR_INFO_DELIVER_ERROR;
+		vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, error);
+	}
+	vmwrite(VMCS_ENTRY_INTR_INFO, info);
+}
+
+static uint64_t vmx_get_efer(struct vcpu *v)
+{
+	return vmread(VMCS_GUEST_EFER);
+}
+
+static void vmx_set_efer(struct vcpu *v, uint64_t efer)
+{
+	vmwrite(VMCS_GUEST_EFER, efer);
+	update_ia32e_entry(efer);
+}
+
+static uint64_t vmx_get_cr(struct vcpu *v, unsigned cr)
+{
+	switch (cr) {
+	case 0:
+		return vmread(VMCS_CR0_READ_SHADOW);
+	case 2:
+		return read_cr2(); /* not switched: the guest's own */
+	case 3:
+		return vmread(VMCS_GUEST_CR3);
+	case 4:
+		return vmread(VMCS_CR4_READ_SHADOW);
+	default:
+		return 0;
+	}
+}
+
+static int vmx_ops_cpu_enable(struct pcpu *cpu)
+{
+	return vmx_cpu_enable(cpu);
+}
+
+void vmx_dump(struct vcpu *v);
+
+static bool vmx_nested_1g(void)
+{
+	return vmx_caps.ept_vpid & EPT_CAP_1G;
+}
+
+const struct vcpu_ops vmx_vcpu_ops = {
+	.name = "vmx",
+	.nested_format = PT_FMT_EPT,
+	.nested_1g = vmx_nested_1g,
+	.cpu_enable = vmx_ops_cpu_enable,
+	.vcpu_create = vmx_vcpu_create,
+	.vcpu_destroy = vmx_vcpu_destroy,
+	.vcpu_set_state = vmx_vcpu_set_state,
+	.vcpu_run = vmx_vcpu_run,
+	.inject_exception = vmx_inject_exception,
+	.get_efer = vmx_get_efer,
+	.set_efer = vmx_set_efer,
+	.get_cr = vmx_get_cr,
+	.dump = vmx_dump,
+};
