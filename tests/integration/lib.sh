@@ -5,14 +5,13 @@
 rig_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../rig" && pwd)
 failures=0
 
-# new_esp ARGON_EFI [FILE...]: a fresh ESP folder holding argon.efi and the
-# files given, with argon.conf read from stdin; prints its path.
+# new_esp IMAGE [FILE...]: a fresh folder holding argon's image (argon.efi
+# for qemu-run, argon.elf for boot_bochs) and the files given, with
+# argon.conf read from stdin; prints its path.
 new_esp() {
 	local dir
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/argon-esp.XXXXXX")
-	cp "$1" "$dir/argon.efi"
-	shift
-	[ $# -eq 0 ] || cp "$@" "$dir/"
+	cp "$@" "$dir/"
 	cat >"$dir/argon.conf"
 	echo "$dir"
 }
@@ -26,6 +25,20 @@ boot() {
 	"$rig_dir/qemu-run" "$esp" "$@" 2>&1 | tr -d '\r' | tee "$log"
 	local rc=${PIPESTATUS[0]}
 	set -e
+	return "$rc"
+}
+
+# boot_bochs DIR LOG [ARGON_CMDLINE]: a GRUB rescue ISO of DIR (argon.elf,
+# argon.conf, guest files) booted in Bochs; console to LOG and stdout.
+boot_bochs() {
+	local dir=$1 log=$2 iso
+	iso=$(mktemp "${TMPDIR:-/tmp}/argon-iso.XXXXXX")
+	"$rig_dir/mkiso" "$dir" "$iso" "${3:-}"
+	set +e
+	"$rig_dir/bochs-run" "$iso" --timeout 300 2>&1 | tr -d '\r' | tee "$log"
+	local rc=${PIPESTATUS[0]}
+	set -e
+	rm -f "$iso"
 	return "$rc"
 }
 
@@ -44,6 +57,32 @@ expect_not() {
 	if grep -Eq -- "$2" "$1"; then
 		fail "$3 (found: $(grep -E -m1 -- "$2" "$1"))"
 	fi
+}
+
+# expect_testguest LOG NAME CMDLINE: the test guest NAME (64 MiB, started
+# with CMDLINE) passed every check, argon stopped it at the address past
+# its RAM that it announced, and printed its exit counters.
+expect_testguest() {
+	local log=$1 name=$2 cmdline=$3 addr check
+	expect "$log" "^\[$name\] argon-testguest: start, 64 MiB RAM, cmdline \"$cmdline\"\$" \
+		"guest started and got its RAM size and command line from argon"
+	for check in cpuid-hypervisor-bit cpuid-hides-virt cpuid-signature hypercall-version \
+		exit-counts io-unassigned-port msr-efer msr-unknown-gp hlt ram-readback \
+		no-stray-interrupts; do
+		expect "$log" "^\[$name\] PASS $check\$" "guest check $check passed"
+	done
+	expect_not "$log" "^\[$name\] FAIL" "no guest check failed"
+	expect "$log" "^\[$name\] argon-testguest: [0-9]+ passed, 0 failed" "guest summary"
+	addr=$(sed -n "s/^\[$name\] argon-testguest: touching \(0x[0-9a-f]*\) beyond RAM.*/\1/p" "$log" |
+		head -n1)
+	if [ -z "$addr" ]; then
+		fail "guest did not announce its out-of-range access"
+	else
+		expect "$log" "^argon: guest '$name' stopped: access to unmapped guest-physical address $addr \\(read\\)" \
+			"argon stopped the guest at $addr"
+	fi
+	expect "$log" "^argon: exits guest=$name total=[1-9][0-9]* .* cpuid=[1-9][0-9]* .* hlt=1 hypercall=[1-9]" \
+		"exit counters printed"
 }
 
 finish() {
