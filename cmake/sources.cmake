@@ -11,6 +11,7 @@ set(ARGON_PURE_SOURCES
   vmm/paging.c
   vmm/mem_range.c
   vmm/acpi_parse.c
+  vmm/vacpi.c
   vmm/svm/svm_maps.c
   vmm/vmx/vmcs_check.c
   vmm/vmx/vmx_maps.c
@@ -37,6 +38,10 @@ set(ARGON_BARE_SOURCES
   vmm/vuart.c
   vmm/power.c
   vmm/vcpu.c
+  vmm/apic.c
+  vmm/vlapic.c
+  vmm/smp.c
+  vmm/ap_trampoline.S
   vmm/cpu.c
   vmm/tsc.c
   vmm/boot_files.c

@@ -20,6 +20,7 @@
 #define ACPI_SIG_MADT "APIC"
 #define ACPI_SIG_MCFG "MCFG"
 #define ACPI_SIG_DMAR "DMAR"
+#define ACPI_SIG_FACS "FACS"
 
 /* Root System Description Pointer. ACPI 1.0 ends at offset 20 (revision
  * 0); revision 2 adds the XSDT and a checksum over the whole length. */
@@ -87,6 +88,13 @@ _Static_assert(offsetof(struct acpi_gas, address) == 4, "GAS address");
 #define ACPI_GAS_SPACE_MEM 0u
 #define ACPI_GAS_SPACE_IO 1u
 #define ACPI_GAS_SPACE_PCI_CFG 2u
+
+/* GAS access_size: how wide each access to the register must be. */
+#define ACPI_GAS_ACCESS_UNDEF 0u
+#define ACPI_GAS_ACCESS_BYTE 1u
+#define ACPI_GAS_ACCESS_WORD 2u
+#define ACPI_GAS_ACCESS_DWORD 3u
+#define ACPI_GAS_ACCESS_QWORD 4u
 
 /* Fixed ACPI Description Table, signature "FACP". Revision 1 tables end
  * at 116 and revision 3 at 244 (QEMU's q35); readers must only look at
@@ -173,6 +181,19 @@ _Static_assert(offsetof(struct acpi_fadt, hypervisor_vendor_id) == 268, "FADT hv
 #define ACPI_FADT_F_WBINVD BIT(0)
 #define ACPI_FADT_F_RESET_REG_SUP BIT(10)
 #define ACPI_FADT_F_HW_REDUCED BIT(20)
+#define ACPI_FADT_F_PROC_C1 BIT(2)	  /* HLT works on every processor */
+#define ACPI_FADT_F_PWR_BUTTON BIT(4)	  /* 1: no fixed-hardware power button */
+#define ACPI_FADT_F_SLP_BUTTON BIT(5)	  /* 1: no fixed-hardware sleep button */
+#define ACPI_FADT_F_FIX_RTC BIT(6)	  /* 1: no RTC wake status in PM1 */
+#define ACPI_FADT_F_TMR_VAL_EXT BIT(8)	  /* PM timer is 32 bits, not 24 */
+#define ACPI_FADT_F_HEADLESS BIT(12)	  /* no local input or output devices */
+#define ACPI_FADT_F_APIC_PHYSICAL BIT(19) /* force xAPIC/x2APIC physical destinations */
+
+/* FADT preferred_pm_profile, and the P_LVLx latencies that mean "C2/C3
+ * not supported". */
+#define ACPI_FADT_PM_UNSPECIFIED 0u
+#define ACPI_FADT_C2_NONE 101u
+#define ACPI_FADT_C3_NONE 1001u
 
 /* IA-PC boot architecture flags: what a guest's FADT says is absent. */
 #define ACPI_FADT_BOOT_LEGACY_DEVICES BIT(0)
@@ -181,6 +202,27 @@ _Static_assert(offsetof(struct acpi_fadt, hypervisor_vendor_id) == 268, "FADT hv
 #define ACPI_FADT_BOOT_NO_MSI BIT(3)
 #define ACPI_FADT_BOOT_NO_ASPM BIT(4)
 #define ACPI_FADT_BOOT_NO_CMOS_RTC BIT(5)
+
+/* Firmware ACPI Control Structure, signature "FACS": no checksum, 64-byte
+ * aligned, pointed at by FADT.firmware_ctrl. Required unless the platform
+ * is hardware-reduced; holds the global lock and the waking vector. */
+struct acpi_facs {
+	char signature[4];	  /*  0 "FACS" */
+	uint32_t length;	  /*  4 64 */
+	uint32_t hw_signature;	  /*  8 */
+	uint32_t waking_vector;	  /* 12 */
+	uint32_t global_lock;	  /* 16 */
+	uint32_t flags;		  /* 20 */
+	uint64_t x_waking_vector; /* 24 */
+	uint8_t version;	  /* 32 2 since ACPI 4.0 */
+	uint8_t reserved0[3];	  /* 33 */
+	uint32_t ospm_flags;	  /* 36 */
+	uint8_t reserved1[24];	  /* 40 */
+} ACPI_PACKED;
+_Static_assert(sizeof(struct acpi_facs) == 64, "FACS is 64 bytes");
+_Static_assert(offsetof(struct acpi_facs, version) == 32, "FACS version");
+#define ACPI_FACS_ALIGN 64u
+#define ACPI_FACS_VERSION 2u
 
 /* PM1 control register: writing SLP_TYP with SLP_EN set enters a sleep
  * state; SLP_TYP values for S5 come from the DSDT's \_S5 package. */
@@ -218,6 +260,12 @@ _Static_assert(sizeof(struct acpi_madt_entry) == 2, "MADT entry header");
 /* Processor Local APIC and x2APIC flags. */
 #define ACPI_MADT_CPU_ENABLED BIT(0)
 #define ACPI_MADT_CPU_ONLINE_CAPABLE BIT(1) /* MADT rev >= 5, only if !ENABLED */
+
+/* NMI entries (types 4 and 10): this uid means every processor; flags 0
+ * means the bus's default polarity and trigger mode. */
+#define ACPI_MADT_NMI_ALL_LAPIC 0xFFu
+#define ACPI_MADT_NMI_ALL_X2APIC 0xFFFFFFFFu
+#define ACPI_MADT_NMI_LINT1 1u
 
 struct acpi_madt_lapic {
 	struct acpi_madt_entry h; /* 0 type 0, length 8 */
@@ -295,5 +343,116 @@ struct acpi_mcfg_entry {
 _Static_assert(sizeof(struct acpi_mcfg_entry) == 16, "MCFG entry is 16 bytes");
 _Static_assert(offsetof(struct acpi_mcfg_entry, segment) == 8, "MCFG segment");
 _Static_assert(offsetof(struct acpi_mcfg_entry, bus_end) == 11, "MCFG bus end");
+
+/* MCFG: bus b of a segment has its 4 KiB functions from base + (b << 20). */
+#define ACPI_ECAM_BUS_SHIFT 20
+
+/* ---- Resource descriptors (ACPI 6.4 section 6.4), the bytes of a _CRS
+ * buffer. Small ones start with one tag byte (type << 3 | length); large
+ * ones with the tag byte (0x80 | type) and a 16-bit length of what follows
+ * the first 3 bytes. A template ends with the small End Tag. ---- */
+
+#define ACPI_RD_SMALL_TAG(type, len) ((uint8_t)((type) << 3 | (len)))
+#define ACPI_RD_SMALL_TYPE(tag) (((uint8_t)(tag) >> 3) & 0x0Fu)
+#define ACPI_RD_SMALL_LEN(tag) ((uint8_t)(tag)&0x07u)
+#define ACPI_RD_TYPE_IRQ 0x04u /* small */
+#define ACPI_RD_TYPE_IO 0x08u  /* small */
+#define ACPI_RD_TYPE_END 0x0Fu /* small */
+#define ACPI_RD_LARGE 0x80u
+#define ACPI_RD_TAG_FIXED_MEM32 0x86u
+#define ACPI_RD_TAG_DWORD_ADDR 0x87u
+#define ACPI_RD_TAG_WORD_ADDR 0x88u
+#define ACPI_RD_TAG_EXT_IRQ 0x89u
+#define ACPI_RD_TAG_QWORD_ADDR 0x8Au
+
+/* I/O port range, small type 8, 7 bytes of data. */
+struct acpi_rd_io {
+	uint8_t tag;	/* 0 ACPI_RD_SMALL_TAG(ACPI_RD_TYPE_IO, 7) */
+	uint8_t info;	/* 1 bit 0: decodes 16 address bits */
+	uint16_t min;	/* 2 */
+	uint16_t max;	/* 4 */
+	uint8_t align;	/* 6 */
+	uint8_t length; /* 7 number of ports */
+} ACPI_PACKED;
+_Static_assert(sizeof(struct acpi_rd_io) == 8, "IO descriptor");
+#define ACPI_RD_IO_DECODE16 BIT(0)
+
+/* Fixed 32-bit memory range. */
+struct acpi_rd_fixed_mem32 {
+	uint8_t tag;	 /* 0 ACPI_RD_TAG_FIXED_MEM32 */
+	uint16_t length; /* 1 9 */
+	uint8_t info;	 /* 3 bit 0: read-write */
+	uint32_t base;	 /* 4 */
+	uint32_t size;	 /* 8 */
+} ACPI_PACKED;
+_Static_assert(sizeof(struct acpi_rd_fixed_mem32) == 12, "Memory32Fixed descriptor");
+
+/* Address space descriptors: the same fields at 16, 32 and 64 bits. */
+#define ACPI_RD_ADDR_MEM 0u
+#define ACPI_RD_ADDR_IO 1u
+#define ACPI_RD_ADDR_BUS 2u
+/* General flags: bit 0 set means consumer only; clear, the device (a bridge)
+ * produces the range for its children. */
+#define ACPI_RD_ADDR_CONSUMER BIT(0)
+#define ACPI_RD_ADDR_SUB_DECODE BIT(1)
+#define ACPI_RD_ADDR_MIN_FIXED BIT(2)
+#define ACPI_RD_ADDR_MAX_FIXED BIT(3)
+/* Memory type-specific flags: read-write, and caching in bits 2:1. */
+#define ACPI_RD_MEM_RW BIT(0)
+#define ACPI_RD_MEM_CACHE_OFF 1
+#define ACPI_RD_MEM_CACHE_LEN 2
+#define ACPI_RD_MEM_NONCACHEABLE 0u
+#define ACPI_RD_MEM_PREFETCHABLE 3u
+
+struct acpi_rd_word_addr {
+	uint8_t tag;	      /*  0 ACPI_RD_TAG_WORD_ADDR */
+	uint16_t length;      /*  1 13 */
+	uint8_t type;	      /*  3 ACPI_RD_ADDR_* */
+	uint8_t flags;	      /*  4 general flags */
+	uint8_t type_flags;   /*  5 */
+	uint16_t granularity; /*  6 */
+	uint16_t min;	      /*  8 */
+	uint16_t max;	      /* 10 */
+	uint16_t translation; /* 12 */
+	uint16_t size;	      /* 14 */
+} ACPI_PACKED;
+_Static_assert(sizeof(struct acpi_rd_word_addr) == 16, "WordSpace descriptor");
+
+struct acpi_rd_dword_addr {
+	uint8_t tag;	      /*  0 ACPI_RD_TAG_DWORD_ADDR */
+	uint16_t length;      /*  1 23 */
+	uint8_t type;	      /*  3 */
+	uint8_t flags;	      /*  4 */
+	uint8_t type_flags;   /*  5 */
+	uint32_t granularity; /*  6 */
+	uint32_t min;	      /* 10 */
+	uint32_t max;	      /* 14 */
+	uint32_t translation; /* 18 */
+	uint32_t size;	      /* 22 */
+} ACPI_PACKED;
+_Static_assert(sizeof(struct acpi_rd_dword_addr) == 26, "DWordSpace descriptor");
+
+struct acpi_rd_qword_addr {
+	uint8_t tag;	      /*  0 ACPI_RD_TAG_QWORD_ADDR */
+	uint16_t length;      /*  1 43 */
+	uint8_t type;	      /*  3 */
+	uint8_t flags;	      /*  4 */
+	uint8_t type_flags;   /*  5 */
+	uint64_t granularity; /*  6 */
+	uint64_t min;	      /* 14 */
+	uint64_t max;	      /* 22 */
+	uint64_t translation; /* 30 */
+	uint64_t size;	      /* 38 */
+} ACPI_PACKED;
+_Static_assert(sizeof(struct acpi_rd_qword_addr) == 46, "QWordSpace descriptor");
+
+/* Length field of a large descriptor: the bytes after tag and length. */
+#define ACPI_RD_LARGE_LEN(type) ((uint16_t)(sizeof(type) - 3))
+
+struct acpi_rd_end {
+	uint8_t tag;	  /* 0 ACPI_RD_SMALL_TAG(ACPI_RD_TYPE_END, 1) = 0x79 */
+	uint8_t checksum; /* 1 0: not checked */
+} ACPI_PACKED;
+_Static_assert(sizeof(struct acpi_rd_end) == 2, "End Tag");
 
 #endif

@@ -14,6 +14,7 @@ struct pcpu {
 	uint32_t apic_id;
 	bool present;
 	bool virt_on;		/* VMX/SVM root mode enabled on this CPU */
+	volatile bool online;	/* running argon code, ready for work */
 	uint64_t host_save_pa;	/* SVM: VM_HSAVE_PA page; VMX: VMXON region */
 	uint64_t host_state_pa; /* SVM: VMCB page for VMSAVE/VMLOAD of host state */
 	struct vcpu *vcpu;	/* the one vCPU pinned here, if any */

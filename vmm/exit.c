@@ -212,6 +212,20 @@ static void handle_entry_fail(struct vcpu *v, const struct vm_exit *e)
 	stop_with_dump(v, "VM entry failed: invalid guest state", e);
 }
 
+/* argon's kick (vcpu_ops->kick) when the guest stops: the run loop then
+ * sees v->stop. An INIT otherwise is spurious. */
+static void handle_init(struct vcpu *v, const struct vm_exit *e)
+{
+}
+
+/* An intercepted NMI is argon's kick, or one the guest's own core got (its
+ * NMI IPI or watchdog): that one goes on into the guest. */
+static void handle_nmi(struct vcpu *v, const struct vm_exit *e)
+{
+	if (!v->stop)
+		vcpu_ops->inject_nmi(v);
+}
+
 static void handle_unexpected(struct vcpu *v, const struct vm_exit *e)
 {
 	stop_with_dump(v, "unexpected exit", e);
@@ -229,6 +243,8 @@ static const exit_handler handlers[ARGON_EXIT_KIND_COUNT] = {
 	[ARGON_EXIT_XSETBV] = handle_xsetbv,
 	[ARGON_EXIT_VIRT_INSN] = handle_virt_insn,
 	[ARGON_EXIT_ENTRY_FAIL] = handle_entry_fail,
+	[ARGON_EXIT_INIT] = handle_init,
+	[ARGON_EXIT_NMI] = handle_nmi,
 };
 
 void exit_handle(struct vcpu *v, const struct vm_exit *e)

@@ -21,6 +21,7 @@ static const char *const kind_names[ARGON_EXIT_KIND_COUNT] = {
 	[ARGON_EXIT_VIRT_INSN] = "virt-insn",
 	[ARGON_EXIT_ENTRY_FAIL] = "entry-fail",
 	[ARGON_EXIT_UNKNOWN] = "unknown",
+	[ARGON_EXIT_INIT] = "init",
 };
 
 const char *exit_kind_name(enum argon_exit_kind kind)

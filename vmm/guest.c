@@ -8,6 +8,7 @@
 #include "lib/err.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
+#include "vmm/apic.h"
 #include "vmm/cpu.h"
 #include "vmm/log.h"
 #include "vmm/page_alloc.h"
@@ -92,7 +93,6 @@ int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *
 		 const struct boot_info *bi)
 {
 	const struct boot_file *kernel = boot_find_file(bi, cfg->kernel);
-	struct vcpu_init_state st;
 	int err;
 
 	memset(g, 0, sizeof(*g));
@@ -119,10 +119,11 @@ int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *
 		       kernel->name);
 		return -ERR_NOTSUP;
 	}
-	err = load_elf(g, kernel, &st);
+	err = load_elf(g, kernel, &g->boot_state);
 	if (err)
 		return err;
 
+	/* The vCPUs are created by the CPUs they are pinned to. */
 	g->vcpu_count = cfg->ncpus;
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
 		struct vcpu *v = &g->vcpus[i];
@@ -130,19 +131,44 @@ int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *
 		v->guest = g;
 		v->index = i;
 		v->pcpu = &pcpus[cfg->cpus[i]];
-		err = vcpu_ops->vcpu_create(v);
-		if (err) {
-			pr_err("guest '%s': cannot create vCPU %u (%s)\n", g->name, i,
-			       err_str(err));
-			return err;
-		}
+		v->sipi_vector = -1;
 		v->pcpu->vcpu = v;
 	}
-	vcpu_ops->vcpu_set_state(&g->vcpus[0], &st);
-	pr_info("guest '%s': %llu MiB at host 0x%llx, %u vCPU(s) on CPU %u, entry 0x%llx\n",
-		g->name, (unsigned long long)(g->ram_size / MiB), (unsigned long long)g->ram_hpa,
-		g->vcpu_count, cfg->cpus[0], (unsigned long long)st.regs.rip);
+	g->vcpus_running = g->vcpu_count;
+	pr_info("guest '%s': %llu MiB at host 0x%llx, %u vCPU(s), entry 0x%llx\n", g->name,
+		(unsigned long long)(g->ram_size / MiB), (unsigned long long)g->ram_hpa,
+		g->vcpu_count, (unsigned long long)g->boot_state.regs.rip);
 	return 0;
+}
+
+/* The other vCPUs sit waiting for INIT and SIPI from their guest. */
+static bool wait_for_sipi(struct vcpu *v)
+{
+	while (!v->stop && __atomic_load_n(&v->sipi_vector, __ATOMIC_ACQUIRE) < 0)
+		cpu_relax();
+	return !v->stop;
+}
+
+void guest_vcpu_main(struct vcpu *v)
+{
+	struct guest *g = v->guest;
+	struct vcpu_init_state st;
+	int err = vcpu_ops->vcpu_create(v);
+
+	if (err) {
+		guest_stop(g, "cannot create vCPU %u on CPU %u (%s)", v->index, v->pcpu->index,
+			   err_str(err));
+	} else if (v->index == 0) {
+		vcpu_ops->vcpu_set_state(v, &g->boot_state);
+		g->start_tsc = rdtsc();
+		vcpu_run_loop(v);
+	} else if (wait_for_sipi(v)) {
+		guest_sipi_state((unsigned)v->sipi_vector, &st);
+		vcpu_ops->vcpu_set_state(v, &st);
+		vcpu_run_loop(v);
+	}
+	if (__atomic_sub_fetch(&g->vcpus_running, 1, __ATOMIC_ACQ_REL) == 0)
+		guest_print_stats(g);
 }
 
 void guest_stop(struct guest *g, const char *fmt, ...)
@@ -155,8 +181,15 @@ void guest_stop(struct guest *g, const char *fmt, ...)
 	fmt_vsnprintf(g->stop_reason, sizeof(g->stop_reason), fmt, ap);
 	va_end(ap);
 	g->stopped = true;
-	for (unsigned i = 0; i < g->vcpu_count; i++)
-		g->vcpus[i].stop = true;
+	/* vCPUs on other cores are kicked out of their guest (vcpu_ops->kick);
+	 * their run loops then see stop. */
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		struct vcpu *v = &g->vcpus[i];
+
+		v->stop = true;
+		if (v->pcpu->online && v->pcpu->apic_id != x2apic_id())
+			vcpu_ops->kick(v->pcpu);
+	}
 	vuart_flush(&g->uart);
 	pr_info("guest '%s' stopped: %s\n", g->name, g->stop_reason);
 }

@@ -44,7 +44,9 @@ struct guest {
 	unsigned vcpu_count;
 	struct vcpu vcpus[GUEST_MAX_VCPUS];
 	struct vcpu_stats stats[GUEST_MAX_VCPUS];
+	struct vcpu_init_state boot_state; /* of vCPU 0 */
 	uint64_t start_tsc;
+	volatile unsigned vcpus_running;
 	volatile bool stopped;
 	char stop_reason[160];
 };
@@ -64,6 +66,15 @@ void guest_stop(struct guest *g, const char *fmt, ...) __attribute__((format(pri
 uint64_t guest_exit_count(const struct guest *g, enum argon_exit_kind kind);
 void guest_print_stats(const struct guest *g);
 const char *exit_kind_name(enum argon_exit_kind kind);
+
+/* Runs vCPU v of its guest on the calling CPU, which v is pinned to: from
+ * creation through the guest's boot (vCPU 0) or its INIT/SIPI (the others)
+ * to the guest's stop. The last vCPU out prints the guest's exit counters. */
+void guest_vcpu_main(struct vcpu *v);
+
+/* The state a vCPU starts in after INIT and a SIPI with this vector: real
+ * mode at vector << 12. */
+void guest_sipi_state(unsigned vector, struct vcpu_init_state *st);
 
 /* Puts the boot-time structures an ELF guest needs into its RAM (GDT and
  * identity page tables at ARGON_GUEST_BOOT_AREA) and fills the initial

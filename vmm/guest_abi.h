@@ -37,6 +37,7 @@ enum argon_exit_kind {
 	ARGON_EXIT_VIRT_INSN = 12, /* VMRUN, VMLOAD, VMXON, ...: #UD for the guest */
 	ARGON_EXIT_ENTRY_FAIL = 13,
 	ARGON_EXIT_UNKNOWN = 14,
+	ARGON_EXIT_INIT = 15, /* an INIT signal: argon's own kick to stop a vCPU */
 	ARGON_EXIT_KIND_COUNT
 };
 
@@ -69,5 +70,50 @@ enum argon_exit_kind {
 #define ARGON_GUEST_SLP_TYP_S5 0u
 #define ARGON_GUEST_RESET_PORT 0xCF9u
 #define ARGON_GUEST_RESET_VALUE 0x06u
+
+/* The rest of the ACPI fixed hardware: the PM1a event block (status word
+ * at +0, enable word at +2) and the SCI's interrupt number, which the FADT
+ * must name although it can never fire: the guest has no PIC and no
+ * IOAPIC. See docs/guest-platform.md. */
+#define ARGON_GUEST_PM1A_EVT_PORT 0x600u
+#define ARGON_GUEST_PM1_EVT_LEN 4u
+#define ARGON_GUEST_PM1_CNT_LEN 2u
+#define ARGON_GUEST_SCI_IRQ 9u
+
+/* The guest-physical address map of a Linux guest (docs/guest-platform.md):
+ *
+ *   0 .. ARGON_GUEST_LOW_RAM_END      RAM (less the holes below 1 MiB)
+ *   ARGON_GUEST_ACPI_BASE             argon's ACPI tables, RSDP first
+ *   ARGON_GUEST_ECAM_BASE             virtual PCIe ECAM, trapped
+ *   ARGON_GUEST_MMIO32_BASE           window for the BARs argon places
+ *   0xFEC00000 .. 0xFEDFFFFF          nothing (no IOAPIC, no HPET)
+ *   ARGON_GUEST_LAPIC_BASE            local APIC (used in x2APIC mode)
+ *   4 GiB ..                          the rest of the RAM
+ *
+ * The ACPI tables sit in the legacy BIOS area, which Linux never uses as
+ * RAM and scans for the RSDP on 16-byte boundaries; boot_params.acpi_rsdp_addr
+ * points at it too. */
+#define ARGON_GUEST_ACPI_BASE 0xE0000u
+#define ARGON_GUEST_ACPI_SIZE 0x20000u /* to 1 MiB */
+
+/* ECAM for buses 0-255 (1 MiB per bus), as on QEMU's q35, so RAM below
+ * 4 GiB ends where it starts. */
+#define ARGON_GUEST_ECAM_BASE 0xB0000000u
+#define ARGON_GUEST_ECAM_BUS_START 0u
+#define ARGON_GUEST_ECAM_BUS_END 255u
+#define ARGON_GUEST_ECAM_SIZE ((ARGON_GUEST_ECAM_BUS_END - ARGON_GUEST_ECAM_BUS_START + 1u) << 20)
+#define ARGON_GUEST_LOW_RAM_END ARGON_GUEST_ECAM_BASE
+
+/* 32-bit MMIO window of the PCI host bridge: right after ECAM, ending
+ * well below 0xFEC00000. */
+#define ARGON_GUEST_MMIO32_BASE 0xC0000000u
+#define ARGON_GUEST_MMIO32_SIZE 0x20000000u
+
+#define ARGON_GUEST_LAPIC_BASE 0xFEE00000u
+
+_Static_assert(ARGON_GUEST_ECAM_BASE + ARGON_GUEST_ECAM_SIZE <= ARGON_GUEST_MMIO32_BASE,
+	       "ECAM overlaps the MMIO window");
+_Static_assert(ARGON_GUEST_MMIO32_BASE + ARGON_GUEST_MMIO32_SIZE <= 0xFEC00000u,
+	       "MMIO window reaches the APIC range");
 
 #endif

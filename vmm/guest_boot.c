@@ -28,6 +28,10 @@ _Static_assert(ARGON_GUEST_CMDLINE + CONFIG_CMDLINE_MAX <= ARGON_GUEST_BOOT_AREA
 #define SEG_ATTR_DATA 0x0C93
 #define SEG_ATTR_TSS64_BUSY 0x008B
 #define SEG_ATTR_LDT 0x0082
+#define SEG_ATTR_REAL_CODE 0x009B
+#define SEG_ATTR_REAL_DATA 0x0093
+#define SEG_ATTR_TSS16_BUSY 0x008B
+#define CR0_RESET 0x60000010ULL /* CD, NW, ET */
 
 int guest_boot_long_mode(struct guest *g, uint64_t rip, struct vcpu_init_state *st)
 {
@@ -67,4 +71,22 @@ int guest_boot_long_mode(struct guest *g, uint64_t rip, struct vcpu_init_state *
 	st->regs.rsi = g->ram_size;
 	st->regs.rflags = RFLAGS_FIXED;
 	return 0;
+}
+
+/* After INIT and SIPI (SDM 9.1.1 and 9.4.4): real mode, CS = vector << 8,
+ * everything else at its reset value. */
+void guest_sipi_state(unsigned vector, struct vcpu_init_state *st)
+{
+	struct seg_state data = {0, SEG_ATTR_REAL_DATA, 0xFFFF, 0};
+
+	memset(st, 0, sizeof(*st));
+	st->cs = (struct seg_state){(uint16_t)(vector << 8), SEG_ATTR_REAL_CODE, 0xFFFF,
+				    (uint64_t)vector << 12};
+	st->ds = st->es = st->ss = st->fs = st->gs = data;
+	st->tr = (struct seg_state){0, SEG_ATTR_TSS16_BUSY, 0xFFFF, 0};
+	st->ldtr = (struct seg_state){0, SEG_ATTR_LDT, 0xFFFF, 0};
+	st->gdtr_limit = 0xFFFF;
+	st->idtr_limit = 0xFFFF;
+	st->cr0 = CR0_RESET;
+	st->regs.rflags = RFLAGS_FIXED;
 }

@@ -8,12 +8,14 @@
 #include "vmm/boot_info.h"
 #include "vmm/console.h"
 #include "vmm/cpu.h"
+#include "vmm/apic.h"
 #include "vmm/cpu_tables.h"
 #include "vmm/guest.h"
 #include "vmm/host_acpi.h"
 #include "vmm/log.h"
 #include "vmm/page_alloc.h"
 #include "vmm/panic.h"
+#include "vmm/smp.h"
 #include "vmm/tsc.h"
 #include "vmm/vcpu.h"
 #include "vmm/vmx/vmx.h"
@@ -40,14 +42,9 @@ static void check_against_machine(const struct boot_info *bi)
 					&diags, g->cpus_at[c],
 					"CPU %u does not exist (this machine has CPUs 0-%u)",
 					g->cpus[c], pcpu_count - 1);
-			else if (g->cpus[c] != boot_cpu_index())
-				config_diag_add(
-					&diags, g->cpus_at[c],
-					"CPU %u: guests run only on the boot CPU (%u) so far",
-					g->cpus[c], boot_cpu_index());
-			else if (c > 0)
+			else if (c >= GUEST_MAX_VCPUS)
 				config_diag_add(&diags, g->cpus_at[c],
-						"one vCPU per guest is supported so far");
+						"a guest has at most %u CPUs", GUEST_MAX_VCPUS);
 		}
 		if (g->kernel[0]) {
 			f = boot_find_file(bi, g->kernel);
@@ -84,6 +81,28 @@ static void print_diags(const struct boot_info *bi)
 	}
 	if (diags.dropped)
 		log_raw("%s: %u more errors not shown\n", file, diags.dropped);
+}
+
+/* Only CPUs that a guest uses are started: the others stay as the
+ * firmware left them. */
+static bool needs_aps(void)
+{
+	for (unsigned i = 0; i < config.nguests; i++)
+		for (unsigned c = 0; c < config.guests[i].ncpus; c++)
+			if (config.guests[i].cpus[c] != boot_cpu_index())
+				return true;
+	return false;
+}
+
+static bool guest_cpus_online(const struct argon_guest_config *g)
+{
+	for (unsigned c = 0; c < g->ncpus; c++) {
+		if (!pcpus[g->cpus[c]].online) {
+			pr_err("guest '%s': CPU %u did not come up\n", g->name, g->cpus[c]);
+			return false;
+		}
+	}
+	return true;
 }
 
 static void idle(const struct boot_info *bi) __attribute__((noreturn));
@@ -148,31 +167,38 @@ void core_main(struct boot_info *bi)
 		       "started\n");
 		idle(bi);
 	}
+	if (!x2apic_enable())
+		pr_warn("no x2APIC: guests run on the boot CPU only\n");
 	err = vcpu_ops->cpu_enable(this_cpu());
 	if (err) {
 		pr_err("cannot enable %s on CPU %u: %s\n", vcpu_ops->name, this_cpu()->index,
 		       err_str(err));
 		idle(bi);
 	}
+	this_cpu()->online = true;
 	pr_info("backend %s enabled on CPU %u\n", vcpu_ops->name, this_cpu()->index);
+	if (needs_aps()) {
+		unsigned up = smp_start_aps(bi);
+
+		pr_info("%u of %u other CPU(s) up\n", up, pcpu_count - 1);
+	}
 
 	for (unsigned i = 0; i < config.nguests; i++) {
-		err = guest_create(&guests[i], i, &config.guests[i], bi);
-		if (err) {
+		if (!guest_cpus_online(&config.guests[i]) ||
+		    guest_create(&guests[i], i, &config.guests[i], bi)) {
 			pr_err("guest '%s' not started\n", config.guests[i].name);
 			continue;
 		}
+		pr_info("starting guest '%s'\n", guests[i].name);
 		started++;
 	}
-	for (unsigned i = 0; i < config.nguests; i++) {
-		struct guest *g = &guests[i];
-
-		if (!g->vcpu_count || g->vcpus[0].pcpu != this_cpu())
-			continue;
-		pr_info("starting guest '%s'\n", g->name);
-		vcpu_run_loop(&g->vcpus[0]);
-		guest_print_stats(g);
-	}
+	smp_release();
+	if (this_cpu()->vcpu)
+		guest_vcpu_main(this_cpu()->vcpu);
+	for (unsigned i = 0; i < config.nguests; i++)
+		while (guests[i].vcpu_count &&
+		       __atomic_load_n(&guests[i].vcpus_running, __ATOMIC_ACQUIRE))
+			cpu_relax();
 	pr_info("all guests stopped (%u started)\n", started);
 	idle(bi);
 }

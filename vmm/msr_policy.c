@@ -1,18 +1,28 @@
 #include "vmm/msr_policy.h"
 
 #include "lib/err.h"
+#include "vmm/apic.h"
+#include "vmm/vlapic.h"
 #include "vmm/x86.h"
 
 #define MSR_MISC_ENABLE 0x1A0u
 #define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
 
 /* State the backends switch with the guest (VMLOAD/VMSAVE, VMCS fields),
- * so direct access touches only the guest's own copy. */
+ * state of the guest's own core (its x2APIC, TSC deadline), or state only
+ * the guest uses on its dedicated core (syscall MSRs on VMX): direct access
+ * touches nothing of argon's or another guest's. The x2APIC's ICR is
+ * excluded: IPIs are checked (vmm/vlapic.c). */
 const struct msr_passthrough msr_passthrough_list[] = {
-	{MSR_FS_BASE, true},	  {MSR_GS_BASE, true},	   {MSR_KERNEL_GS_BASE, true},
-	{MSR_STAR, true},	  {MSR_LSTAR, true},	   {MSR_CSTAR, true},
-	{MSR_SFMASK, true},	  {MSR_SYSENTER_CS, true}, {MSR_SYSENTER_ESP, true},
-	{MSR_SYSENTER_EIP, true}, {MSR_PAT, true},	   {MSR_TSC, false},
+	{MSR_FS_BASE, 3, true}, /* FS_BASE, GS_BASE, KERNEL_GS_BASE */
+	{MSR_STAR, 4, true},	/* STAR, LSTAR, CSTAR, SFMASK */
+	{MSR_SYSENTER_CS, 3, true},
+	{MSR_PAT, 1, true},
+	{MSR_TSC, 1, false},
+	{MSR_TSC_DEADLINE, 1, true},
+	{MSR_X2APIC_BASE, MSR_X2APIC_ICR - MSR_X2APIC_BASE, true},
+	{MSR_X2APIC_ICR, 1, false},
+	{MSR_X2APIC_ICR + 1, MSR_X2APIC_LAST - MSR_X2APIC_ICR, true},
 };
 const size_t msr_passthrough_count = sizeof(msr_passthrough_list) / sizeof(msr_passthrough_list[0]);
 
@@ -26,8 +36,11 @@ int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 		*val = rdtsc();
 		return 0;
 	case MSR_APIC_BASE:
+		/* The guest's first vCPU is its bootstrap processor. */
+		*val = (rdmsr(msr) & ~APIC_BASE_BSP) | (v->index == 0 ? APIC_BASE_BSP : 0);
+		return 0;
 	case MSR_MISC_ENABLE:
-		/* Read-only views of the host's values. */
+		/* A read-only view of the host's value. */
 		*val = rdmsr(msr);
 		return 0;
 	default:
@@ -48,8 +61,13 @@ int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		vcpu_ops->set_efer(v, (val & EFER_GUEST_WRITABLE) | (efer & EFER_LMA));
 		return 0;
 	case MSR_APIC_BASE:
+		/* Writing back what it read is fine; leaving x2APIC mode or
+		 * moving the APIC is not. */
+		return ((rdmsr(msr) ^ val) & ~APIC_BASE_BSP) ? -ERR_NOTSUP : 0;
 	case MSR_MISC_ENABLE:
 		return rdmsr(msr) == val ? 0 : -ERR_NOTSUP;
+	case MSR_X2APIC_ICR:
+		return vlapic_icr_write(v, val);
 	default:
 		return -ERR_NOTSUP;
 	}

@@ -9,9 +9,12 @@
 
 #include "vmm/vcpu.h"
 
+/* A run of MSRs [msr, msr + count) that the guest reads directly, and
+ * writes too when write is set. */
 struct msr_passthrough {
 	uint32_t msr;
-	bool write; /* writes pass through too */
+	uint32_t count;
+	bool write;
 };
 
 extern const struct msr_passthrough msr_passthrough_list[];

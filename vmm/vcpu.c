@@ -26,7 +26,6 @@ void vcpu_run_loop(struct vcpu *v)
 {
 	struct vm_exit e;
 
-	v->guest->start_tsc = rdtsc();
 	while (!v->stop) {
 		vcpu_ops->vcpu_run(v, &e);
 		exit_handle(v, &e);

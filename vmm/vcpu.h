@@ -75,8 +75,11 @@ struct vcpu {
 	struct pcpu *pcpu;
 	unsigned index; /* within the guest */
 	struct guest_regs regs;
-	void *arch; /* backend state (VMCB, VMCS) */
-	bool stop;  /* set by a handler: leave the run loop */
+	void *arch;	    /* backend state (VMCB, VMCS) */
+	volatile bool stop; /* leave the run loop (set by any CPU) */
+	/* A second vCPU waits for its guest's INIT and SIPI (vmm/vlapic.c). */
+	volatile bool init_received;
+	volatile int sipi_vector; /* -1 until a SIPI arrives */
 };
 
 struct vcpu_ops {
@@ -93,6 +96,10 @@ struct vcpu_ops {
 	/* Enters the guest and returns at the next exit, decoded into *e. */
 	void (*vcpu_run)(struct vcpu *v, struct vm_exit *e);
 	void (*inject_exception)(struct vcpu *v, unsigned vector, bool has_error, uint32_t error);
+	void (*inject_nmi)(struct vcpu *v);
+	/* Forces the vCPU on another CPU out of its guest soon (or, if it is
+	 * in argon, at its next entry). */
+	void (*kick)(const struct pcpu *target);
 	uint64_t (*get_efer)(struct vcpu *v);
 	void (*set_efer)(struct vcpu *v, uint64_t efer);
 	uint64_t (*get_cr)(struct vcpu *v, unsigned cr);

@@ -53,8 +53,7 @@ static unsigned n_passed, n_failed;
 /* A check returns true, or false with a reason in `why`. */
 typedef bool (*check_fn)(char *why, size_t size);
 
-static __attribute__((format(printf, 3, 4))) bool explain(char *why, size_t size, const char *fmt,
-							  ...)
+bool guest_explain(char *why, size_t size, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -68,8 +67,8 @@ static __attribute__((format(printf, 3, 4))) bool explain(char *why, size_t size
 static bool explain_hc(char *why, size_t size, const char *what, int64_t got)
 {
 	if (got == HYPERCALL_FAULTED)
-		return explain(why, size, "%s: %s raised #UD", what, hypercall_insn());
-	return explain(why, size, "%s returned %ld", what, got);
+		return guest_explain(why, size, "%s: %s raised #UD", what, hypercall_insn());
+	return guest_explain(why, size, "%s returned %ld", what, got);
 }
 
 static int64_t exit_count(uint64_t kind)
@@ -82,7 +81,7 @@ static bool check_cpuid_hypervisor_bit(char *why, size_t size)
 	struct cpuid_regs r = cpuid(1, 0);
 
 	if (!(r.ecx & CPUID1_ECX_HYPERVISOR))
-		return explain(why, size, "CPUID.1:ECX = 0x%08x, bit 31 clear", r.ecx);
+		return guest_explain(why, size, "CPUID.1:ECX = 0x%08x, bit 31 clear", r.ecx);
 	return true;
 }
 
@@ -92,10 +91,10 @@ static bool check_cpuid_hides_virt(char *why, size_t size)
 	struct cpuid_regs ext = cpuid(0x80000001u, 0);
 
 	if (r.ecx & CPUID1_ECX_VMX)
-		return explain(why, size, "CPUID.1:ECX = 0x%08x shows VMX (bit 5)", r.ecx);
+		return guest_explain(why, size, "CPUID.1:ECX = 0x%08x shows VMX (bit 5)", r.ecx);
 	if (ext.ecx & CPUID_EXT_ECX_SVM)
-		return explain(why, size, "CPUID.80000001h:ECX = 0x%08x shows SVM (bit 2)",
-			       ext.ecx);
+		return guest_explain(why, size, "CPUID.80000001h:ECX = 0x%08x shows SVM (bit 2)",
+				     ext.ecx);
 	return true;
 }
 
@@ -108,15 +107,16 @@ static bool check_cpuid_signature(char *why, size_t size)
 	memcpy(sig + 4, &r.ecx, 4);
 	memcpy(sig + 8, &r.edx, 4);
 	if (r.eax < ARGON_CPUID_MAX)
-		return explain(why, size, "leaf 0x%x EAX = 0x%08x, want >= 0x%x", ARGON_CPUID_BASE,
-			       r.eax, ARGON_CPUID_MAX);
+		return guest_explain(why, size, "leaf 0x%x EAX = 0x%08x, want >= 0x%x",
+				     ARGON_CPUID_BASE, r.eax, ARGON_CPUID_MAX);
 	if (memcmp(sig, ARGON_CPUID_SIGNATURE, sizeof(sig)) != 0)
-		return explain(why, size, "leaf 0x%x EBX:ECX:EDX = %08x:%08x:%08x, not argon's",
-			       ARGON_CPUID_BASE, r.ebx, r.ecx, r.edx);
+		return guest_explain(why, size,
+				     "leaf 0x%x EBX:ECX:EDX = %08x:%08x:%08x, not argon's",
+				     ARGON_CPUID_BASE, r.ebx, r.ecx, r.edx);
 	r = cpuid(ARGON_CPUID_BASE + 1, 0);
 	if (r.eax != ARGON_ABI_VERSION)
-		return explain(why, size, "leaf 0x%x EAX = %u, want ABI version %u",
-			       ARGON_CPUID_BASE + 1, r.eax, ARGON_ABI_VERSION);
+		return guest_explain(why, size, "leaf 0x%x EAX = %u, want ABI version %u",
+				     ARGON_CPUID_BASE + 1, r.eax, ARGON_ABI_VERSION);
 	return true;
 }
 
@@ -151,8 +151,9 @@ static bool check_exit_counts(char *why, size_t size)
 	(void)cpuid(0, 0);
 	after = exit_count(ARGON_EXIT_CPUID);
 	if (after != before + 1)
-		return explain(why, size, "EXIT_COUNT(CPUID) went from %ld to %ld over one CPUID",
-			       before, after);
+		return guest_explain(why, size,
+				     "EXIT_COUNT(CPUID) went from %ld to %ld over one CPUID",
+				     before, after);
 	return true;
 }
 
@@ -163,11 +164,14 @@ static bool unassigned_ports_read_ones(char *why, size_t size, const char *when)
 	uint32_t l = inl(PORT_UNASSIGNED_L);
 
 	if (b != 0xFF)
-		return explain(why, size, "%s: inb 0x%x = 0x%02x", when, PORT_UNASSIGNED_B, b);
+		return guest_explain(why, size, "%s: inb 0x%x = 0x%02x", when, PORT_UNASSIGNED_B,
+				     b);
 	if (w != 0xFFFF)
-		return explain(why, size, "%s: inw 0x%x = 0x%04x", when, PORT_UNASSIGNED_W, w);
+		return guest_explain(why, size, "%s: inw 0x%x = 0x%04x", when, PORT_UNASSIGNED_W,
+				     w);
 	if (l != 0xFFFFFFFFu)
-		return explain(why, size, "%s: inl 0x%x = 0x%08x", when, PORT_UNASSIGNED_L, l);
+		return guest_explain(why, size, "%s: inl 0x%x = 0x%08x", when, PORT_UNASSIGNED_L,
+				     l);
 	return true;
 }
 
@@ -188,17 +192,18 @@ static bool check_msr_efer(char *why, size_t size)
 	uint64_t with_nx;
 
 	if ((efer & (EFER_LME | EFER_LMA)) != (EFER_LME | EFER_LMA))
-		return explain(why, size, "EFER = 0x%lx, LME or LMA clear", efer);
+		return guest_explain(why, size, "EFER = 0x%lx, LME or LMA clear", efer);
 	if (efer & EFER_SVME)
-		return explain(why, size, "EFER = 0x%lx shows SVME", efer);
+		return guest_explain(why, size, "EFER = 0x%lx shows SVME", efer);
 	wrmsr(MSR_EFER, want);
 	with_nx = rdmsr(MSR_EFER);
 	wrmsr(MSR_EFER, efer); /* as argon set it up, whatever the outcome */
 	if (with_nx != want)
-		return explain(why, size, "wrote EFER = 0x%lx, read back 0x%lx", want, with_nx);
+		return guest_explain(why, size, "wrote EFER = 0x%lx, read back 0x%lx", want,
+				     with_nx);
 	if (rdmsr(MSR_EFER) != efer)
-		return explain(why, size, "restored EFER = 0x%lx, read back 0x%lx", efer,
-			       rdmsr(MSR_EFER));
+		return guest_explain(why, size, "restored EFER = 0x%lx, read back 0x%lx", efer,
+				     rdmsr(MSR_EFER));
 	return true;
 }
 
@@ -220,12 +225,14 @@ static bool rdmsr_faults(char *why, size_t size, uint32_t msr)
 	trap_expect_none();
 	t = trap_last();
 	if (t.count != before + 1)
-		return explain(why, size, "RDMSR 0x%x returned 0x%08x%08x, no #GP", msr, hi, lo);
+		return guest_explain(why, size, "RDMSR 0x%x returned 0x%08x%08x, no #GP", msr, hi,
+				     lo);
 	if (t.rip != insn)
-		return explain(why, size, "RDMSR 0x%x at 0x%lx: #GP reported at 0x%lx", msr, insn,
-			       t.rip);
+		return guest_explain(why, size, "RDMSR 0x%x at 0x%lx: #GP reported at 0x%lx", msr,
+				     insn, t.rip);
 	if (t.error != 0)
-		return explain(why, size, "RDMSR 0x%x: #GP error code 0x%lx, want 0", msr, t.error);
+		return guest_explain(why, size, "RDMSR 0x%x: #GP error code 0x%lx, want 0", msr,
+				     t.error);
 	return true;
 }
 
@@ -246,8 +253,8 @@ static bool check_hlt(char *why, size_t size)
 	__asm__ volatile("sti\n\thlt\n\tcli" ::: "memory");
 	after = exit_count(ARGON_EXIT_HLT);
 	if (after != before + 1)
-		return explain(why, size, "EXIT_COUNT(HLT) went from %ld to %ld over one HLT",
-			       before, after);
+		return guest_explain(why, size, "EXIT_COUNT(HLT) went from %ld to %ld over one HLT",
+				     before, after);
 	return true;
 }
 
@@ -256,7 +263,8 @@ static bool check_no_stray_interrupts(char *why, size_t size)
 	uint64_t n = trap_stray_interrupts();
 
 	if (n != 0)
-		return explain(why, size, "%lu interrupts delivered to a guest with no devices", n);
+		return guest_explain(why, size,
+				     "%lu interrupts delivered to a guest with no devices", n);
 	return true;
 }
 
@@ -282,8 +290,8 @@ static bool check_ram_readback(char *why, size_t size)
 	uint64_t start = ALIGN_UP((uint64_t)(uintptr_t)__image_end, 8);
 
 	if (start >= ram_bytes)
-		return explain(why, size, "image ends at 0x%lx, past RAM end 0x%lx", start,
-			       ram_bytes);
+		return guest_explain(why, size, "image ends at 0x%lx, past RAM end 0x%lx", start,
+				     ram_bytes);
 	for (size_t pass = 0; pass < ARRAY_SIZE(seeds); pass++) {
 		for (uint64_t a = start; a < ram_bytes; a += 8)
 			*(volatile uint64_t *)(uintptr_t)a = ram_pattern(a, seeds[pass]);
@@ -292,9 +300,9 @@ static bool check_ram_readback(char *why, size_t size)
 			uint64_t want = ram_pattern(a, seeds[pass]);
 
 			if (got != want)
-				return explain(why, size,
-					       "pass %zu: 0x%lx reads 0x%lx, wrote 0x%lx", pass + 1,
-					       a, got, want);
+				return guest_explain(why, size,
+						     "pass %zu: 0x%lx reads 0x%lx, wrote 0x%lx",
+						     pass + 1, a, got, want);
 		}
 	}
 	return true;
@@ -385,6 +393,16 @@ void guest_main(const char *cmdline, uint64_t ram)
 	if (cmdline && strstr_simple(cmdline, "testguest.mode=triple-fault"))
 		triple_fault();
 	hypercall_init();
+	if (cmdline && strstr_simple(cmdline, "testguest.mode=smp")) {
+		why[0] = '\0';
+		if (check_ap_start(why, sizeof(why))) {
+			n_passed++;
+			con_puts("PASS ap-start\n");
+		} else {
+			n_failed++;
+			con_printf("FAIL ap-start: %s\n", why);
+		}
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
 		why[0] = '\0';
 		if (checks[i].fn(why, sizeof(why))) {

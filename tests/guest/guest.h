@@ -2,6 +2,8 @@
 #ifndef ARGON_TESTGUEST_GUEST_H
 #define ARGON_TESTGUEST_GUEST_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Called by entry.S on its own stack with interrupts off, with what argon
@@ -12,5 +14,12 @@ __attribute__((noreturn)) void guest_main(const char *cmdline, uint64_t ram_byte
  * off: for failures the guest cannot continue past. */
 __attribute__((noreturn, format(printf, 2, 3))) void guest_fail_fatal(const char *name,
 								      const char *fmt, ...);
+
+/* Writes the reason for a failed check into why; returns false. */
+__attribute__((format(printf, 3, 4))) bool guest_explain(char *why, size_t size, const char *fmt,
+							 ...);
+
+/* testguest.mode=smp: starts the second vCPU through INIT and SIPI. */
+bool check_ap_start(char *why, size_t size);
 
 #endif

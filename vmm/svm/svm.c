@@ -48,6 +48,8 @@ int svm_cpu_enable(struct pcpu *cpu)
 	/* The host's FS/GS/TR/LDTR and syscall MSRs, for the VMLOAD after
 	 * every exit. They never change once the CPU is up. */
 	svm_vmsave(cpu->host_state_pa);
+	/* From here on the host runs with GIF clear (see svm_run.S). */
+	__asm__ volatile("clgi" ::: "memory");
 	cpu->virt_on = true;
 	return 0;
 }

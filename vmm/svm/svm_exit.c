@@ -82,6 +82,11 @@ static void decode_nmi(const struct vmcb *vmcb, struct vm_exit *e)
 	e->kind = ARGON_EXIT_NMI;
 }
 
+static void decode_init(const struct vmcb *vmcb, struct vm_exit *e)
+{
+	e->kind = ARGON_EXIT_INIT;
+}
+
 static void decode_xsetbv(const struct vmcb *vmcb, struct vm_exit *e)
 {
 	e->kind = ARGON_EXIT_XSETBV;
@@ -100,6 +105,7 @@ static const svm_decoder decoders[SVM_EXIT_MAX_TABLE] = {
 	[SVM_EXIT_EXCP_BASE... SVM_EXIT_EXCP_BASE + 31] = decode_exception,
 	[SVM_EXIT_INTR] = decode_intr,
 	[SVM_EXIT_NMI] = decode_nmi,
+	[SVM_EXIT_INIT] = decode_init,
 	[SVM_EXIT_CPUID] = decode_cpuid,
 	[SVM_EXIT_HLT] = decode_hlt,
 	[SVM_EXIT_INVLPGA] = decode_virt_insn,

@@ -4,6 +4,9 @@
  * VMCB), runs the guest until #VMEXIT and stores them back. VMLOAD/VMSAVE
  * swap the state VMRUN does not (FS, GS, TR, LDTR, KernelGSBase, STAR,
  * LSTAR, CSTAR, SFMASK, SYSENTER_*), host copy kept at host_state_pa.
+ * The host runs with GIF clear from svm_cpu_enable() on: interrupts, NMIs
+ * and INIT wait for the next VMRUN, where the guest (or an intercept) gets
+ * them.
  * Offsets match struct guest_regs (checked in svm_vcpu.c). */
 	.text
 	.globl svm_vmrun
@@ -34,7 +37,6 @@ svm_vmrun:
 	mov 120(%rsi), %r15
 	mov 48(%rsi), %rsi
 
-	clgi
 	vmload %rax
 	vmrun %rax
 	vmsave %rax
@@ -57,7 +59,6 @@ svm_vmrun:
 
 	mov 8(%rsp), %rax
 	vmload %rax
-	stgi
 
 	add $16, %rsp
 	pop %r15

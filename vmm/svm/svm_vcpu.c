@@ -3,6 +3,7 @@
 
 #include "lib/err.h"
 #include "lib/string.h"
+#include "vmm/apic.h"
 #include "vmm/cpu.h"
 #include "vmm/guest.h"
 #include "vmm/log.h"
@@ -45,13 +46,17 @@ static int svm_vcpu_create(struct vcpu *v)
 	for (size_t i = 0; i < msr_passthrough_count; i++) {
 		const struct msr_passthrough *m = &msr_passthrough_list[i];
 
-		svm_msrpm_set(s->msrpm, m->msr, false, !m->write);
+		for (uint32_t n = 0; n < m->count; n++)
+			svm_msrpm_set(s->msrpm, m->msr + n, false, !m->write);
 	}
 
 	c = &s->vmcb->ctl;
-	c->intercept_misc1 = SVM_INTERCEPT_CPUID | SVM_INTERCEPT_HLT | SVM_INTERCEPT_INVLPGA |
-			     SVM_INTERCEPT_IOIO_PROT | SVM_INTERCEPT_MSR_PROT |
-			     SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_INVD |
+	/* NMI: argon's kick to get a vCPU out of its guest (the host runs
+	 * with GIF clear, so a kick that arrives early waits for VMRUN);
+	 * INIT: never the guest's to take. */
+	c->intercept_misc1 = SVM_INTERCEPT_INIT | SVM_INTERCEPT_NMI | SVM_INTERCEPT_CPUID |
+			     SVM_INTERCEPT_HLT | SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO_PROT |
+			     SVM_INTERCEPT_MSR_PROT | SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_INVD |
 			     SVM_INTERCEPT_TASK_SWITCH;
 	/* VMRUN must be intercepted or VMRUN fails (APM 15.5.1). */
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
@@ -145,6 +150,19 @@ static void svm_inject_exception(struct vcpu *v, unsigned vector, bool has_error
 	to_svm(v)->vmcb->ctl.event_inj = ev;
 }
 
+static void svm_inject_nmi(struct vcpu *v)
+{
+	to_svm(v)->vmcb->ctl.event_inj =
+		SVM_EVTINJ_VALID | (SVM_EVTINJ_TYPE_NMI << SVM_EVTINJ_TYPE_OFF) | 2;
+}
+
+/* An NMI rather than INIT: both are held while the host runs with GIF
+ * clear, but QEMU's SVM model does not intercept INIT. */
+static void svm_kick(const struct pcpu *target)
+{
+	x2apic_send(target->apic_id, ICR_MODE_NMI << ICR_MODE_OFF);
+}
+
 static uint64_t svm_get_efer(struct vcpu *v)
 {
 	return to_svm(v)->vmcb->save.efer & ~EFER_SVME;
@@ -235,6 +253,8 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.vcpu_set_state = svm_vcpu_set_state,
 	.vcpu_run = svm_vcpu_run,
 	.inject_exception = svm_inject_exception,
+	.inject_nmi = svm_inject_nmi,
+	.kick = svm_kick,
 	.get_efer = svm_get_efer,
 	.set_efer = svm_set_efer,
 	.get_cr = svm_get_cr,

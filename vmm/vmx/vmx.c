@@ -9,7 +9,6 @@
 #include "vmm/x86.h"
 
 #define CPUID_1_ECX_VMX BIT(5)
-#define CR4_VMXE BIT(13)
 
 struct vmx_caps vmx_caps;
 char vmx_break_entry[32];

@@ -32,6 +32,11 @@ static void decode_triple_fault(struct vm_exit *e)
 	e->kind = ARGON_EXIT_SHUTDOWN;
 }
 
+static void decode_init(struct vm_exit *e)
+{
+	e->kind = ARGON_EXIT_INIT;
+}
+
 static void decode_cpuid(struct vm_exit *e)
 {
 	e->kind = ARGON_EXIT_CPUID;
@@ -106,6 +111,7 @@ static const vmx_decoder decoders[EXIT_REASON_MAX] = {
 	[EXIT_REASON_EXCEPTION_NMI] = decode_exception_nmi,
 	[EXIT_REASON_EXT_INTR] = decode_ext_intr,
 	[EXIT_REASON_TRIPLE_FAULT] = decode_triple_fault,
+	[EXIT_REASON_INIT] = decode_init,
 	[EXIT_REASON_CPUID] = decode_cpuid,
 	[EXIT_REASON_HLT] = decode_hlt,
 	[EXIT_REASON_VMCALL] = decode_vmcall,

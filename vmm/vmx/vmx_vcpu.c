@@ -3,6 +3,7 @@
 
 #include "lib/err.h"
 #include "lib/string.h"
+#include "vmm/apic.h"
 #include "vmm/cpu.h"
 #include "vmm/cpu_tables.h"
 #include "vmm/guest.h"
@@ -20,7 +21,6 @@ _Static_assert(offsetof(struct guest_regs, r15) == 120, "guest_regs layout");
 
 #define DEFAULT_PAT 0x0007040600070406ULL
 #define CR0_NE_BIT CR0_NE
-#define CR4_VMXE BIT(13)
 #define EPTP_WB 6ULL
 #define EPTP_WALK_4 (3ULL << EPTP_WALK_OFF)
 
@@ -147,7 +147,8 @@ static int vmx_vcpu_create(struct vcpu *v)
 	for (size_t i = 0; i < msr_passthrough_count; i++) {
 		const struct msr_passthrough *m = &msr_passthrough_list[i];
 
-		vmx_msr_bitmap_set(x->msr_bitmap, m->msr, false, !m->write);
+		for (uint32_t n = 0; n < m->count; n++)
+			vmx_msr_bitmap_set(x->msr_bitmap, m->msr + n, false, !m->write);
 	}
 	__asm__ volatile("vmclear %[pa]; setna %[fail]"
 			 : [fail] "=qm"(fail)
@@ -287,6 +288,18 @@ static void vmx_inject_exception(struct vcpu *v, unsigned vector, bool has_error
 	vmwrite(VMCS_ENTRY_INTR_INFO, info);
 }
 
+static void vmx_inject_nmi(struct vcpu *v)
+{
+	vmwrite(VMCS_ENTRY_INTR_INFO,
+		INTR_INFO_VALID | ((uint64_t)INTR_TYPE_NMI << INTR_INFO_TYPE_OFF) | 2);
+}
+
+/* INIT: blocked in VMX root operation, a VM exit in non-root operation. */
+static void vmx_kick(const struct pcpu *target)
+{
+	x2apic_send(target->apic_id, ICR_MODE_INIT << ICR_MODE_OFF | ICR_LEVEL_ASSERT);
+}
+
 static uint64_t vmx_get_efer(struct vcpu *v)
 {
 	return vmread(VMCS_GUEST_EFER);
@@ -336,6 +349,8 @@ const struct vcpu_ops vmx_vcpu_ops = {
 	.vcpu_set_state = vmx_vcpu_set_state,
 	.vcpu_run = vmx_vcpu_run,
 	.inject_exception = vmx_inject_exception,
+	.inject_nmi = vmx_inject_nmi,
+	.kick = vmx_kick,
 	.get_efer = vmx_get_efer,
 	.set_efer = vmx_set_efer,
 	.get_cr = vmx_get_cr,

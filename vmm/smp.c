@@ -1,0 +1,155 @@
+#include "vmm/smp.h"
+
+#include "lib/bits.h"
+#include "lib/err.h"
+#include "lib/string.h"
+#include "vmm/apic.h"
+#include "vmm/cpu_tables.h"
+#include "vmm/guest.h"
+#include "vmm/log.h"
+#include "vmm/page_alloc.h"
+#include "vmm/tsc.h"
+#include "vmm/vcpu.h"
+#include "vmm/x86.h"
+
+#define AP_STACK_PAGES 4
+#define LOW_MEM_END 0x100000ULL
+#define AP_START_TIMEOUT_US 200000
+
+extern const uint8_t ap_trampoline_start[], ap_trampoline_end[];
+extern uint8_t ap_tr_gdt_ptr[], ap_tr_pm32_jump[], ap_tr_cr3[], ap_tr_cr0[], ap_tr_cr4[],
+	ap_tr_efer[], ap_tr_stack[], ap_tr_entry[], ap_tr_arg[];
+
+static volatile int released;
+
+void udelay(uint64_t us)
+{
+	uint64_t start = rdtsc(), cycles = tsc_khz ? us * tsc_khz / 1000 : us * 3000;
+
+	while (rdtsc() - start < cycles)
+		cpu_relax();
+}
+
+/* A free page below 1 MiB (SIPI vectors address only those), from the
+ * firmware's map; argon's allocator never hands out that range. */
+static uint64_t low_page(const struct boot_info *bi)
+{
+	for (uint32_t i = 0; i < bi->mem_count; i++) {
+		const struct boot_mem_range *r = &bi->mem[i];
+		uint64_t base = ALIGN_UP(r->base, PAGE_SIZE), end = r->base + r->size;
+
+		if (r->type != BOOT_MEM_USABLE || base < 0x1000)
+			base = base < 0x1000 ? 0x1000 : base;
+		if (r->type == BOOT_MEM_USABLE && base + PAGE_SIZE <= end &&
+		    base + PAGE_SIZE <= LOW_MEM_END)
+			return base;
+	}
+	return 0;
+}
+
+static void patch32(uint8_t *page, const uint8_t *slot, uint64_t val)
+{
+	uint32_t v = (uint32_t)val;
+
+	memcpy(page + (slot - ap_trampoline_start), &v, sizeof(v));
+}
+
+static uint32_t orig32(const uint8_t *slot)
+{
+	uint32_t v;
+
+	memcpy(&v, slot, sizeof(v));
+	return v;
+}
+
+static void patch64(uint8_t *page, const uint8_t *slot, uint64_t val)
+{
+	memcpy(page + (slot - ap_trampoline_start), &val, sizeof(val));
+}
+
+static void ap_main(struct pcpu *cpu) __attribute__((noreturn));
+
+static void ap_main(struct pcpu *cpu)
+{
+	int err;
+
+	cpu_tables_load(cpu->index);
+	wrmsr(MSR_PAT, PT_HOST_PAT);
+	x2apic_enable();
+	err = vcpu_ops->cpu_enable(cpu);
+	if (err)
+		pr_err("CPU %u: cannot enable %s: %s\n", cpu->index, vcpu_ops->name, err_str(err));
+	__atomic_store_n(&cpu->online, true, __ATOMIC_RELEASE);
+	while (!__atomic_load_n(&released, __ATOMIC_ACQUIRE))
+		cpu_relax();
+	if (cpu->vcpu)
+		guest_vcpu_main(cpu->vcpu);
+	/* Nothing (more) to run here: this core stays halted. */
+	halt_forever();
+}
+
+static bool start_one(uint8_t *page, uint64_t page_pa, struct pcpu *cpu)
+{
+	void *stack = pages_alloc(AP_STACK_PAGES);
+	uint32_t sipi = ICR_MODE_SIPI << ICR_MODE_OFF | (uint32_t)(page_pa >> 12);
+
+	if (!stack)
+		return false;
+	patch64(page, ap_tr_stack, virt_to_phys(stack) + AP_STACK_PAGES * PAGE_SIZE);
+	patch64(page, ap_tr_entry, (uint64_t)(uintptr_t)ap_main);
+	patch64(page, ap_tr_arg, (uint64_t)(uintptr_t)cpu);
+	/* INIT, 10 ms, SIPI, 200 us, SIPI (SDM 8.4.4.1). */
+	x2apic_send(cpu->apic_id, ICR_MODE_INIT << ICR_MODE_OFF | ICR_LEVEL_ASSERT);
+	udelay(10000);
+	x2apic_send(cpu->apic_id, sipi);
+	udelay(200);
+	if (!__atomic_load_n(&cpu->online, __ATOMIC_ACQUIRE))
+		x2apic_send(cpu->apic_id, sipi);
+	for (unsigned t = 0; t < AP_START_TIMEOUT_US / 100; t++) {
+		if (__atomic_load_n(&cpu->online, __ATOMIC_ACQUIRE))
+			return true;
+		udelay(100);
+	}
+	pages_free(stack, AP_STACK_PAGES);
+	return false;
+}
+
+unsigned smp_start_aps(const struct boot_info *bi)
+{
+	uint64_t page_pa = low_page(bi);
+	uint8_t *page = phys_to_virt(page_pa);
+	size_t len = (size_t)(ap_trampoline_end - ap_trampoline_start);
+	unsigned up = 0;
+
+	if (pcpu_count < 2)
+		return 0;
+	if (!page_pa || read_cr3() >= 4 * GiB) {
+		pr_warn("no page below 1 MiB or page tables above 4 GiB: other CPUs stay off\n");
+		return 0;
+	}
+	memcpy(page, ap_trampoline_start, len);
+	/* The trampoline holds offsets where it needs linear addresses. */
+	patch32(page, ap_tr_gdt_ptr + 2, page_pa + orig32(ap_tr_gdt_ptr + 2));
+	patch32(page, ap_tr_pm32_jump, page_pa + orig32(ap_tr_pm32_jump));
+	patch32(page, ap_tr_cr3, read_cr3());
+	patch32(page, ap_tr_cr4, read_cr4() & ~CR4_VMXE); /* VMXE comes with cpu_enable */
+	patch32(page, ap_tr_cr0, read_cr0());
+	patch32(page, ap_tr_efer, rdmsr(MSR_EFER) & ~EFER_SVME);
+
+	for (unsigned i = 0; i < pcpu_count; i++) {
+		struct pcpu *cpu = &pcpus[i];
+
+		if (cpu->index == boot_cpu_index())
+			continue;
+		if (start_one(page, page_pa, cpu))
+			up++;
+		else
+			pr_warn("CPU %u (APIC id %u) did not come up\n", cpu->index, cpu->apic_id);
+	}
+	return up;
+}
+
+void smp_release(void)
+{
+	__atomic_store_n(&released, 1, __ATOMIC_RELEASE);
+}
