@@ -7,11 +7,11 @@ set(ARGON_PURE_SOURCES
   lib/toml.c
   lib/config.c
   lib/elf64.c
+  lib/bzimage.c
   lib/cmdline.c
   vmm/paging.c
   vmm/mem_range.c
   vmm/acpi_parse.c
-  vmm/vacpi.c
   vmm/svm/svm_maps.c
   vmm/vmx/vmcs_check.c
   vmm/vmx/vmx_maps.c
