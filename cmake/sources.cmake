@@ -12,6 +12,7 @@ set(ARGON_PURE_SOURCES
   vmm/paging.c
   vmm/mem_range.c
   vmm/acpi_parse.c
+  vmm/vacpi.c
   vmm/svm/svm_maps.c
   vmm/vmx/vmcs_check.c
   vmm/vmx/vmx_maps.c
@@ -31,6 +32,7 @@ set(ARGON_BARE_SOURCES
   vmm/main.c
   vmm/guest.c
   vmm/guest_boot.c
+  vmm/guest_linux.c
   vmm/exit.c
   vmm/exit_stats.c
   vmm/cpuid_policy.c

@@ -20,7 +20,6 @@
 #define ACPI_SIG_MADT "APIC"
 #define ACPI_SIG_MCFG "MCFG"
 #define ACPI_SIG_DMAR "DMAR"
-#define ACPI_SIG_FACS "FACS"
 
 /* Root System Description Pointer. ACPI 1.0 ends at offset 20 (revision
  * 0); revision 2 adds the XSDT and a checksum over the whole length. */
@@ -203,33 +202,20 @@ _Static_assert(offsetof(struct acpi_fadt, hypervisor_vendor_id) == 268, "FADT hv
 #define ACPI_FADT_BOOT_NO_ASPM BIT(4)
 #define ACPI_FADT_BOOT_NO_CMOS_RTC BIT(5)
 
-/* Firmware ACPI Control Structure, signature "FACS": no checksum, 64-byte
- * aligned, pointed at by FADT.firmware_ctrl. Required unless the platform
- * is hardware-reduced; holds the global lock and the waking vector. */
-struct acpi_facs {
-	char signature[4];	  /*  0 "FACS" */
-	uint32_t length;	  /*  4 64 */
-	uint32_t hw_signature;	  /*  8 */
-	uint32_t waking_vector;	  /* 12 */
-	uint32_t global_lock;	  /* 16 */
-	uint32_t flags;		  /* 20 */
-	uint64_t x_waking_vector; /* 24 */
-	uint8_t version;	  /* 32 2 since ACPI 4.0 */
-	uint8_t reserved0[3];	  /* 33 */
-	uint32_t ospm_flags;	  /* 36 */
-	uint8_t reserved1[24];	  /* 40 */
-} ACPI_PACKED;
-_Static_assert(sizeof(struct acpi_facs) == 64, "FACS is 64 bytes");
-_Static_assert(offsetof(struct acpi_facs, version) == 32, "FACS version");
-#define ACPI_FACS_ALIGN 64u
-#define ACPI_FACS_VERSION 2u
-
 /* PM1 control register: writing SLP_TYP with SLP_EN set enters a sleep
  * state; SLP_TYP values for S5 come from the DSDT's \_S5 package. */
 #define ACPI_PM1_CNT_SCI_EN BIT(0)
 #define ACPI_PM1_CNT_SLP_TYP_OFF 10
 #define ACPI_PM1_CNT_SLP_TYP_LEN 3
 #define ACPI_PM1_CNT_SLP_EN BIT(13)
+
+/* Sleep control and status registers (FADT rev 5+, hardware-reduced
+ * platforms): 8 bits each, the same fields as the high bytes of PM1
+ * control and PM1 status. */
+#define ACPI_SLEEP_CTL_SLP_TYP_OFF 2
+#define ACPI_SLEEP_CTL_SLP_TYP_LEN 3
+#define ACPI_SLEEP_CTL_SLP_EN BIT(5)
+#define ACPI_SLEEP_STS_WAK BIT(7)
 
 /* Multiple APIC Description Table, signature "APIC": a header, then
  * variable-length entries up to hdr.length, each starting with type and

@@ -80,20 +80,29 @@ static uint32_t port_read(struct guest *g, uint16_t port, unsigned size)
 	return size_mask(size);
 }
 
+static void pm1_control(struct guest *g, uint32_t val)
+{
+	unsigned typ = (val >> ARGON_GUEST_PM1_SLP_TYP_OFF) & 7;
+
+	if (!(val & ARGON_GUEST_PM1_SLP_EN))
+		return;
+	if (typ == ARGON_GUEST_SLP_TYP_S5)
+		guest_stop(g, "powered off");
+	else
+		pr_info("guest '%s': sleep state %u is not supported; ignored\n", g->name, typ);
+}
+
 static void port_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
 {
 	struct guest *g = v->guest;
 
 	if (port >= ARGON_GUEST_UART_PORT && port < ARGON_GUEST_UART_PORT + VUART_PORTS) {
 		vuart_write(&g->uart, port - ARGON_GUEST_UART_PORT, val);
-	} else if (port == ARGON_GUEST_PM1A_CNT_PORT && size >= 2) {
-		unsigned typ = (val >> ARGON_GUEST_PM1_SLP_TYP_OFF) & 7;
-
-		if ((val & ARGON_GUEST_PM1_SLP_EN) && typ == ARGON_GUEST_SLP_TYP_S5)
-			guest_stop(g, "powered off");
-		else if (val & ARGON_GUEST_PM1_SLP_EN)
-			pr_info("guest '%s': sleep state %u is not supported; ignored\n", g->name,
-				typ);
+	} else if ((port == ARGON_GUEST_PM1A_CNT_PORT && size >= 2) ||
+		   (port == ARGON_GUEST_SLEEP_CTL_PORT && size == 1)) {
+		/* The sleep control register of a hardware-reduced FADT is
+		 * PM1a_CNT's high byte, so both writes mean the same. */
+		pm1_control(g, port == ARGON_GUEST_SLEEP_CTL_PORT ? val << 8 : val);
 	} else if (port == ARGON_GUEST_RESET_PORT && size == 1 &&
 		   (val & 0xFF) == ARGON_GUEST_RESET_VALUE) {
 		guest_stop(g, "reset");
@@ -122,19 +131,28 @@ static void handle_io(struct vcpu *v, const struct vm_exit *e)
 	skip_insn(v, e);
 }
 
-static bool gpa_is_mapped(const struct guest *g, uint64_t gpa)
+static const struct gmem_range *gpa_range(const struct guest *g, uint64_t gpa)
 {
 	for (unsigned i = 0; i < g->mem_count; i++)
 		if (gpa >= g->mem[i].gpa && gpa - g->mem[i].gpa < g->mem[i].size)
-			return true;
-	return false;
+			return &g->mem[i];
+	return NULL;
 }
 
 static void handle_npf(struct vcpu *v, const struct vm_exit *e)
 {
 	const char *access = e->npf.fetch ? "fetch" : e->npf.write ? "write" : "read";
 
-	if (!gpa_is_mapped(v->guest, e->npf.gpa)) {
+	const struct gmem_range *r = gpa_range(v->guest, e->npf.gpa);
+
+	if (r && r->type == GMEM_ALL_ONES) {
+		guest_stop(v->guest,
+			   "%s of the PCI configuration space at 0x%llx (rip 0x%llx): no device "
+			   "there takes writes",
+			   access, (unsigned long long)e->npf.gpa, (unsigned long long)v->regs.rip);
+		return;
+	}
+	if (!r) {
 		guest_stop(v->guest,
 			   "access to unmapped guest-physical address 0x%llx (%s) at rip 0x%llx",
 			   (unsigned long long)e->npf.gpa, access, (unsigned long long)v->regs.rip);

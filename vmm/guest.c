@@ -45,13 +45,48 @@ static int alloc_ram(struct guest *g, uint64_t size)
 	return 0;
 }
 
-static int build_npt(struct guest *g)
-{
-	int err = pt_init(&g->npt, vcpu_ops->nested_format, &page_table_mem, vcpu_ops->nested_1g());
+#define ALL_ONES_BLOCK (2 * MiB)
 
-	for (unsigned i = 0; !err && i < g->mem_count; i++)
-		err = pt_map(&g->npt, g->mem[i].gpa, g->mem[i].hpa, g->mem[i].size, PT_RWX,
-			     PT_MT_WB);
+/* One host block of 0xFF bytes, shared read-only by every guest. */
+static uint64_t all_ones_block(void)
+{
+	static uint64_t pa;
+
+	if (!pa && !ram_alloc(ALL_ONES_BLOCK, ALL_ONES_BLOCK, &pa))
+		memset(phys_to_virt(pa), 0xFF, ALL_ONES_BLOCK);
+	return pa;
+}
+
+int guest_add_all_ones(struct guest *g, uint64_t gpa, uint64_t size)
+{
+	uint64_t pa = all_ones_block();
+
+	if (!pa)
+		return -ERR_NOMEM;
+	if (g->mem_count == GUEST_MAX_MEM_RANGES)
+		return -ERR_NOSPC;
+	g->mem[g->mem_count++] = (struct gmem_range){gpa, pa, size, GMEM_ALL_ONES};
+	return 0;
+}
+
+/* The nested tables, from the guest's memory map alone. */
+int guest_build_npt(struct guest *g)
+{
+	int err = 0;
+
+	if (!g->npt.root_pa)
+		err = pt_init(&g->npt, vcpu_ops->nested_format, &page_table_mem,
+			      vcpu_ops->nested_1g());
+	for (unsigned i = 0; !err && i < g->mem_count; i++) {
+		const struct gmem_range *r = &g->mem[i];
+
+		if (r->type == GMEM_RAM) {
+			err = pt_map(&g->npt, r->gpa, r->hpa, r->size, PT_RWX, PT_MT_WB);
+			continue;
+		}
+		for (uint64_t off = 0; !err && off < r->size; off += ALL_ONES_BLOCK)
+			err = pt_map(&g->npt, r->gpa + off, r->hpa, ALL_ONES_BLOCK, PT_R, PT_MT_WB);
+	}
 	return err;
 }
 
@@ -78,7 +113,16 @@ static int load_elf(struct guest *g, const struct boot_file *f, struct vcpu_init
 		memcpy(dst, (const uint8_t *)f->data + s->offset, s->filesz);
 		memset(dst + s->filesz, 0, s->memsz - s->filesz);
 	}
-	return guest_boot_long_mode(g, info.entry_paddr, st);
+	err = guest_boot_long_mode(g, info.entry_paddr, ARGON_GUEST_CS, ARGON_GUEST_DS, st);
+	if (err)
+		return err;
+	/* The ELF hand-over (vmm/guest_abi.h): command line and RAM size. */
+	str_copy(guest_ram_ptr(g, ARGON_GUEST_CMDLINE, CONFIG_CMDLINE_MAX), g->cfg->cmdline,
+		 CONFIG_CMDLINE_MAX);
+	st->regs.rdi = ARGON_GUEST_CMDLINE;
+	st->regs.rsi = g->ram_size;
+	g->hlt_exits = true;
+	return 0;
 }
 
 static bool is_elf(const struct boot_file *f)
@@ -87,6 +131,16 @@ static bool is_elf(const struct boot_file *f)
 				       "\x7f"
 				       "ELF",
 				       4);
+}
+
+/* Undoes guest_create: its CPUs get no vCPU, its memory goes back. */
+static void guest_release(struct guest *g)
+{
+	for (unsigned i = 0; i < g->vcpu_count; i++)
+		g->vcpus[i].pcpu->vcpu = NULL;
+	g->vcpu_count = 0;
+	pt_destroy(&g->npt);
+	ram_free(g->ram_hpa, g->ram_size);
 }
 
 int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *cfg,
@@ -107,22 +161,12 @@ int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *
 		       (unsigned long long)(cfg->memory / MiB), err_str(err));
 		return err;
 	}
-	err = build_npt(g);
+	err = guest_build_npt(g);
 	if (err) {
 		pr_err("guest '%s': cannot build nested page tables (%s)\n", g->name, err_str(err));
+		guest_release(g);
 		return err;
 	}
-	if (!kernel || !kernel->data)
-		return -ERR_NOENT; /* reported by the config check */
-	if (!is_elf(kernel)) {
-		pr_err("guest '%s': %s: only ELF64 guest images are supported so far\n", g->name,
-		       kernel->name);
-		return -ERR_NOTSUP;
-	}
-	err = load_elf(g, kernel, &g->boot_state);
-	if (err)
-		return err;
-
 	/* The vCPUs are created by the CPUs they are pinned to. */
 	g->vcpu_count = cfg->ncpus;
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
@@ -134,6 +178,19 @@ int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *
 		v->sipi_vector = -1;
 		v->pcpu->vcpu = v;
 	}
+	if (!kernel || !kernel->data)
+		err = -ERR_NOENT; /* reported by the config check */
+	else if (is_elf(kernel))
+		err = load_elf(g, kernel, &g->boot_state);
+	else
+		err = guest_load_linux(g, kernel,
+				       cfg->initrd[0] ? boot_find_file(bi, cfg->initrd) : NULL,
+				       &g->boot_state);
+	if (err) {
+		guest_release(g);
+		return err;
+	}
+
 	g->vcpus_running = g->vcpu_count;
 	pr_info("guest '%s': %llu MiB at host 0x%llx, %u vCPU(s), entry 0x%llx\n", g->name,
 		(unsigned long long)(g->ram_size / MiB), (unsigned long long)g->ram_hpa,

@@ -16,7 +16,13 @@
 #define GUEST_MAX_VCPUS 8
 #define GUEST_MAX_MEM_RANGES 8
 
-enum gmem_type { GMEM_RAM };
+enum gmem_type {
+	GMEM_RAM,
+	/* Read-only, every 2 MiB backed by the same host block of 0xFF bytes:
+	 * a PCI configuration space (ECAM) with no device on any bus, where
+	 * every read finds "no function here". */
+	GMEM_ALL_ONES,
+};
 
 /* The guest-physical memory map: the one description from which the
  * nested page tables (and later the IOMMU tables) are built. */
@@ -48,6 +54,7 @@ struct guest {
 	uint64_t start_tsc;
 	volatile unsigned vcpus_running;
 	volatile bool stopped;
+	bool hlt_exits; /* HLT exits (test guests) or runs on the core (Linux) */
 	char stop_reason[160];
 };
 
@@ -55,6 +62,11 @@ struct guest {
  * and creates the vCPUs. Logs what went wrong on failure. */
 int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *cfg,
 		 const struct boot_info *bi);
+
+/* Adds an all-ones read-only range to the memory map (GMEM_ALL_ONES). */
+int guest_add_all_ones(struct guest *g, uint64_t gpa, uint64_t size);
+/* Maps every range of the memory map into the nested tables. */
+int guest_build_npt(struct guest *g);
 
 /* Host pointer for [gpa, gpa+len) if it is all guest RAM, else NULL. */
 void *guest_ram_ptr(struct guest *g, uint64_t gpa, uint64_t len);
@@ -76,9 +88,16 @@ void guest_vcpu_main(struct vcpu *v);
  * mode at vector << 12. */
 void guest_sipi_state(unsigned vector, struct vcpu_init_state *st);
 
-/* Puts the boot-time structures an ELF guest needs into its RAM (GDT and
- * identity page tables at ARGON_GUEST_BOOT_AREA) and fills the initial
- * vCPU state for 64-bit entry at rip. */
-int guest_boot_long_mode(struct guest *g, uint64_t rip, struct vcpu_init_state *st);
+/* Puts a GDT (64-bit code at selector cs, data at ds) and identity page
+ * tables for the first 4 GiB into the guest's RAM at ARGON_GUEST_BOOT_AREA
+ * and fills the initial vCPU state for 64-bit entry at rip. */
+int guest_boot_long_mode(struct guest *g, uint64_t rip, uint16_t cs, uint16_t ds,
+			 struct vcpu_init_state *st);
+
+/* Loads a Linux bzImage (and initrd, if any) with the 64-bit boot protocol:
+ * ACPI tables, e820 map, zero page, command line (argon appends
+ * tsc_early_khz=), kernel and initrd in guest RAM. */
+int guest_load_linux(struct guest *g, const struct boot_file *kernel,
+		     const struct boot_file *initrd, struct vcpu_init_state *st);
 
 #endif

@@ -3,11 +3,21 @@
 #ifndef ARGON_VMM_GUEST_ABI_H
 #define ARGON_VMM_GUEST_ABI_H
 
-/* CPUID leaf 0x40000000 returns the highest argon leaf in EAX and this
- * 12-byte signature in EBX, ECX, EDX; leaf 0x40000001 returns the ABI
- * version in EAX. */
-#define ARGON_CPUID_BASE 0x40000000u
-#define ARGON_CPUID_MAX 0x40000001u
+/* CPUID leaf 0x40000100 returns the highest argon leaf in EAX and this
+ * 12-byte signature in EBX, ECX, EDX; leaf 0x40000101 returns the ABI
+ * version in EAX.
+ *
+ * Leaf 0x40000000, where a guest looks first, carries the KVM signature
+ * with no KVM features at all (0x40000001 is zero): Linux keeps a
+ * firmware-enabled x2APIC without interrupt remapping only under a
+ * hypervisor it knows (x86_init.hyper.x2apic_available), and with no
+ * feature bits it uses none of KVM's paravirtual interfaces, which argon
+ * does not offer. Linux finds hypervisor signatures in 0x100 steps, so a
+ * guest that knows argon finds it at 0x40000100. */
+#define ARGON_CPUID_COMPAT_BASE 0x40000000u
+#define ARGON_CPUID_COMPAT_SIGNATURE "KVMKVMKVM\0\0\0"
+#define ARGON_CPUID_BASE 0x40000100u
+#define ARGON_CPUID_MAX 0x40000101u
 #define ARGON_CPUID_SIGNATURE "ArgonHV\0\0\0\0\0"
 #define ARGON_ABI_VERSION 1u
 
@@ -71,14 +81,22 @@ enum argon_exit_kind {
 #define ARGON_GUEST_RESET_PORT 0xCF9u
 #define ARGON_GUEST_RESET_VALUE 0x06u
 
-/* The rest of the ACPI fixed hardware: the PM1a event block (status word
- * at +0, enable word at +2) and the SCI's interrupt number, which the FADT
- * must name although it can never fire: the guest has no PIC and no
- * IOAPIC. See docs/guest-platform.md. */
+/* The guest's FADT is hardware-reduced (no SCI can exist without a PIC or
+ * IOAPIC; see docs/guest-platform.md), so ACPI-aware guests power off
+ * through its sleep control register instead of PM1a_CNT: one byte at
+ * ARGON_GUEST_SLEEP_CTL_PORT, SLP_TYP in bits 4:2 and SLP_EN in bit 5.
+ * That is the high byte of PM1a_CNT with the same fields, so argon can
+ * treat a byte written there as PM1a_CNT = value << 8. The sleep status
+ * register (WAK_STS, bit 7) is likewise the high byte of PM1a_STS. The
+ * PM1a event block is still described, for guests that ignore the
+ * hardware-reduced flag. */
 #define ARGON_GUEST_PM1A_EVT_PORT 0x600u
 #define ARGON_GUEST_PM1_EVT_LEN 4u
 #define ARGON_GUEST_PM1_CNT_LEN 2u
-#define ARGON_GUEST_SCI_IRQ 9u
+#define ARGON_GUEST_SLEEP_STS_PORT (ARGON_GUEST_PM1A_EVT_PORT + 1u)
+#define ARGON_GUEST_SLEEP_CTL_PORT (ARGON_GUEST_PM1A_CNT_PORT + 1u)
+#define ARGON_GUEST_SLEEP_CTL_TYP_OFF 2
+#define ARGON_GUEST_SLEEP_CTL_SLP_EN (1u << 5)
 
 /* The guest-physical address map of a Linux guest (docs/guest-platform.md):
  *

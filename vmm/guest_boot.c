@@ -10,6 +10,7 @@
 #define BOOT_PML4 (ARGON_GUEST_BOOT_AREA + 0x1000)
 #define BOOT_PDPT (ARGON_GUEST_BOOT_AREA + 0x2000)
 #define BOOT_PD (ARGON_GUEST_BOOT_AREA + 0x3000) /* four pages */
+#define BOOT_GDT_ENTRIES 4			 /* null, then room for Linux's 0x10/0x18 */
 #define BOOT_AREA_USED (BOOT_PD + 4 * 0x1000 - ARGON_GUEST_BOOT_AREA)
 _Static_assert(ARGON_GUEST_BOOT_AREA + BOOT_AREA_USED <= ARGON_GUEST_CMDLINE,
 	       "boot tables overlap the command line");
@@ -33,21 +34,21 @@ _Static_assert(ARGON_GUEST_CMDLINE + CONFIG_CMDLINE_MAX <= ARGON_GUEST_BOOT_AREA
 #define SEG_ATTR_TSS16_BUSY 0x008B
 #define CR0_RESET 0x60000010ULL /* CD, NW, ET */
 
-int guest_boot_long_mode(struct guest *g, uint64_t rip, struct vcpu_init_state *st)
+int guest_boot_long_mode(struct guest *g, uint64_t rip, uint16_t cs, uint16_t ds,
+			 struct vcpu_init_state *st)
 {
 	uint64_t *gdt = guest_ram_ptr(g, BOOT_GDT, 0x1000);
 	uint64_t *pml4 = guest_ram_ptr(g, BOOT_PML4, 0x1000);
 	uint64_t *pdpt = guest_ram_ptr(g, BOOT_PDPT, 0x1000);
 	uint64_t *pd = guest_ram_ptr(g, BOOT_PD, 0x4000);
-	char *cmdline = guest_ram_ptr(g, ARGON_GUEST_CMDLINE, CONFIG_CMDLINE_MAX);
-	struct seg_state data = {ARGON_GUEST_DS, SEG_ATTR_DATA, 0xFFFFFFFF, 0};
+	struct seg_state data = {ds, SEG_ATTR_DATA, 0xFFFFFFFF, 0};
 
-	if (!gdt || !pml4 || !pdpt || !pd || !cmdline)
+	if (!gdt || !pml4 || !pdpt || !pd || cs >= BOOT_GDT_ENTRIES * 8 ||
+	    ds >= BOOT_GDT_ENTRIES * 8)
 		return -ERR_RANGE;
-	str_copy(cmdline, g->cfg->cmdline, CONFIG_CMDLINE_MAX);
 	memset(gdt, 0, BOOT_AREA_USED);
-	gdt[ARGON_GUEST_CS / 8] = GDT_CODE64;
-	gdt[ARGON_GUEST_DS / 8] = GDT_DATA;
+	gdt[cs / 8] = GDT_CODE64;
+	gdt[ds / 8] = GDT_DATA;
 	pml4[0] = BOOT_PDPT | PTE_P | PTE_RW;
 	for (unsigned i = 0; i < 4; i++)
 		pdpt[i] = (BOOT_PD + i * 0x1000ULL) | PTE_P | PTE_RW;
@@ -55,20 +56,18 @@ int guest_boot_long_mode(struct guest *g, uint64_t rip, struct vcpu_init_state *
 		pd[i] = ((uint64_t)i << 21) | PTE_P | PTE_RW | PTE_PS;
 
 	memset(st, 0, sizeof(*st));
-	st->cs = (struct seg_state){ARGON_GUEST_CS, SEG_ATTR_CODE64, 0xFFFFFFFF, 0};
+	st->cs = (struct seg_state){cs, SEG_ATTR_CODE64, 0xFFFFFFFF, 0};
 	st->ds = st->es = st->ss = st->fs = st->gs = data;
 	st->tr = (struct seg_state){0, SEG_ATTR_TSS64_BUSY, 0x67, 0};
 	st->ldtr = (struct seg_state){0, SEG_ATTR_LDT, 0xFFFF, 0};
 	st->gdtr_base = BOOT_GDT;
-	st->gdtr_limit = 3 * 8 - 1;
+	st->gdtr_limit = BOOT_GDT_ENTRIES * 8 - 1;
 	st->idtr_limit = 0xFFFF;
 	st->cr0 = CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_WP | CR0_PG;
 	st->cr3 = BOOT_PML4;
 	st->cr4 = CR4_PAE;
 	st->efer = EFER_LME | EFER_LMA;
 	st->regs.rip = rip;
-	st->regs.rdi = ARGON_GUEST_CMDLINE;
-	st->regs.rsi = g->ram_size;
 	st->regs.rflags = RFLAGS_FIXED;
 	return 0;
 }

@@ -55,9 +55,11 @@ static int svm_vcpu_create(struct vcpu *v)
 	 * with GIF clear, so a kick that arrives early waits for VMRUN);
 	 * INIT: never the guest's to take. */
 	c->intercept_misc1 = SVM_INTERCEPT_INIT | SVM_INTERCEPT_NMI | SVM_INTERCEPT_CPUID |
-			     SVM_INTERCEPT_HLT | SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO_PROT |
+			     SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO_PROT |
 			     SVM_INTERCEPT_MSR_PROT | SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_INVD |
 			     SVM_INTERCEPT_TASK_SWITCH;
+	if (v->guest->hlt_exits)
+		c->intercept_misc1 |= SVM_INTERCEPT_HLT;
 	/* VMRUN must be intercepted or VMRUN fails (APM 15.5.1). */
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
 			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |

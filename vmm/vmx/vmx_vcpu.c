@@ -100,7 +100,8 @@ static void controls(struct vcpu *v)
 	 * controls wanted. */
 	vmwrite(VMCS_PIN_CONTROLS, adjust(vmx_caps.pin, 0));
 	vmwrite(VMCS_PROC_CONTROLS,
-		adjust(vmx_caps.proc, PROC_HLT_EXIT | PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
+		adjust(vmx_caps.proc, (v->guest->hlt_exits ? PROC_HLT_EXIT : 0) |
+					      PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
 					      PROC_SECONDARY));
 	/* Features the guest's CPUID shows must not #UD: enable what exists. */
 	vmwrite(VMCS_PROC_CONTROLS2, adjust(vmx_caps.proc2, proc2_want));

@@ -1,0 +1,149 @@
+/* Booting a Linux bzImage with the 64-bit boot protocol (docs/linux-boot.md,
+ * docs/guest-platform.md). */
+#include "lib/bits.h"
+#include "lib/bzimage.h"
+#include "lib/cmdline.h"
+#include "lib/err.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+#include "vmm/cpu.h"
+#include "vmm/guest.h"
+#include "vmm/log.h"
+#include "vmm/tsc.h"
+#include "vmm/vacpi.h"
+
+#define LINUX_CMDLINE_GPA ARGON_GUEST_CMDLINE /* 4 KiB in the boot area */
+#define LINUX_CMDLINE_MAX 4096
+#define LINUX_BOOT_PARAMS_GPA 0x9000u
+#define LOW_RAM_END 0x9F000u /* below: RAM; up to 1 MiB: legacy holes and ACPI */
+#define E820_MAX 8
+
+_Static_assert(LINUX_CMDLINE_GPA + LINUX_CMDLINE_MAX <= LINUX_BOOT_PARAMS_GPA, "boot area");
+_Static_assert(LINUX_BOOT_PARAMS_GPA + 0x1000 <= ARGON_GUEST_BOOT_AREA_END, "boot area");
+
+/* What argon adds to the guest's command line unless the user set it
+ * (docs/guest-platform.md): the TSC frequency, so the timer path needs no
+ * PIT or HPET, and reset through the FADT's reset register, which Linux
+ * does not pick by itself on a hardware-reduced platform. */
+static void build_cmdline(const struct guest *g, char *out, size_t size)
+{
+	const char *user = g->cfg->cmdline;
+	int n = fmt_snprintf(out, size, "%s", user);
+
+	if (tsc_khz && !cmdline_get(user, "tsc_early_khz", NULL, 0) && (size_t)n < size)
+		n += fmt_snprintf(out + n, size - (size_t)n, "%stsc_early_khz=%llu", n ? " " : "",
+				  (unsigned long long)tsc_khz);
+	if (!cmdline_get(user, "reboot", NULL, 0) && (size_t)n < size)
+		fmt_snprintf(out + n, size - (size_t)n, "%sreboot=acpi", n ? " " : "");
+}
+
+static unsigned build_e820(const struct guest *g, struct e820_range *e)
+{
+	unsigned n = 0;
+
+	e[n++] = (struct e820_range){0, LOW_RAM_END, E820_RAM};
+	e[n++] = (struct e820_range){LOW_RAM_END, 0x100000 - LOW_RAM_END, E820_RESERVED};
+	e[n++] = (struct e820_range){0x100000, g->ram_size - 0x100000, E820_RAM};
+	/* Linux takes an MCFG area only if the firmware reserved it. */
+	e[n++] = (struct e820_range){ARGON_GUEST_ECAM_BASE, ARGON_GUEST_ECAM_SIZE, E820_RESERVED};
+	return n;
+}
+
+static int build_acpi(struct guest *g, uint64_t *rsdp)
+{
+	struct vacpi_cpu cpus[GUEST_MAX_VCPUS];
+	struct vacpi_config c = {
+		.base_gpa = ARGON_GUEST_ACPI_BASE,
+		.base = guest_ram_ptr(g, ARGON_GUEST_ACPI_BASE, ARGON_GUEST_ACPI_SIZE),
+		.size = ARGON_GUEST_ACPI_SIZE,
+		.cpus = cpus,
+		.ncpus = g->vcpu_count,
+		.ecam_base = ARGON_GUEST_ECAM_BASE,
+		.bus_start = ARGON_GUEST_ECAM_BUS_START,
+		.bus_end = ARGON_GUEST_ECAM_BUS_END,
+		.mmio32_base = ARGON_GUEST_MMIO32_BASE,
+		.mmio32_size = ARGON_GUEST_MMIO32_SIZE,
+	};
+	int n;
+
+	for (unsigned i = 0; i < g->vcpu_count; i++)
+		cpus[i].apic_id = g->vcpus[i].pcpu->apic_id;
+	n = vacpi_build(&c, rsdp);
+	return n < 0 ? n : 0;
+}
+
+int guest_load_linux(struct guest *g, const struct boot_file *kernel,
+		     const struct boot_file *initrd, struct vcpu_init_state *st)
+{
+	struct bzimage_info bi;
+	struct linux_boot_layout layout;
+	struct e820_range e820[E820_MAX];
+	char *cmdline = guest_ram_ptr(g, LINUX_CMDLINE_GPA, LINUX_CMDLINE_MAX);
+	void *zero_page = guest_ram_ptr(g, LINUX_BOOT_PARAMS_GPA, 0x1000);
+	uint64_t initrd_size = initrd ? initrd->size : 0, rsdp;
+	int err;
+
+	if (g->ram_size > ARGON_GUEST_LOW_RAM_END) {
+		pr_err("guest '%s': Linux guests have at most %u MiB of RAM so far\n", g->name,
+		       ARGON_GUEST_LOW_RAM_END >> 20);
+		return -ERR_NOTSUP;
+	}
+	err = bzimage_parse(kernel->data, kernel->size, &bi);
+	if (err) {
+		pr_err("guest '%s': %s is neither an ELF64 image nor a Linux bzImage with a "
+		       "64-bit entry (%s)\n",
+		       g->name, kernel->name, err_str(err));
+		return err;
+	}
+	err = bzimage_plan(&bi, g->ram_size, initrd_size, 0x100000, &layout);
+	if (err) {
+		pr_err("guest '%s': kernel %s and initrd do not fit in %llu MiB (%s)\n", g->name,
+		       kernel->name, (unsigned long long)(g->ram_size >> 20), err_str(err));
+		return err;
+	}
+	/* An empty PCI bus until functions are assigned: reads of any
+	 * configuration space find nothing, without an exit. */
+	err = guest_add_all_ones(g, ARGON_GUEST_ECAM_BASE, ARGON_GUEST_ECAM_SIZE);
+	if (!err)
+		err = guest_build_npt(g);
+	if (err) {
+		pr_err("guest '%s': cannot map its PCI configuration space (%s)\n", g->name,
+		       err_str(err));
+		return err;
+	}
+	err = build_acpi(g, &rsdp);
+	if (err) {
+		pr_err("guest '%s': cannot build ACPI tables (%s)\n", g->name, err_str(err));
+		return err;
+	}
+	build_cmdline(g, cmdline, LINUX_CMDLINE_MAX);
+	layout.cmdline = cmdline;
+	layout.cmdline_gpa = LINUX_CMDLINE_GPA;
+	layout.boot_params_gpa = LINUX_BOOT_PARAMS_GPA;
+	layout.rsdp_gpa = rsdp;
+	layout.e820 = e820;
+	layout.e820_count = build_e820(g, e820);
+	err = bzimage_fill_boot_params(zero_page, kernel->data, kernel->size, &bi, &layout);
+	if (err) {
+		pr_err("guest '%s': cannot build the zero page (%s)\n", g->name, err_str(err));
+		return err;
+	}
+	memcpy(guest_ram_ptr(g, layout.kernel_load, bi.kernel_size),
+	       (const uint8_t *)kernel->data + bi.kernel_offset, bi.kernel_size);
+	if (initrd)
+		memcpy(guest_ram_ptr(g, layout.initrd_gpa, initrd->size), initrd->data,
+		       initrd->size);
+
+	err = guest_boot_long_mode(g, layout.entry, LINUX_BOOT_CS, LINUX_BOOT_DS, st);
+	if (err)
+		return err;
+	st->regs.rsi = LINUX_BOOT_PARAMS_GPA;
+	/* Linux idles with HLT and takes its timer interrupts directly. */
+	g->hlt_exits = false;
+	pr_info("guest '%s': Linux boot protocol %u.%02u, kernel at 0x%llx, initrd %llu KiB at "
+		"0x%llx, command line \"%s\"\n",
+		g->name, bi.version >> 8, bi.version & 0xFF, (unsigned long long)layout.kernel_load,
+		(unsigned long long)(initrd_size >> 10), (unsigned long long)layout.initrd_gpa,
+		cmdline);
+	return 0;
+}
