@@ -19,7 +19,7 @@ static void skip_insn(struct vcpu *v, const struct vm_exit *e)
 
 static void stop_with_dump(struct vcpu *v, const char *what, const struct vm_exit *e)
 {
-	guest_stop(v->guest, "%s (exit %s, raw 0x%llx) at rip 0x%llx", what,
+	guest_stop(v->guest, GUEST_CRASH, "%s (exit %s, raw 0x%llx) at rip 0x%llx", what,
 		   exit_kind_name(e->kind), (unsigned long long)e->raw_reason,
 		   (unsigned long long)v->regs.rip);
 	vcpu_ops->dump(v);
@@ -87,7 +87,7 @@ static void pm1_control(struct guest *g, uint32_t val)
 	if (!(val & ARGON_GUEST_PM1_SLP_EN))
 		return;
 	if (typ == ARGON_GUEST_SLP_TYP_S5)
-		guest_stop(g, "powered off");
+		guest_stop(g, GUEST_POWEROFF, "powered off");
 	else
 		pr_info("guest '%s': sleep state %u is not supported; ignored\n", g->name, typ);
 }
@@ -105,7 +105,7 @@ static void port_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t va
 		pm1_control(g, port == ARGON_GUEST_SLEEP_CTL_PORT ? val << 8 : val);
 	} else if (port == ARGON_GUEST_RESET_PORT && size == 1 &&
 		   (val & 0xFF) == ARGON_GUEST_RESET_VALUE) {
-		guest_stop(g, "reset");
+		guest_stop(g, GUEST_RESET, "reset");
 	}
 }
 
@@ -146,14 +146,14 @@ static void handle_npf(struct vcpu *v, const struct vm_exit *e)
 	const struct gmem_range *r = gpa_range(v->guest, e->npf.gpa);
 
 	if (r && r->type == GMEM_ALL_ONES) {
-		guest_stop(v->guest,
+		guest_stop(v->guest, GUEST_CRASH,
 			   "%s of the PCI configuration space at 0x%llx (rip 0x%llx): no device "
 			   "there takes writes",
 			   access, (unsigned long long)e->npf.gpa, (unsigned long long)v->regs.rip);
 		return;
 	}
 	if (!r) {
-		guest_stop(v->guest,
+		guest_stop(v->guest, GUEST_CRASH,
 			   "access to unmapped guest-physical address 0x%llx (%s) at rip 0x%llx",
 			   (unsigned long long)e->npf.gpa, access, (unsigned long long)v->regs.rip);
 		return;
@@ -167,7 +167,7 @@ static void handle_hlt(struct vcpu *v, const struct vm_exit *e)
 	 * just goes on with the next instruction; with interrupts off nothing
 	 * could ever wake it. */
 	if (!(v->regs.rflags & RFLAGS_IF)) {
-		guest_stop(v->guest, "halted with interrupts disabled at rip 0x%llx",
+		guest_stop(v->guest, GUEST_CRASH, "halted with interrupts disabled at rip 0x%llx",
 			   (unsigned long long)v->regs.rip);
 		return;
 	}

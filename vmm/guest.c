@@ -39,7 +39,7 @@ static int alloc_ram(struct guest *g, uint64_t size)
 	if (err)
 		return err;
 	g->ram_size = size;
-	memset(phys_to_virt(g->ram_hpa), 0, size);
+	mem_zero(phys_to_virt(g->ram_hpa), size);
 	g->mem[0] = (struct gmem_range){0, g->ram_hpa, size, GMEM_RAM};
 	g->mem_count = 1;
 	return 0;
@@ -117,8 +117,9 @@ static int load_elf(struct guest *g, const struct boot_file *f, struct vcpu_init
 	if (err)
 		return err;
 	/* The ELF hand-over (vmm/guest_abi.h): command line and RAM size. */
-	str_copy(guest_ram_ptr(g, ARGON_GUEST_CMDLINE, CONFIG_CMDLINE_MAX), g->cfg->cmdline,
-		 CONFIG_CMDLINE_MAX);
+	fmt_snprintf(guest_ram_ptr(g, ARGON_GUEST_CMDLINE, ARGON_GUEST_CMDLINE_MAX),
+		     ARGON_GUEST_CMDLINE_MAX, "%s%sargon.boot=%u", g->cfg->cmdline,
+		     g->cfg->cmdline[0] ? " " : "", g->boots);
 	st->regs.rdi = ARGON_GUEST_CMDLINE;
 	st->regs.rsi = g->ram_size;
 	g->hlt_exits = true;
@@ -143,6 +144,21 @@ static void guest_release(struct guest *g)
 	ram_free(g->ram_hpa, g->ram_size);
 }
 
+/* Everything that goes into guest RAM: on creation and on every restart. */
+static int load_images(struct guest *g)
+{
+	const struct argon_guest_config *cfg = g->cfg;
+	const struct boot_file *kernel = boot_find_file(g->bi, cfg->kernel);
+
+	if (!kernel || !kernel->data)
+		return -ERR_NOENT; /* reported by the config check */
+	if (is_elf(kernel))
+		return load_elf(g, kernel, &g->boot_state);
+	return guest_load_linux(g, kernel,
+				cfg->initrd[0] ? boot_find_file(g->bi, cfg->initrd) : NULL,
+				&g->boot_state);
+}
+
 int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *cfg,
 		 const struct boot_info *bi)
 {
@@ -153,6 +169,8 @@ int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *
 	str_copy(g->name, cfg->name, sizeof(g->name));
 	g->id = id;
 	g->cfg = cfg;
+	g->bi = bi;
+	g->boots = 1;
 	vuart_init(&g->uart, g->name);
 
 	err = alloc_ram(g, cfg->memory);
@@ -161,7 +179,12 @@ int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *
 		       (unsigned long long)(cfg->memory / MiB), err_str(err));
 		return err;
 	}
-	err = guest_build_npt(g);
+	/* A Linux guest's PCI bus is empty until functions are assigned:
+	 * reads of any configuration space find nothing, without an exit. */
+	if (kernel && kernel->data && !is_elf(kernel))
+		err = guest_add_all_ones(g, ARGON_GUEST_ECAM_BASE, ARGON_GUEST_ECAM_SIZE);
+	if (!err)
+		err = guest_build_npt(g);
 	if (err) {
 		pr_err("guest '%s': cannot build nested page tables (%s)\n", g->name, err_str(err));
 		guest_release(g);
@@ -178,14 +201,7 @@ int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *
 		v->sipi_vector = -1;
 		v->pcpu->vcpu = v;
 	}
-	if (!kernel || !kernel->data)
-		err = -ERR_NOENT; /* reported by the config check */
-	else if (is_elf(kernel))
-		err = load_elf(g, kernel, &g->boot_state);
-	else
-		err = guest_load_linux(g, kernel,
-				       cfg->initrd[0] ? boot_find_file(bi, cfg->initrd) : NULL,
-				       &g->boot_state);
+	err = load_images(g);
 	if (err) {
 		guest_release(g);
 		return err;
@@ -206,16 +222,12 @@ static bool wait_for_sipi(struct vcpu *v)
 	return !v->stop;
 }
 
-void guest_vcpu_main(struct vcpu *v)
+static void run_once(struct vcpu *v)
 {
 	struct guest *g = v->guest;
 	struct vcpu_init_state st;
-	int err = vcpu_ops->vcpu_create(v);
 
-	if (err) {
-		guest_stop(g, "cannot create vCPU %u on CPU %u (%s)", v->index, v->pcpu->index,
-			   err_str(err));
-	} else if (v->index == 0) {
+	if (v->index == 0) {
 		vcpu_ops->vcpu_set_state(v, &g->boot_state);
 		g->start_tsc = rdtsc();
 		vcpu_run_loop(v);
@@ -224,20 +236,74 @@ void guest_vcpu_main(struct vcpu *v)
 		vcpu_ops->vcpu_set_state(v, &st);
 		vcpu_run_loop(v);
 	}
-	if (__atomic_sub_fetch(&g->vcpus_running, 1, __ATOMIC_ACQ_REL) == 0)
-		guest_print_stats(g);
 }
 
-void guest_stop(struct guest *g, const char *fmt, ...)
+/* Runs on the CPU of the last vCPU out, with every other one waiting:
+ * fresh RAM, images loaded again, vCPUs back to their reset state. */
+static void restart(struct guest *g)
+{
+	int err;
+
+	g->boots++;
+	pr_info("guest '%s': restarting (boot %u)\n", g->name, g->boots);
+	mem_zero(phys_to_virt(g->ram_hpa), g->ram_size);
+	err = load_images(g);
+	memset(g->stats, 0, sizeof(g->stats));
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		g->vcpus[i].stop = false;
+		g->vcpus[i].init_received = false;
+		g->vcpus[i].sipi_vector = -1;
+	}
+	g->restart = false;
+	g->stopped = false;
+	g->vcpus_running = g->vcpu_count;
+	if (err) {
+		g->stopped = true;
+		g->finished = true;
+		pr_err("guest '%s': cannot load it again (%s); stopped\n", g->name, err_str(err));
+	}
+	__atomic_add_fetch(&g->generation, 1, __ATOMIC_RELEASE);
+}
+
+void guest_vcpu_main(struct vcpu *v)
+{
+	struct guest *g = v->guest;
+	int err = vcpu_ops->vcpu_create(v);
+
+	if (err)
+		guest_stop(g, GUEST_ERROR, "cannot create vCPU %u on CPU %u (%s)", v->index,
+			   v->pcpu->index, err_str(err));
+	for (;;) {
+		unsigned gen = __atomic_load_n(&g->generation, __ATOMIC_ACQUIRE);
+
+		if (!err)
+			run_once(v);
+		if (__atomic_sub_fetch(&g->vcpus_running, 1, __ATOMIC_ACQ_REL) == 0) {
+			guest_print_stats(g);
+			if (g->restart)
+				restart(g);
+			else
+				__atomic_store_n(&g->finished, true, __ATOMIC_RELEASE);
+		}
+		while (!__atomic_load_n(&g->finished, __ATOMIC_ACQUIRE) &&
+		       __atomic_load_n(&g->generation, __ATOMIC_ACQUIRE) == gen)
+			cpu_relax();
+		if (g->finished)
+			return;
+	}
+}
+
+void guest_stop(struct guest *g, enum guest_end how, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (g->stopped)
+	if (__atomic_exchange_n(&g->stopped, true, __ATOMIC_ACQ_REL))
 		return;
 	va_start(ap, fmt);
 	fmt_vsnprintf(g->stop_reason, sizeof(g->stop_reason), fmt, ap);
 	va_end(ap);
-	g->stopped = true;
+	g->restart =
+		g->cfg->on_exit == ARGON_EXIT_RESTART && (how == GUEST_RESET || how == GUEST_CRASH);
 	/* vCPUs on other cores are kicked out of their guest (vcpu_ops->kick);
 	 * their run loops then see stop. */
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
@@ -248,5 +314,6 @@ void guest_stop(struct guest *g, const char *fmt, ...)
 			vcpu_ops->kick(v->pcpu);
 	}
 	vuart_flush(&g->uart);
-	pr_info("guest '%s' stopped: %s\n", g->name, g->stop_reason);
+	pr_info("guest '%s' stopped: %s%s\n", g->name, g->stop_reason,
+		g->restart ? "; on_exit = restart" : "");
 }

@@ -50,11 +50,16 @@ struct guest {
 	unsigned vcpu_count;
 	struct vcpu vcpus[GUEST_MAX_VCPUS];
 	struct vcpu_stats stats[GUEST_MAX_VCPUS];
+	const struct boot_info *bi;	   /* the kernel and initrd files, for restarts */
 	struct vcpu_init_state boot_state; /* of vCPU 0 */
 	uint64_t start_tsc;
+	unsigned boots; /* 1 on the first boot */
 	volatile unsigned vcpus_running;
+	volatile unsigned generation; /* goes up when a restart is ready */
 	volatile bool stopped;
-	bool hlt_exits; /* HLT exits (test guests) or runs on the core (Linux) */
+	bool restart;		/* the stop was a reset or crash and on_exit says restart */
+	volatile bool finished; /* stopped for good */
+	bool hlt_exits;		/* HLT exits (test guests) or runs on the core (Linux) */
 	char stop_reason[160];
 };
 
@@ -71,8 +76,17 @@ int guest_build_npt(struct guest *g);
 /* Host pointer for [gpa, gpa+len) if it is all guest RAM, else NULL. */
 void *guest_ram_ptr(struct guest *g, uint64_t gpa, uint64_t len);
 
-/* Stops the whole guest: every vCPU leaves its run loop. */
-void guest_stop(struct guest *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+enum guest_end {
+	GUEST_POWEROFF, /* the guest powered itself off: always stops */
+	GUEST_RESET,	/* the guest reset itself: restarts if on_exit says so */
+	GUEST_CRASH,	/* triple fault, a fatal access, an unhandled exit: likewise */
+	GUEST_ERROR,	/* argon could not go on with it: always stops */
+};
+
+/* Ends the guest's current run: every vCPU leaves its run loop; then it
+ * restarts (with zeroed RAM) or stays stopped, per `how` and on_exit. */
+void guest_stop(struct guest *g, enum guest_end how, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* Sum of one exit kind over all vCPUs. */
 uint64_t guest_exit_count(const struct guest *g, enum argon_exit_kind kind);

@@ -56,15 +56,17 @@ enum argon_exit_kind {
  * the first 4 GiB of guest-physical space identity-mapped with 2 MiB pages
  * from tables that argon puts at ARGON_GUEST_BOOT_AREA, RIP = ELF entry,
  * RSP = 0 (the guest sets its own stack), RDI = guest-physical address of
- * the NUL-terminated command line from argon.conf (ARGON_GUEST_CMDLINE, an
- * empty string when there is none), RSI = the guest's RAM size in bytes
+ * the NUL-terminated command line (ARGON_GUEST_CMDLINE: argon.conf's
+ * cmdline with " argon.boot=N" appended, N = 1 on the first boot, 2 after
+ * the first restart, ...), RSI = the guest's RAM size in bytes
  * (RAM is guest-physical [0, RSI)). The ELF's PT_LOAD segments must lie in
  * guest RAM at or above ARGON_GUEST_LOAD_MIN. */
 #define ARGON_GUEST_CS 0x08u
 #define ARGON_GUEST_DS 0x10u
 #define ARGON_GUEST_BOOT_AREA 0x1000u
 #define ARGON_GUEST_BOOT_AREA_END 0x10000u
-#define ARGON_GUEST_CMDLINE 0x8000u /* up to 4 KiB, inside the boot area */
+#define ARGON_GUEST_CMDLINE 0x8000u /* inside the boot area */
+#define ARGON_GUEST_CMDLINE_MAX 0x1000u
 #define ARGON_GUEST_LOAD_MIN 0x100000u
 
 /* Virtual 16550 UART (console only). */

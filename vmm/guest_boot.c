@@ -14,7 +14,7 @@
 #define BOOT_AREA_USED (BOOT_PD + 4 * 0x1000 - ARGON_GUEST_BOOT_AREA)
 _Static_assert(ARGON_GUEST_BOOT_AREA + BOOT_AREA_USED <= ARGON_GUEST_CMDLINE,
 	       "boot tables overlap the command line");
-_Static_assert(ARGON_GUEST_CMDLINE + CONFIG_CMDLINE_MAX <= ARGON_GUEST_BOOT_AREA_END,
+_Static_assert(ARGON_GUEST_CMDLINE + ARGON_GUEST_CMDLINE_MAX <= ARGON_GUEST_BOOT_AREA_END,
 	       "command line overflows the boot area");
 
 #define PTE_P BIT(0)

@@ -13,7 +13,7 @@
 #include "vmm/vacpi.h"
 
 #define LINUX_CMDLINE_GPA ARGON_GUEST_CMDLINE /* 4 KiB in the boot area */
-#define LINUX_CMDLINE_MAX 4096
+#define LINUX_CMDLINE_MAX ARGON_GUEST_CMDLINE_MAX
 #define LINUX_BOOT_PARAMS_GPA 0x9000u
 #define LOW_RAM_END 0x9F000u /* below: RAM; up to 1 MiB: legacy holes and ACPI */
 #define E820_MAX 8
@@ -34,7 +34,10 @@ static void build_cmdline(const struct guest *g, char *out, size_t size)
 		n += fmt_snprintf(out + n, size - (size_t)n, "%stsc_early_khz=%llu", n ? " " : "",
 				  (unsigned long long)tsc_khz);
 	if (!cmdline_get(user, "reboot", NULL, 0) && (size_t)n < size)
-		fmt_snprintf(out + n, size - (size_t)n, "%sreboot=acpi", n ? " " : "");
+		n += fmt_snprintf(out + n, size - (size_t)n, "%sreboot=acpi", n ? " " : "");
+	/* Which boot of this guest this is: 1, then 2 after a restart. */
+	if ((size_t)n < size)
+		fmt_snprintf(out + n, size - (size_t)n, "%sargon.boot=%u", n ? " " : "", g->boots);
 }
 
 static unsigned build_e820(const struct guest *g, struct e820_range *e)
@@ -99,16 +102,6 @@ int guest_load_linux(struct guest *g, const struct boot_file *kernel,
 	if (err) {
 		pr_err("guest '%s': kernel %s and initrd do not fit in %llu MiB (%s)\n", g->name,
 		       kernel->name, (unsigned long long)(g->ram_size >> 20), err_str(err));
-		return err;
-	}
-	/* An empty PCI bus until functions are assigned: reads of any
-	 * configuration space find nothing, without an exit. */
-	err = guest_add_all_ones(g, ARGON_GUEST_ECAM_BASE, ARGON_GUEST_ECAM_SIZE);
-	if (!err)
-		err = guest_build_npt(g);
-	if (err) {
-		pr_err("guest '%s': cannot map its PCI configuration space (%s)\n", g->name,
-		       err_str(err));
 		return err;
 	}
 	err = build_acpi(g, &rsdp);

@@ -197,7 +197,7 @@ void core_main(struct boot_info *bi)
 		guest_vcpu_main(this_cpu()->vcpu);
 	for (unsigned i = 0; i < config.nguests; i++)
 		while (guests[i].vcpu_count &&
-		       __atomic_load_n(&guests[i].vcpus_running, __ATOMIC_ACQUIRE))
+		       !__atomic_load_n(&guests[i].finished, __ATOMIC_ACQUIRE))
 			cpu_relax();
 	pr_info("all guests stopped (%u started)\n", started);
 	idle(bi);

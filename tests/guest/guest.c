@@ -282,6 +282,28 @@ static uint64_t ram_pattern(uint64_t addr, uint64_t seed)
 	return x;
 }
 
+/* argon zeroes guest RAM before every start, restarts included. */
+static bool check_ram_zeroed(char *why, size_t size)
+{
+	uint64_t start = ALIGN_UP((uint64_t)(uintptr_t)__image_end, 8);
+
+	for (uint64_t a = start; a < ram_bytes; a += 8) {
+		uint64_t got = *(volatile uint64_t *)(uintptr_t)a;
+
+		if (got)
+			return guest_explain(why, size, "0x%lx reads 0x%lx at start", a, got);
+	}
+	return true;
+}
+
+static void fill_ram(uint64_t seed)
+{
+	uint64_t start = ALIGN_UP((uint64_t)(uintptr_t)__image_end, 8);
+
+	for (uint64_t a = start; a < ram_bytes; a += 8)
+		*(volatile uint64_t *)(uintptr_t)a = ram_pattern(a, seed);
+}
+
 /* Everything from the end of the image (stack included in it) to the end
  * of RAM: write all, then read all, twice with different patterns. */
 static bool check_ram_readback(char *why, size_t size)
@@ -322,6 +344,7 @@ static const struct {
 	const char *name;
 	check_fn fn;
 } checks[] = {
+	{"ram-zeroed", check_ram_zeroed},
 	{"cpuid-hypervisor-bit", check_cpuid_hypervisor_bit},
 	{"cpuid-hides-virt", check_cpuid_hides_virt},
 	{"cpuid-signature", check_cpuid_signature},
@@ -392,6 +415,13 @@ void guest_main(const char *cmdline, uint64_t ram)
 		guest_fail_fatal("ram-size", "argon handed over %lu bytes of RAM", ram);
 	if (cmdline && strstr_simple(cmdline, "testguest.mode=triple-fault"))
 		triple_fault();
+	/* The first boot leaves RAM full of data and crashes; the next one
+	 * (argon.boot=2, after argon's restart) must find it zeroed. */
+	if (cmdline && strstr_simple(cmdline, "testguest.mode=crash-first") &&
+	    strstr_simple(cmdline, "argon.boot=1")) {
+		fill_ram(0x5A5A5A5A5A5A5A5Aull);
+		triple_fault();
+	}
 	hypercall_init();
 	if (cmdline && strstr_simple(cmdline, "testguest.mode=smp")) {
 		why[0] = '\0';
@@ -412,6 +442,12 @@ void guest_main(const char *cmdline, uint64_t ram)
 			n_failed++;
 			con_printf("FAIL %s: %s\n", checks[i].name, why);
 		}
+	}
+	/* After its restart, crash-first ends with a power-off: another crash
+	 * would only restart it again. */
+	if (cmdline && strstr_simple(cmdline, "testguest.mode=crash-first")) {
+		print_summary();
+		power_off();
 	}
 	touch_beyond_ram();
 }

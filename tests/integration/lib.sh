@@ -59,14 +59,14 @@ expect_not() {
 	fi
 }
 
-# expect_testguest LOG NAME CMDLINE: the test guest NAME (64 MiB, started
-# with CMDLINE) passed every check, argon stopped it at the address past
-# its RAM that it announced, and printed its exit counters.
+# expect_testguest LOG NAME CMDLINE [BOOT]: the test guest NAME (64 MiB, CMDLINE
+# in argon.conf, boot BOOT, default 1) passed every check, argon stopped it at
+# the address past its RAM that it announced, and printed its exit counters.
 expect_testguest() {
-	local log=$1 name=$2 cmdline=$3 addr check
+	local log=$1 name=$2 cmdline="${3:+$3 }argon.boot=${4:-1}" addr check
 	expect "$log" "^\[$name\] argon-testguest: start, 64 MiB RAM, cmdline \"$cmdline\"\$" \
 		"guest started and got its RAM size and command line from argon"
-	for check in cpuid-hypervisor-bit cpuid-hides-virt cpuid-signature hypercall-version \
+	for check in ram-zeroed cpuid-hypervisor-bit cpuid-hides-virt cpuid-signature hypercall-version \
 		exit-counts io-unassigned-port msr-efer msr-unknown-gp hlt ram-readback \
 		no-stray-interrupts; do
 		expect "$log" "^\[$name\] PASS $check\$" "guest check $check passed"
