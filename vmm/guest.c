@@ -11,6 +11,7 @@
 #include "vmm/apic.h"
 #include "vmm/cpu.h"
 #include "vmm/log.h"
+#include "vmm/msr_policy.h"
 #include "vmm/page_alloc.h"
 #include "vmm/x86.h"
 
@@ -199,6 +200,7 @@ int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *
 		v->index = i;
 		v->pcpu = &pcpus[cfg->cpus[i]];
 		v->sipi_vector = -1;
+		v->mtrr_def_type = MTRR_DEF_TYPE_RESET;
 		v->pcpu->vcpu = v;
 	}
 	err = load_images(g);
@@ -253,6 +255,7 @@ static void restart(struct guest *g)
 		g->vcpus[i].stop = false;
 		g->vcpus[i].init_received = false;
 		g->vcpus[i].sipi_vector = -1;
+		g->vcpus[i].mtrr_def_type = MTRR_DEF_TYPE_RESET;
 	}
 	g->restart = false;
 	g->stopped = false;

@@ -6,6 +6,11 @@
 #include "vmm/x86.h"
 
 #define MSR_MISC_ENABLE 0x1A0u
+#define MSR_MTRR_CAP 0xFEu
+#define MSR_MTRR_DEF_TYPE 0x2FFu
+#define MTRR_DEF_TYPE_E (1ULL << 11)
+#define MTRR_TYPE_WB 6ULL
+#define MTRR_DEF_TYPE_VALID (MTRR_DEF_TYPE_E | (1ULL << 10) | 0xFFULL)
 #define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
 
 /* State the backends switch with the guest (VMLOAD/VMSAVE, VMCS fields),
@@ -40,6 +45,14 @@ int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 		/* A read-only view of the host's value. */
 		*val = rdmsr(msr);
 		return 0;
+	case MSR_MTRR_CAP:
+		/* No variable or fixed ranges: memory types come from the nested
+		 * tables and the guest's PAT, so MTRRs would change nothing. */
+		*val = 0;
+		return 0;
+	case MSR_MTRR_DEF_TYPE:
+		*val = v->mtrr_def_type;
+		return 0;
 	default:
 		return -ERR_NOTSUP;
 	}
@@ -63,6 +76,11 @@ int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		return ((rdmsr(msr) ^ val) & ~APIC_BASE_BSP) ? -ERR_NOTSUP : 0;
 	case MSR_MISC_ENABLE:
 		return rdmsr(msr) == val ? 0 : -ERR_NOTSUP;
+	case MSR_MTRR_DEF_TYPE:
+		if (val & ~MTRR_DEF_TYPE_VALID)
+			return -ERR_INVAL;
+		v->mtrr_def_type = val;
+		return 0;
 	case MSR_X2APIC_ICR:
 		return vlapic_icr_write(v, val);
 	default:

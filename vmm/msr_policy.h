@@ -20,6 +20,9 @@ struct msr_passthrough {
 extern const struct msr_passthrough msr_passthrough_list[];
 extern const size_t msr_passthrough_count;
 
+/* IA32_MTRR_DEF_TYPE as a guest finds it: MTRRs on, default write-back. */
+#define MTRR_DEF_TYPE_RESET 0x806ULL
+
 /* 0 and the value, or a negative code: the guest then gets #GP(0). */
 int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val);
 int msr_write(struct vcpu *v, uint32_t msr, uint64_t val);

@@ -80,6 +80,7 @@ struct vcpu {
 	/* A second vCPU waits for its guest's INIT and SIPI (vmm/vlapic.c). */
 	volatile bool init_received;
 	volatile int sipi_vector; /* -1 until a SIPI arrives */
+	uint64_t mtrr_def_type;	  /* emulated IA32_MTRR_DEF_TYPE */
 };
 
 struct vcpu_ops {
