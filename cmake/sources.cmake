@@ -9,6 +9,7 @@ set(ARGON_PURE_SOURCES
   lib/elf64.c
   lib/bzimage.c
   lib/cmdline.c
+  lib/ring.c
   vmm/paging.c
   vmm/mem_range.c
   vmm/acpi_parse.c

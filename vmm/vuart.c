@@ -21,6 +21,7 @@ void vuart_init(struct vuart *u, const char *owner)
 {
 	memset(u, 0, sizeof(*u));
 	u->owner = owner;
+	ring_init(&u->history, u->history_buf, sizeof(u->history_buf));
 }
 
 void vuart_flush(struct vuart *u)
@@ -31,8 +32,14 @@ void vuart_flush(struct vuart *u)
 	u->len = 0;
 }
 
+size_t vuart_history(const struct vuart *u, char *out, size_t len)
+{
+	return ring_tail(&u->history, out, len);
+}
+
 static void put(struct vuart *u, char c)
 {
+	ring_put(&u->history, &c, 1);
 	if (c == '\n') {
 		/* An empty line is still a line the guest printed. */
 		log_raw("[%s] %.*s\n", u->owner, (int)u->len, u->line);
