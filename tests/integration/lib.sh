@@ -42,6 +42,39 @@ boot_bochs() {
 	return "$rc"
 }
 
+# boot_stamped ESP LOG STAMPS [qemu-run args...]: like boot, and writes each
+# console line with the host's clock in front ("SECONDS LINE") to STAMPS,
+# for comparing a guest's sense of time with the host's.
+boot_stamped() {
+	local esp=$1 log=$2 stamps=$3 line
+	shift 3
+	set +e
+	"$rig_dir/qemu-run" "$esp" "$@" 2>&1 | while IFS= read -r line; do
+		line=${line%$'\r'}
+		printf '%s %s\n' "$(date +%s.%N)" "$line" >>"$stamps"
+		printf '%s\n' "$line"
+	done | tee "$log"
+	local rc=${PIPESTATUS[0]}
+	set -e
+	return "$rc"
+}
+
+# linux_esp ARGON_EFI IMAGES_DIR: an ESP folder with argon.efi, bzImage and
+# initrd.img, argon.conf from stdin; prints its path.
+linux_esp() {
+	new_esp "$1" "$2/bzImage" "$2/initrd.img"
+}
+
+# test_value LOG GUEST KEY: the value of "[GUEST] ARGON-TEST KEY=VALUE".
+test_value() {
+	sed -n "s/^\[$2\] ARGON-TEST $3=\([^ ]*\).*/\1/p" "$1" | tail -n1
+}
+
+# within VALUE LOW HIGH: LOW <= VALUE <= HIGH (decimals allowed).
+within() {
+	awk -v v="$1" -v lo="$2" -v hi="$3" 'BEGIN { exit !(v != "" && v >= lo && v <= hi) }'
+}
+
 fail() {
 	echo "FAILED: $*" >&2
 	failures=$((failures + 1))

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Time in a Linux guest: the TSC passes through, the kernel learns its
+# frequency from the tsc_early_khz= argon appends, and timer interrupts come
+# from the guest's own LAPIC. Over 10 s the guest's clock must agree with
+# the host's within 2%, and sleep 1 must take about a second.
+# Usage: linux-time.sh ARGON_EFI TESTGUEST_ELF IMAGES_DIR
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+esp=$(linux_esp "$1" "$3" <<'CONF'
+[guest.clock]
+kernel = "bzImage"
+initrd = "initrd.img"
+memory = "384M"
+cpus = [0]
+cmdline = "console=ttyS0 quiet argon.test=time"
+CONF
+)
+trap 'rm -rf "$esp"' EXIT
+
+log=$esp/console.log
+stamps=$esp/stamps
+boot_stamped "$esp" "$log" "$stamps" --timeout 300 --smp 2 ||
+	fail "machine did not power off by itself (qemu-run exit $?)"
+
+expect "$log" '^argon: guest .clock.: Linux boot protocol .*tsc_early_khz=[1-9][0-9]*' \
+	"argon gave the kernel its TSC frequency"
+expect "$log" '^\[clock\] ARGON-TEST clocksource=tsc$' "the guest keeps time on the TSC"
+host_start=$(awk '/\[clock\] ARGON-TEST mark start$/ { print $1; exit }' "$stamps")
+host_end=$(awk '/\[clock\] ARGON-TEST mark end$/ { print $1; exit }' "$stamps")
+guest10=$(test_value "$log" clock sleep10_uptime_delta)
+guest1=$(test_value "$log" clock sleep1_uptime_delta)
+host10=$(awk -v a="$host_start" -v b="$host_end" 'BEGIN { if (a && b) printf "%.3f", b - a }')
+echo "linux-time: guest 10 s sleep measured ${guest10:-?} s by the guest, ${host10:-?} s by the host; sleep 1: ${guest1:-?} s"
+within "$guest10" 10.0 10.2 || fail "guest's uptime advanced ${guest10:-nothing} over sleep 10"
+ratio=$(awk -v g="$guest10" -v h="$host10" 'BEGIN { if (h > 0) printf "%.4f", g / h }')
+within "$ratio" 0.98 1.02 || fail "guest and host clocks disagree: ratio ${ratio:-none} over 10 s"
+within "$guest1" 0.95 1.10 || fail "sleep 1 took ${guest1:-?} s of guest uptime"
+finish
