@@ -60,13 +60,14 @@ static void check_against_machine(const struct boot_info *bi)
 						"cannot read initrd '%s%s': %s", bi->config_dir,
 						g->initrd, f ? err_str(f->err) : "not loaded");
 		}
-		need += g->memory;
-		if (g->memory && need > have)
+		/* Reported once, at the guest that no longer fits. */
+		if (g->memory && need <= have && need + g->memory > have)
 			config_diag_add(
 				&diags, g->memory_at,
 				"guests up to '%s' need %llu MiB of RAM, but %llu MiB are free",
-				g->name, (unsigned long long)(need / MiB),
+				g->name, (unsigned long long)((need + g->memory) / MiB),
 				(unsigned long long)(have / MiB));
+		need += g->memory;
 	}
 }
 
