@@ -10,11 +10,13 @@ set(ARGON_PURE_SOURCES
   lib/bzimage.c
   lib/cmdline.c
   lib/ring.c
+  lib/civil_time.c
   vmm/paging.c
   vmm/mem_range.c
   vmm/acpi_parse.c
   vmm/vacpi.c
   vmm/svm/svm_maps.c
+  vmm/vpit_count.c
   vmm/vmx/vmcs_check.c
   vmm/vmx/vmx_maps.c
 )
@@ -39,6 +41,8 @@ set(ARGON_BARE_SOURCES
   vmm/cpuid_policy.c
   vmm/msr_policy.c
   vmm/vuart.c
+  vmm/vrtc.c
+  vmm/vpit.c
   vmm/power.c
   vmm/vcpu.c
   vmm/apic.c

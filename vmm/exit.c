@@ -74,6 +74,10 @@ static uint32_t port_read(struct guest *g, uint16_t port, unsigned size)
 {
 	if (port >= ARGON_GUEST_UART_PORT && port < ARGON_GUEST_UART_PORT + VUART_PORTS)
 		return vuart_read(&g->uart, port - ARGON_GUEST_UART_PORT);
+	if (size == 1 && (port == VRTC_INDEX_PORT || port == VRTC_DATA_PORT))
+		return vrtc_read(&g->rtc, port);
+	if (size == 1 && (port == VPIT_CH2_PORT || port == VPIT_PORT_B))
+		return vpit_read(&g->pit, port);
 	if (port == ARGON_GUEST_PM1A_CNT_PORT)
 		return 0;
 	/* Nothing decodes this port: the bus floats high. */
@@ -98,6 +102,11 @@ static void port_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t va
 
 	if (port >= ARGON_GUEST_UART_PORT && port < ARGON_GUEST_UART_PORT + VUART_PORTS) {
 		vuart_write(&g->uart, port - ARGON_GUEST_UART_PORT, val);
+	} else if (size == 1 && (port == VRTC_INDEX_PORT || port == VRTC_DATA_PORT)) {
+		vrtc_write(&g->rtc, port, (uint8_t)val);
+	} else if (size == 1 &&
+		   (port == VPIT_CH2_PORT || port == VPIT_CMD_PORT || port == VPIT_PORT_B)) {
+		vpit_write(&g->pit, port, (uint8_t)val);
 	} else if ((port == ARGON_GUEST_PM1A_CNT_PORT && size >= 2) ||
 		   (port == ARGON_GUEST_SLEEP_CTL_PORT && size == 1)) {
 		/* The sleep control register of a hardware-reduced FADT is
@@ -117,6 +126,8 @@ static void handle_io(struct vcpu *v, const struct vm_exit *e)
 		stop_with_dump(v, "string port I/O (INS/OUTS) is not emulated", e);
 		return;
 	}
+	/* The guest's vCPUs share its devices. */
+	spin_lock(&v->guest->io_lock);
 	if (e->io.in) {
 		uint32_t val = port_read(v->guest, e->io.port, e->io.size) & mask;
 
@@ -128,6 +139,7 @@ static void handle_io(struct vcpu *v, const struct vm_exit *e)
 	} else {
 		port_write(v, e->io.port, e->io.size, (uint32_t)v->regs.rax & mask);
 	}
+	spin_unlock(&v->guest->io_lock);
 	skip_insn(v, e);
 }
 

@@ -173,6 +173,8 @@ int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *
 	g->bi = bi;
 	g->boots = 1;
 	vuart_init(&g->uart, g->name);
+	vrtc_init(&g->rtc);
+	vpit_init(&g->pit);
 
 	err = alloc_ram(g, cfg->memory);
 	if (err) {
@@ -249,6 +251,8 @@ static void restart(struct guest *g)
 	g->boots++;
 	pr_info("guest '%s': restarting (boot %u)\n", g->name, g->boots);
 	mem_zero(phys_to_virt(g->ram_hpa), g->ram_size);
+	vrtc_init(&g->rtc);
+	vpit_init(&g->pit);
 	err = load_images(g);
 	memset(g->stats, 0, sizeof(g->stats));
 	for (unsigned i = 0; i < g->vcpu_count; i++) {

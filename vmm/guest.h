@@ -11,6 +11,9 @@
 #include "vmm/guest_abi.h"
 #include "vmm/paging.h"
 #include "vmm/vcpu.h"
+#include "vmm/spinlock.h"
+#include "vmm/vpit.h"
+#include "vmm/vrtc.h"
 #include "vmm/vuart.h"
 
 #define GUEST_MAX_VCPUS 8
@@ -46,7 +49,10 @@ struct guest {
 	struct gmem_range mem[GUEST_MAX_MEM_RANGES];
 	unsigned mem_count;
 	struct paging npt;
+	struct spinlock io_lock; /* the emulated devices below */
 	struct vuart uart;
+	struct vrtc rtc;
+	struct vpit pit;
 	unsigned vcpu_count;
 	struct vcpu vcpus[GUEST_MAX_VCPUS];
 	struct vcpu_stats stats[GUEST_MAX_VCPUS];

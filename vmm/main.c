@@ -18,6 +18,7 @@
 #include "vmm/smp.h"
 #include "vmm/tsc.h"
 #include "vmm/vcpu.h"
+#include "vmm/vrtc.h"
 #include "vmm/vmx/vmx.h"
 #include "vmm/x86.h"
 
@@ -155,6 +156,7 @@ void core_main(struct boot_info *bi)
 		panic("cannot build host page tables: %s\n", err_str(err));
 	mem_reclaim_boot(bi);
 	tsc_calibrate_khz();
+	host_rtc_init();
 	err = host_cpus_discover(bi);
 	pr_info("%d CPU(s), boot CPU %u, %llu MiB free, TSC %llu kHz\n", err, boot_cpu_index(),
 		(unsigned long long)(mem_free_bytes() / MiB), (unsigned long long)tsc_khz);

@@ -2,7 +2,9 @@
 # Time in a Linux guest: the TSC passes through, the kernel learns its
 # frequency from the tsc_early_khz= argon appends, and timer interrupts come
 # from the guest's own LAPIC. Over 10 s the guest's clock must agree with
-# the host's within 2%, and sleep 1 must take about a second.
+# the host's within 2%, and sleep 1 must take about a second. The date
+# comes from argon's virtual CMOS RTC, which follows the machine's RTC (in
+# QEMU, the host's clock): the guest's date must be the host's within 30 s.
 # Usage: linux-time.sh ARGON_EFI TESTGUEST_ELF IMAGES_DIR
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -30,6 +32,12 @@ host_start=$(awk '/\[clock\] ARGON-TEST mark start$/ { print $1; exit }' "$stamp
 host_end=$(awk '/\[clock\] ARGON-TEST mark end$/ { print $1; exit }' "$stamps")
 guest10=$(test_value "$log" clock sleep10_uptime_delta)
 guest1=$(test_value "$log" clock sleep1_uptime_delta)
+guest_epoch=$(test_value "$log" clock epoch)
+host_epoch=$(awk '/\[clock\] ARGON-TEST epoch=/ { printf "%d", $1; exit }' "$stamps")
+echo "linux-time: guest date $guest_epoch, host date $host_epoch"
+[ -n "$guest_epoch" ] && [ -n "$host_epoch" ] &&
+	[ $((guest_epoch - host_epoch)) -le 30 ] && [ $((host_epoch - guest_epoch)) -le 30 ] ||
+	fail "the guest's date ${guest_epoch:-?} is not the host's ${host_epoch:-?}"
 host10=$(awk -v a="$host_start" -v b="$host_end" 'BEGIN { if (a && b) printf "%.3f", b - a }')
 echo "linux-time: guest 10 s sleep measured ${guest10:-?} s by the guest, ${host10:-?} s by the host; sleep 1: ${guest1:-?} s"
 within "$guest10" 10.0 10.2 || fail "guest's uptime advanced ${guest10:-nothing} over sleep 10"
