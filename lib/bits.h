@@ -18,6 +18,32 @@ static inline uint64_t bit_insert(uint64_t v, uint64_t field, unsigned off, unsi
 	return (v & ~BIT_MASK(off, len)) | ((field << off) & BIT_MASK(off, len));
 }
 
+/* Little-endian loads from any address (tables and images in memory are
+ * byte-packed; x86 is little-endian). */
+static inline uint16_t load16(const void *p)
+{
+	uint16_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint32_t load32(const void *p)
+{
+	uint32_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline uint64_t load64(const void *p)
+{
+	uint64_t v;
+
+	__builtin_memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 #define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a)-1))
 #define ALIGN_UP(x, a) ALIGN_DOWN((x) + ((__typeof__(x))(a)-1), (a))
 #define IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a)-1)) == 0)

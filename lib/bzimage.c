@@ -16,16 +16,6 @@
  * init_size) and fit the hole in the zero page before 0x290. */
 #define HEADER_END_MIN (BP_SETUP_HEADER_OFF + offsetof(struct setup_header, handover_offset))
 
-static uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] | p[1] << 8);
-}
-
-static uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)get16(p) | (uint32_t)get16(p + 2) << 16;
-}
-
 /* Copies the image's setup header into *hdr (fields past its end stay
  * zero) and returns its end as a file offset, or a negative error. */
 static long read_header(const uint8_t *img, size_t len, struct setup_header *hdr)
@@ -35,14 +25,14 @@ static long read_header(const uint8_t *img, size_t len, struct setup_header *hdr
 	memset(hdr, 0, sizeof(*hdr));
 	if (len < SH_OFF(version))
 		return -ERR_INVAL;
-	if (get16(img + SH_OFF(boot_flag)) != BP_BOOT_FLAG_MAGIC ||
-	    get32(img + SH_OFF(header)) != BP_HDRS_MAGIC)
+	if (load16(img + SH_OFF(boot_flag)) != BP_BOOT_FLAG_MAGIC ||
+	    load32(img + SH_OFF(header)) != BP_HDRS_MAGIC)
 		return -ERR_INVAL;
 	if (len < SH_OFF(version) + 2)
 		return -ERR_INVAL;
 	/* Old protocols lack xloadflags; the header's length is meaningless
 	 * to check for them. */
-	if (get16(img + SH_OFF(version)) < BZIMAGE_MIN_VERSION)
+	if (load16(img + SH_OFF(version)) < BZIMAGE_MIN_VERSION)
 		return -ERR_NOTSUP;
 	if (img[SH_OFF(jump)] != BP_JUMP_OPCODE)
 		return -ERR_INVAL;

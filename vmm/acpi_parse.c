@@ -4,6 +4,7 @@
  * table's own before use. */
 #include "vmm/acpi_parse.h"
 
+#include "lib/bits.h"
 #include "lib/err.h"
 #include "lib/string.h"
 
@@ -12,22 +13,6 @@ static const void *map(const struct acpi_mem *mem, uint64_t pa, size_t len)
 	if (!mem || !mem->map || pa == 0)
 		return NULL;
 	return mem->map(mem->ctx, pa, len);
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
 }
 
 uint8_t acpi_sum(const void *buf, size_t len)
@@ -104,7 +89,7 @@ static int scan_root(const struct acpi_mem *mem, const uint8_t *ent, size_t n, s
 		const struct acpi_sdt_hdr *hdr;
 		const void *t;
 		uint32_t len;
-		uint64_t tpa = width == 8 ? rd64(ent + i * 8) : rd32(ent + i * 4);
+		uint64_t tpa = width == 8 ? load64(ent + i * 8) : load32(ent + i * 4);
 		int err;
 
 		if (!tpa)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "lib/bits.h"
 #include "lib/err.h"
 #include "tests/unit/check.h"
 #include "vmm/acpi_parse.h"
@@ -37,30 +38,6 @@ static void gmem_init(struct gmem *g, uint64_t gpa, size_t len)
 	g->len = len;
 	g->buf = malloc(len ? len : 1);
 	memset(g->buf, 0xA5, len); /* the builder must not rely on zeroed memory */
-}
-
-static uint16_t rd16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint32_t rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static uint64_t rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
 }
 
 /* The platform argon gives a guest, as guest_abi.h says. */
@@ -340,7 +317,7 @@ static int rd_crs(const uint8_t *p, size_t len, struct rdesc *out, int max)
 				return -1;
 			d->large = 1;
 			d->tag = p[off];
-			d->len = rd16(p + off + 1);
+			d->len = load16(p + off + 1);
 			d->data = p + off + 3;
 			if (d->len > len - off - 3)
 				return -1;
@@ -370,7 +347,7 @@ static int table_len_ok(const struct gmem *g, uint64_t pa, const char *sig, uint
 
 	if (!t || memcmp(t, sig, 4) != 0)
 		return 0;
-	len = rd32(t + 4);
+	len = load32(t + 4);
 	if ((want_len && len != want_len) || t[8] != want_rev || !gmem_map((void *)g, pa, len))
 		return 0;
 	return acpi_sum(t, len) == 0 && memcmp(t + 10, "ARGON ", 6) == 0 &&
@@ -419,10 +396,10 @@ static void check_machine(const uint32_t *ids, unsigned n)
 	rsdp = g.buf;
 	CHECK(memcmp(rsdp, "RSD PTR ", 8) == 0);
 	CHECK_EQ(acpi_sum(rsdp, ACPI_RSDP_V1_LEN), 0);
-	CHECK_EQ(rd32(rsdp + offsetof(struct acpi_rsdp, length)), 36);
+	CHECK_EQ(load32(rsdp + offsetof(struct acpi_rsdp, length)), 36);
 	CHECK_EQ(acpi_sum(rsdp, 36), 0);
 	CHECK_EQ(rsdp[offsetof(struct acpi_rsdp, revision)], 2);
-	CHECK_EQ(rd32(rsdp + offsetof(struct acpi_rsdp, rsdt_addr)), 0);
+	CHECK_EQ(load32(rsdp + offsetof(struct acpi_rsdp, rsdt_addr)), 0);
 	CHECK(memcmp(rsdp + offsetof(struct acpi_rsdp, oem_id), "ARGON ", 6) == 0);
 
 	CHECK_EQ(acpi_find_table(&mem, rsdp_pa, "FACP", &fadt_pa), 0);
@@ -432,14 +409,14 @@ static void check_machine(const uint32_t *ids, unsigned n)
 	CHECK_EQ(acpi_find_table(&mem, rsdp_pa, "HPET", &dsdt_pa), -ERR_NOENT);
 	CHECK_EQ(acpi_find_table(&mem, rsdp_pa, "FACS", &dsdt_pa), -ERR_NOENT);
 	CHECK_EQ(acpi_find_table(&mem, rsdp_pa, "DSDT", &dsdt_pa), 0);
-	CHECK(table_len_ok(&g, rd64(rsdp + offsetof(struct acpi_rsdp, xsdt_addr)), "XSDT",
+	CHECK(table_len_ok(&g, load64(rsdp + offsetof(struct acpi_rsdp, xsdt_addr)), "XSDT",
 			   36 + 3 * 8, VACPI_XSDT_REV));
 	CHECK(table_len_ok(&g, fadt_pa, "FACP", sizeof(struct acpi_fadt), VACPI_FADT_REV));
 	CHECK(table_len_ok(&g, madt_pa, "APIC", (uint32_t)madt_want, VACPI_MADT_REV));
 	CHECK(table_len_ok(&g, mcfg_pa, "MCFG", 60, VACPI_MCFG_REV));
 	CHECK(table_len_ok(&g, dsdt_pa, "DSDT", 0, VACPI_DSDT_REV));
 	/* The DSDT is last and ends where the returned length says. */
-	CHECK_EQ(dsdt_pa + rd32(g.buf + (dsdt_pa - g.gpa) + 4), g.gpa + (uint64_t)used);
+	CHECK_EQ(dsdt_pa + load32(g.buf + (dsdt_pa - g.gpa) + 4), g.gpa + (uint64_t)used);
 
 	/* MADT: exactly the cores, in order, UID = index; x2APIC entries
 	 * only for ids a Local APIC entry cannot hold. */
@@ -453,10 +430,10 @@ static void check_machine(const uint32_t *ids, unsigned n)
 		CHECK_EQ(found[i].x2apic_entry, ids[i] >= 0xFF);
 	}
 	madt = g.buf + (madt_pa - g.gpa);
-	CHECK_EQ(rd32(madt + offsetof(struct acpi_madt, lapic_addr)), 0xFEE00000u);
-	CHECK_EQ(rd32(madt + offsetof(struct acpi_madt, flags)), 0); /* no 8259s */
+	CHECK_EQ(load32(madt + offsetof(struct acpi_madt, lapic_addr)), 0xFEE00000u);
+	CHECK_EQ(load32(madt + offsetof(struct acpi_madt, flags)), 0); /* no 8259s */
 	{
-		uint32_t len = rd32(madt + 4), off = sizeof(struct acpi_madt);
+		uint32_t len = load32(madt + 4), off = sizeof(struct acpi_madt);
 		int lapic_nmi = 0, x2apic_nmi = 0, other = 0;
 
 		while (off + 2 <= len && madt[off + 1] >= 2) {
@@ -464,12 +441,12 @@ static void check_machine(const uint32_t *ids, unsigned n)
 
 			if (e[0] == ACPI_MADT_TYPE_LAPIC_NMI) {
 				lapic_nmi++;
-				CHECK_EQ(e[2], 0xFF);	  /* every processor */
-				CHECK_EQ(rd16(e + 3), 0); /* bus defaults */
-				CHECK_EQ(e[5], 1);	  /* LINT1 */
+				CHECK_EQ(e[2], 0xFF);	    /* every processor */
+				CHECK_EQ(load16(e + 3), 0); /* bus defaults */
+				CHECK_EQ(e[5], 1);	    /* LINT1 */
 			} else if (e[0] == ACPI_MADT_TYPE_X2APIC_NMI) {
 				x2apic_nmi++;
-				CHECK_EQ(rd32(e + 4), 0xFFFFFFFFu);
+				CHECK_EQ(load32(e + 4), 0xFFFFFFFFu);
 				CHECK_EQ(e[8], 1);
 			} else if (e[0] != ACPI_MADT_TYPE_LAPIC && e[0] != ACPI_MADT_TYPE_X2APIC) {
 				other++; /* an IOAPIC or an override would be a bug */
@@ -544,7 +521,7 @@ static void check_machine(const uint32_t *ids, unsigned n)
 
 	/* DSDT: \_S5 and the three devices. */
 	dsdt = g.buf + (dsdt_pa - g.gpa);
-	CHECK_EQ(rd_dsdt(dsdt, rd32(dsdt + 4), &d), 0);
+	CHECK_EQ(rd_dsdt(dsdt, load32(dsdt + 4), &d), 0);
 	CHECK_EQ(d.ndev, 3);
 	CHECK_EQ(d.s5[0], ARGON_GUEST_SLP_TYP_S5);
 	{
@@ -563,24 +540,24 @@ static void check_machine(const uint32_t *ids, unsigned n)
 			CHECK_EQ(rd[0].tag, ACPI_RD_TAG_WORD_ADDR);
 			CHECK_EQ(rd[0].data[0], ACPI_RD_ADDR_BUS);
 			CHECK_EQ(rd[0].data[1], 0x0C); /* producer, min and max fixed */
-			CHECK_EQ(rd16(rd[0].data + 5), 0);
-			CHECK_EQ(rd16(rd[0].data + 7), 255);
-			CHECK_EQ(rd16(rd[0].data + 11), 256);
+			CHECK_EQ(load16(rd[0].data + 5), 0);
+			CHECK_EQ(load16(rd[0].data + 7), 255);
+			CHECK_EQ(load16(rd[0].data + 11), 256);
 			CHECK_EQ(rd[1].tag, ACPI_RD_TAG_DWORD_ADDR);
 			CHECK_EQ(rd[1].data[0], ACPI_RD_ADDR_MEM);
 			CHECK_EQ(rd[1].data[1], 0x0C);
 			CHECK_EQ(rd[1].data[2], 0x01); /* read-write, non-cacheable */
-			CHECK_EQ(rd32(rd[1].data + 7), 0xC0000000u);
-			CHECK_EQ(rd32(rd[1].data + 11), 0xDFFFFFFFu);
-			CHECK_EQ(rd32(rd[1].data + 19), 0x20000000u);
+			CHECK_EQ(load32(rd[1].data + 7), 0xC0000000u);
+			CHECK_EQ(load32(rd[1].data + 11), 0xDFFFFFFFu);
+			CHECK_EQ(load32(rd[1].data + 19), 0x20000000u);
 		}
 		if (mres) {
 			CHECK_EQ(mres->hid, EISA_PNP0C02);
 			CHECK_EQ(rd_crs(mres->crs, mres->crs_len, rd, 4), 1);
 			CHECK_EQ(rd[0].tag, ACPI_RD_TAG_FIXED_MEM32);
 			CHECK_EQ(rd[0].len, 9);
-			CHECK_EQ(rd32(rd[0].data + 1), ARGON_GUEST_ECAM_BASE);
-			CHECK_EQ(rd32(rd[0].data + 5), ARGON_GUEST_ECAM_SIZE);
+			CHECK_EQ(load32(rd[0].data + 1), ARGON_GUEST_ECAM_BASE);
+			CHECK_EQ(load32(rd[0].data + 5), ARGON_GUEST_ECAM_SIZE);
 		}
 		if (com) {
 			int nd;
@@ -592,8 +569,8 @@ static void check_machine(const uint32_t *ids, unsigned n)
 			CHECK(!rd[0].large && rd[0].tag == ACPI_RD_TYPE_IO);
 			CHECK_EQ(rd[0].len, 7);
 			CHECK_EQ(rd[0].data[0], 1); /* 16-bit decode */
-			CHECK_EQ(rd16(rd[0].data + 1), 0x3F8);
-			CHECK_EQ(rd16(rd[0].data + 3), 0x3F8);
+			CHECK_EQ(load16(rd[0].data + 1), 0x3F8);
+			CHECK_EQ(load16(rd[0].data + 3), 0x3F8);
 			CHECK_EQ(rd[0].data[6], 8);
 		}
 	}
@@ -802,20 +779,20 @@ static void test_high_windows(void)
 	CHECK(vacpi_build(&c, &rsdp) > 0);
 	CHECK_EQ(acpi_find_table(&mem, rsdp, "DSDT", &pa), 0);
 	t = g.buf + (pa - g.gpa);
-	CHECK_EQ(rd_dsdt(t, rd32(t + 4), &d), 0);
+	CHECK_EQ(rd_dsdt(t, load32(t + 4), &d), 0);
 	if (d.ndev == 3) {
 		const struct dev *pci = find_dev(&d, "PCI0"), *mres = find_dev(&d, "MRES");
 
 		CHECK(pci && pci->bbn == 0x10);
 		if (pci && rd_crs(pci->crs, pci->crs_len, rd, 4) == 3) {
-			CHECK_EQ(rd16(rd[0].data + 5), 0x10);
-			CHECK_EQ(rd16(rd[0].data + 7), 0x1F);
+			CHECK_EQ(load16(rd[0].data + 5), 0x10);
+			CHECK_EQ(load16(rd[0].data + 7), 0x1F);
 			CHECK_EQ(rd[2].tag, ACPI_RD_TAG_QWORD_ADDR);
 			CHECK_EQ(rd[2].len, 43);
 			CHECK_EQ(rd[2].data[1], 0x0C);
-			CHECK_EQ(rd64(rd[2].data + 11), 0x8000000000ULL);
-			CHECK_EQ(rd64(rd[2].data + 19), 0x8FFFFFFFFFULL);
-			CHECK_EQ(rd64(rd[2].data + 35), 0x1000000000ULL);
+			CHECK_EQ(load64(rd[2].data + 11), 0x8000000000ULL);
+			CHECK_EQ(load64(rd[2].data + 19), 0x8FFFFFFFFFULL);
+			CHECK_EQ(load64(rd[2].data + 35), 0x1000000000ULL);
 		} else {
 			CHECK(0);
 		}
@@ -823,8 +800,8 @@ static void test_high_windows(void)
 		if (mres && rd_crs(mres->crs, mres->crs_len, rd, 4) == 1) {
 			CHECK_EQ(rd[0].tag, ACPI_RD_TAG_QWORD_ADDR);
 			CHECK_EQ(rd[0].data[1], 0x0D);
-			CHECK_EQ(rd64(rd[0].data + 11), 0x4001000000ULL);
-			CHECK_EQ(rd64(rd[0].data + 35), 0x1000000ULL);
+			CHECK_EQ(load64(rd[0].data + 11), 0x4001000000ULL);
+			CHECK_EQ(load64(rd[0].data + 35), 0x1000000ULL);
 		} else {
 			CHECK(0);
 		}
@@ -949,7 +926,7 @@ static void test_iasl(void)
 		CHECK_EQ(acpi_find_table(&mem, rsdp, sigs[i], &pa), 0);
 		t = g.buf + (pa - g.gpa);
 		snprintf(path, sizeof(path), "%s/%s.dat", dir, sigs[i]);
-		write_file(path, t, rd32(t + 4));
+		write_file(path, t, load32(t + 4));
 		snprintf(path, sizeof(path), "iasl -d %s.dat", sigs[i]);
 		CHECK_EQ(run(dir, path), 0);
 		snprintf(path, sizeof(path), "%s/%s.dsl", dir, sigs[i]);
@@ -983,8 +960,8 @@ static void test_iasl(void)
 		ours = g.buf + (pa - g.gpa);
 		theirs = read_file(path, &n);
 		CHECK(theirs != NULL);
-		CHECK_EQ(n, rd32(ours + 4));
-		if (theirs && n == rd32(ours + 4))
+		CHECK_EQ(n, load32(ours + 4));
+		if (theirs && n == load32(ours + 4))
 			CHECK(memcmp(theirs + sizeof(struct acpi_sdt_hdr),
 				     ours + sizeof(struct acpi_sdt_hdr),
 				     n - sizeof(struct acpi_sdt_hdr)) == 0);
