@@ -6,6 +6,8 @@
 #include "vmm/x86.h"
 
 #define MSR_MISC_ENABLE 0x1A0u
+/* Fast strings on; branch trace and PEBS unavailable (no PMU for guests). */
+#define MISC_ENABLE_GUEST ((1ULL << 0) | (1ULL << 11) | (1ULL << 12))
 #define MSR_MTRR_CAP 0xFEu
 #define MSR_MTRR_DEF_TYPE 0x2FFu
 #define MTRR_DEF_TYPE_E (1ULL << 11)
@@ -42,8 +44,10 @@ int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 		*val = (rdmsr(msr) & ~APIC_BASE_BSP) | (v->index == 0 ? APIC_BASE_BSP : 0);
 		return 0;
 	case MSR_MISC_ENABLE:
-		/* A read-only view of the host's value. */
-		*val = rdmsr(msr);
+		/* Argon's own value, not the host's: not every CPU has this MSR
+		 * (AMD's and some emulators' do not), and reading it there would
+		 * fault in argon. */
+		*val = MISC_ENABLE_GUEST;
 		return 0;
 	case MSR_MTRR_CAP:
 		/* No variable or fixed ranges: memory types come from the nested
@@ -75,7 +79,7 @@ int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		 * moving the APIC is not. */
 		return ((rdmsr(msr) ^ val) & ~APIC_BASE_BSP) ? -ERR_NOTSUP : 0;
 	case MSR_MISC_ENABLE:
-		return rdmsr(msr) == val ? 0 : -ERR_NOTSUP;
+		return val == MISC_ENABLE_GUEST ? 0 : -ERR_NOTSUP;
 	case MSR_MTRR_DEF_TYPE:
 		if (val & ~MTRR_DEF_TYPE_VALID)
 			return -ERR_INVAL;
