@@ -29,3 +29,16 @@ void x2apic_send(uint32_t dest, uint32_t icr_low)
 {
 	wrmsr(MSR_X2APIC_ICR, ((uint64_t)dest << 32) | icr_low);
 }
+
+#define PIC1_DATA 0x21
+#define PIC2_DATA 0xA1
+
+void interrupts_quiesce(bool boot_cpu)
+{
+	if (boot_cpu) {
+		outb(PIC1_DATA, 0xFF);
+		outb(PIC2_DATA, 0xFF);
+	}
+	wrmsr(MSR_X2APIC_LVT_TIMER, rdmsr(MSR_X2APIC_LVT_TIMER) | APIC_LVT_MASKED);
+	wrmsr(MSR_X2APIC_LVT_LINT0, rdmsr(MSR_X2APIC_LVT_LINT0) | APIC_LVT_MASKED);
+}

@@ -39,6 +39,16 @@
 #define ICR_SHORTHAND_ALL 2u
 #define ICR_SHORTHAND_OTHERS 3u
 
+#define MSR_X2APIC_LVT_LINT0 0x835u
+#define APIC_LVT_MASKED (1u << 16)
+
+/* Masks what the firmware may have left able to interrupt this core: the
+ * LAPIC timer and LINT0 (where the 8259 delivers ExtINT), and, on the
+ * boot CPU, every line of both 8259s. A guest gets its core's LAPIC, and
+ * an interrupt it did not ask for would arrive at whatever vector the
+ * firmware chose (the BIOS puts the PIT's IRQ 0 at vector 8, #DF). */
+void interrupts_quiesce(bool boot_cpu);
+
 /* Switches this core's LAPIC to x2APIC mode; false if the CPU has none. */
 bool x2apic_enable(void);
 uint32_t x2apic_id(void);

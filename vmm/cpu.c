@@ -60,3 +60,13 @@ unsigned boot_cpu_index(void)
 {
 	return boot_cpu;
 }
+
+#define CPUID_1_ECX_XSAVE (1u << 26)
+
+void cpu_features_init(void)
+{
+	/* XSETBV, which argon executes for a guest on VMX, needs OSXSAVE in
+	 * argon's own CR4. */
+	if (cpuid(1, 0).ecx & CPUID_1_ECX_XSAVE)
+		write_cr4(read_cr4() | CR4_OSXSAVE);
+}

@@ -24,6 +24,8 @@ extern struct pcpu pcpus[MAX_CPUS];
 extern unsigned pcpu_count;
 
 struct pcpu *this_cpu(void);
+/* Sets up what argon needs of the calling CPU (CR4 bits). */
+void cpu_features_init(void);
 unsigned boot_cpu_index(void);
 
 #endif

@@ -148,6 +148,7 @@ void core_main(struct boot_info *bi)
 	if (bi->magic != BOOT_INFO_MAGIC)
 		panic("bad boot_info magic\n");
 	cpu_tables_load(0);
+	cpu_features_init();
 	log_raw("\n");
 	pr_info("core starting (loader %s)\n", bi->loader);
 	mem_init(bi);
@@ -172,6 +173,8 @@ void core_main(struct boot_info *bi)
 	}
 	if (!x2apic_enable())
 		pr_warn("no x2APIC: guests run on the boot CPU only\n");
+	else
+		interrupts_quiesce(true);
 	err = vcpu_ops->cpu_enable(this_cpu());
 	if (err) {
 		pr_err("cannot enable %s on CPU %u: %s\n", vcpu_ops->name, this_cpu()->index,

@@ -74,8 +74,10 @@ static void ap_main(struct pcpu *cpu)
 	int err;
 
 	cpu_tables_load(cpu->index);
+	cpu_features_init();
 	wrmsr(MSR_PAT, PT_HOST_PAT);
 	x2apic_enable();
+	interrupts_quiesce(false);
 	err = vcpu_ops->cpu_enable(cpu);
 	if (err)
 		pr_err("CPU %u: cannot enable %s: %s\n", cpu->index, vcpu_ops->name, err_str(err));
