@@ -5,6 +5,9 @@
 
 #define CPUID_1_ECX_VMX BIT(5)
 #define CPUID_1_ECX_HYPERVISOR BIT(31)
+#define CPUID_1_ECX_OSXSAVE BIT(27)
+#define CPUID_7_ECX_OSPKE BIT(4)
+#define CR4_PKE BIT(22)
 #define CPUID_8000_0001_ECX_SVM BIT(2)
 #define CPUID_HV_RANGE_START 0x40000000u
 #define CPUID_HV_RANGE_END 0x4FFFFFFFu
@@ -48,6 +51,18 @@ struct cpuid_regs cpuid_policy(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 	switch (leaf) {
 	case 1:
 		r.ecx = (uint32_t)((r.ecx | CPUID_1_ECX_HYPERVISOR) & ~CPUID_1_ECX_VMX);
+		/* OSXSAVE and OSPKE mirror CR4, the guest's and not argon's:
+		 * user code decides on XGETBV and RDPKRU by them. */
+		r.ecx = (uint32_t)(r.ecx & ~CPUID_1_ECX_OSXSAVE);
+		if (vcpu_ops->get_cr(v, 4) & CR4_OSXSAVE)
+			r.ecx |= CPUID_1_ECX_OSXSAVE;
+		break;
+	case 7:
+		if (subleaf == 0) {
+			r.ecx = (uint32_t)(r.ecx & ~CPUID_7_ECX_OSPKE);
+			if (vcpu_ops->get_cr(v, 4) & CR4_PKE)
+				r.ecx |= CPUID_7_ECX_OSPKE;
+		}
 		break;
 	case 0x80000001u:
 		r.ecx = (uint32_t)(r.ecx & ~CPUID_8000_0001_ECX_SVM);
