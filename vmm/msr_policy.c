@@ -6,6 +6,7 @@
 #include "vmm/x86.h"
 
 #define MSR_MISC_ENABLE 0x1A0u
+#define MSR_MPERF 0xE7u
 /* Fast strings on; branch trace and PEBS unavailable (no PMU for guests). */
 #define MISC_ENABLE_GUEST ((1ULL << 0) | (1ULL << 11) | (1ULL << 12))
 #define MSR_MTRR_CAP 0xFEu
@@ -23,10 +24,15 @@
 const struct msr_passthrough msr_passthrough_list[] = {
 	{MSR_FS_BASE, 3, true}, /* FS_BASE, GS_BASE, KERNEL_GS_BASE */
 	{MSR_STAR, 4, true},	/* STAR, LSTAR, CSTAR, SFMASK */
-	{MSR_SYSENTER_CS, 3, true},  {MSR_PAT, 1, true},
-	{MSR_TSC, 1, false},	     {MSR_TSC_AUX, 1, true},
-	{MSR_TSC_DEADLINE, 1, true}, {MSR_X2APIC_BASE, MSR_X2APIC_ICR - MSR_X2APIC_BASE, true},
-	{MSR_X2APIC_ICR, 1, false},  {MSR_X2APIC_ICR + 1, MSR_X2APIC_LAST - MSR_X2APIC_ICR, true},
+	{MSR_SYSENTER_CS, 3, true},
+	{MSR_PAT, 1, true},
+	{MSR_TSC, 1, false},
+	{MSR_MPERF, 2, false},
+	/* MPERF, APERF: the core's own counters, read every tick */ {MSR_TSC_AUX, 1, true},
+	{MSR_TSC_DEADLINE, 1, true},
+	{MSR_X2APIC_BASE, MSR_X2APIC_ICR - MSR_X2APIC_BASE, true},
+	{MSR_X2APIC_ICR, 1, false},
+	{MSR_X2APIC_ICR + 1, MSR_X2APIC_LAST - MSR_X2APIC_ICR, true},
 };
 const size_t msr_passthrough_count = sizeof(msr_passthrough_list) / sizeof(msr_passthrough_list[0]);
 
