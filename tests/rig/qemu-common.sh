@@ -1,0 +1,59 @@
+# shellcheck shell=bash
+# Sourced by the scripts that start the emulated machine (tests/rig/qemu-run,
+# tests/images/boot-direct), so that argon and the bare-metal baseline run
+# on exactly the same QEMU and devices. Needs ROOT (the emulator root).
+
+# QEMU from the emulator root, through the root's own dynamic loader.
+# shellcheck disable=SC2034 # used by the sourcing script
+QEMU=("$ROOT/lib64/ld-linux-x86-64.so.2" --library-path
+      "$ROOT/usr/lib/x86_64-linux-gnu:$ROOT/lib/x86_64-linux-gnu"
+      "$ROOT/usr/bin/qemu-system-x86_64")
+export QEMU_MODULE_DIR="$ROOT/usr/lib/x86_64-linux-gnu/qemu"
+
+# sriov_devices NVME_IMG: sets SRIOV_DEVICES to the VT-d IOMMU and the NVMe
+# subsystem whose controller has SR-IOV, with NVME_IMG (made here, 64 MiB)
+# as its namespace.
+sriov_devices() {
+	truncate -s 64M "$1"
+	# shellcheck disable=SC2054,SC2034 # commas belong to QEMU's options
+	SRIOV_DEVICES=(-device intel-iommu,intremap=on,eim=on,caching-mode=on
+		-drive file="$1",format=raw,if=none,id=nvm
+		-device nvme-subsys,id=subsys0
+		-device nvme,serial=argon0,subsys=subsys0,sriov_max_vfs=2,sriov_vq_flexible=8,sriov_vi_flexible=4,max_ioqpairs=12,msix_qsize=9
+		-device nvme-ns,drive=nvm,nsid=1,shared=true)
+}
+
+# QEMU_TRACE: the trace that tells a power-off from a reset; LOG is -D's file.
+qemu_trace() {
+	QEMU_TRACE=(-D "$1" -trace qemu_system_shutdown_request)
+}
+
+# qemu_verdict NAME RC LOG: the runner's exit status from QEMU's exit status
+# (under timeout) and its trace log: 0 powered off by itself, 124 timed out,
+# 3 reset or failed. Reports on stderr.
+qemu_verdict() {
+	local name=$1 rc=$2 log=$3
+	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
+		echo "$name: timed out" >&2
+		return 124
+	fi
+	if [ "$rc" -ne 0 ]; then
+		echo "$name: QEMU failed (exit $rc)" >&2
+		cat "$log" >&2
+		return 3
+	fi
+	# ShutdownCause 6 is SHUTDOWN_CAUSE_GUEST_SHUTDOWN (ACPI S5 and the
+	# like); with -no-reboot a guest reset ends QEMU too, with cause 7 or,
+	# for some resets, no shutdown request traced at all.
+	if grep -q 'qemu_system_shutdown_request reason=6$' "$log"; then
+		echo "$name: machine powered off" >&2
+		return 0
+	fi
+	if ! grep -q 'qemu_system_shutdown_request reason=[^7]' "$log"; then
+		echo "$name: machine reset (-no-reboot ends QEMU then)" >&2
+		return 3
+	fi
+	echo "$name: machine did not power off by itself:" >&2
+	cat "$log" >&2
+	return 3
+}
