@@ -44,6 +44,7 @@ set(ARGON_BARE_SOURCES
   vmm/vrtc.c
   vmm/vpit.c
   vmm/power.c
+  vmm/host_acpi.c
   vmm/vcpu.c
   vmm/apic.c
   vmm/vlapic.c

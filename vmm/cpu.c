@@ -18,9 +18,10 @@ static uint32_t current_apic_id(void)
 	return cpuid(1, 0).ebx >> 24;
 }
 
+/* The boot CPU's entry: only its own start-up code (vmm/main.c) asks;
+ * other CPUs are handed their struct pcpu when they start (vmm/smp.c). */
 struct pcpu *this_cpu(void)
 {
-	/* Only the boot CPU runs argon code so far. */
 	return &pcpus[boot_cpu];
 }
 

@@ -4,13 +4,6 @@
 #include "vmm/page_alloc.h"
 #include "vmm/x86.h"
 
-static const void *identity_map(void *ctx, uint64_t pa, size_t len)
-{
-	return phys_to_virt(pa);
-}
-
-const struct acpi_mem host_acpi_mem = {identity_map, NULL};
-
 static void pm1_write(const struct acpi_gas *reg, uint16_t val)
 {
 	if (!reg->address)
