@@ -10,6 +10,8 @@ set(ARGON_PURE_SOURCES
   lib/bzimage.c
   lib/cmdline.c
   lib/ring.c
+  lib/conq.c
+  lib/conmux.c
   lib/civil_time.c
   vmm/paging.c
   vmm/mem_range.c
