@@ -124,7 +124,7 @@ static void claim_memory(struct boot_info *bi, uintptr_t info_pa)
 
 /* The core sets COM1 up afresh; a byte still on the wire then arrives
  * garbled. Bounded, like the console's own waits. */
-static void console_drain(void)
+static void uart_wait_idle(void)
 {
 	for (int i = 0; i < 100000 && !(inb(COM1_LSR) & LSR_TEMT); i++)
 		cpu_relax();
@@ -169,6 +169,6 @@ void mb2_main(uint32_t magic, uint32_t info_pa)
 	claim_memory(bi, info_pa);
 	mb2_map_all(bi);
 	mb2_mem_finish(bi);
-	console_drain();
+	uart_wait_idle();
 	boot_enter_core(bi, bi->stack_base + bi->stack_size, core_main);
 }

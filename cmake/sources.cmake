@@ -9,7 +9,6 @@ set(ARGON_PURE_SOURCES
   lib/elf64.c
   lib/bzimage.c
   lib/cmdline.c
-  lib/ring.c
   lib/conq.c
   lib/conmux.c
   lib/civil_time.c
@@ -19,6 +18,7 @@ set(ARGON_PURE_SOURCES
   vmm/vacpi.c
   vmm/svm/svm_maps.c
   vmm/vpit_count.c
+  vmm/vuart.c
   vmm/vmx/vmcs_check.c
   vmm/vmx/vmx_maps.c
 )
@@ -42,7 +42,6 @@ set(ARGON_BARE_SOURCES
   vmm/exit_stats.c
   vmm/cpuid_policy.c
   vmm/msr_policy.c
-  vmm/vuart.c
   vmm/vrtc.c
   vmm/vpit.c
   vmm/power.c

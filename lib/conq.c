@@ -23,6 +23,15 @@ size_t conq_room(const struct conq *q)
 	return (size_t)(q->size - conq_used(q));
 }
 
+void conq_drop(struct conq *q, size_t len)
+{
+	if (!len)
+		return;
+	if (!__atomic_load_n(&q->dropped, __ATOMIC_ACQUIRE))
+		q->drop_at = q->head;
+	__atomic_fetch_add(&q->dropped, len, __ATOMIC_RELEASE);
+}
+
 size_t conq_put(struct conq *q, const char *data, size_t len)
 {
 	size_t room = conq_room(q), n = len < room ? len : room;
@@ -32,11 +41,7 @@ size_t conq_put(struct conq *q, const char *data, size_t len)
 		q->buf[(head + i) & (q->size - 1)] = data[i];
 	/* The bytes are in place before the reader can see them. */
 	__atomic_store_n(&q->head, head + n, __ATOMIC_RELEASE);
-	if (n < len) {
-		if (!__atomic_load_n(&q->dropped, __ATOMIC_ACQUIRE))
-			q->drop_at = head + n;
-		__atomic_fetch_add(&q->dropped, len - n, __ATOMIC_RELEASE);
-	}
+	conq_drop(q, len - n);
 	return n;
 }
 

@@ -23,6 +23,8 @@ void conq_init(struct conq *q, char *buf, uint64_t size);
 /* Queues what fits of data; returns how many bytes were queued. The rest
  * is counted as dropped. */
 size_t conq_put(struct conq *q, const char *data, size_t len);
+/* Counts len bytes the writer had to drop before queueing them. */
+void conq_drop(struct conq *q, size_t len);
 size_t conq_used(const struct conq *q);
 size_t conq_room(const struct conq *q);
 /* Copies up to len of the oldest queued bytes to out without taking them;

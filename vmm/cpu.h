@@ -18,6 +18,7 @@ struct pcpu {
 	uint64_t host_save_pa;	/* SVM: VM_HSAVE_PA page; VMX: VMXON region */
 	uint64_t host_state_pa; /* SVM: VMCB page for VMSAVE/VMLOAD of host state */
 	struct vcpu *vcpu;	/* the one vCPU pinned here, if any */
+	bool console;		/* no guest here: the console CPU (vmm/console.h) */
 };
 
 extern struct pcpu pcpus[MAX_CPUS];

@@ -2,6 +2,7 @@
 
 #include "lib/bits.h"
 #include "lib/string.h"
+#include "vmm/console.h"
 #include "vmm/cpu.h"
 
 /* Segment descriptor fields (SDM vol 3, 3.4.5). */
@@ -58,21 +59,28 @@ struct cpu_tables {
 extern const uint64_t isr_stub_table[NUM_EXC_VECTORS];
 
 static struct cpu_tables tables[MAX_CPUS];
-static struct idt_gate idt[NUM_EXC_VECTORS] __attribute__((aligned(16)));
+/* Vectors 32-255 are not present but for the console CPU's timer tick and
+ * its LAPIC's spurious vector: an
+ * interrupt argon did not ask for ends in #NP, which it reports. */
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+
+static void idt_set(unsigned v, uint64_t handler)
+{
+	idt[v].offset_low = (uint16_t)handler;
+	idt[v].offset_mid = (uint16_t)(handler >> 16);
+	idt[v].offset_high = (uint32_t)(handler >> 32);
+	idt[v].selector = HOST_CS;
+	idt[v].type_attr = 0x8E; /* present, interrupt gate */
+}
 
 static void idt_init_once(void)
 {
 	if (idt[0].selector)
 		return;
-	for (unsigned v = 0; v < NUM_EXC_VECTORS; v++) {
-		uint64_t a = isr_stub_table[v];
-
-		idt[v].offset_low = (uint16_t)a;
-		idt[v].offset_mid = (uint16_t)(a >> 16);
-		idt[v].offset_high = (uint32_t)(a >> 32);
-		idt[v].selector = HOST_CS;
-		idt[v].type_attr = 0x8E;
-	}
+	for (unsigned v = 0; v < NUM_EXC_VECTORS; v++)
+		idt_set(v, isr_stub_table[v]);
+	idt_set(CONSOLE_TICK_VECTOR, (uint64_t)(uintptr_t)console_tick_isr);
+	idt_set(CONSOLE_SPURIOUS_VECTOR, (uint64_t)(uintptr_t)spurious_isr);
 }
 
 void cpu_tables_load(unsigned cpu)

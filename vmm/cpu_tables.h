@@ -19,5 +19,8 @@ struct exc_frame {
 /* Loads this CPU's GDT, TSS and IDT (cpu < MAX_CPUS). */
 void cpu_tables_load(unsigned cpu);
 void exception_dispatch(struct exc_frame *f);
+/* The console CPU's timer tick (isr.S): acknowledges it, nothing more. */
+void console_tick_isr(void);
+void spurious_isr(void);
 
 #endif

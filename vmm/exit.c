@@ -1,5 +1,6 @@
 /* The core's exit handlers: one per normalized kind, for every backend. */
 #include "lib/err.h"
+#include "vmm/console.h"
 #include "vmm/cpuid_policy.h"
 #include "vmm/guest.h"
 #include "vmm/log.h"
@@ -70,10 +71,30 @@ static uint32_t size_mask(unsigned size)
 	return size == 4 ? 0xFFFFFFFFu : size == 2 ? 0xFFFFu : 0xFFu;
 }
 
+/* The UART's transmitter moves its FIFO to the guest's console queue when
+ * the guest looks at it: room for a FIFO's worth first. A guest waits here
+ * only when its own queue is full. */
+static uint32_t uart_read(struct guest *g, unsigned reg)
+{
+	uint32_t val;
+
+	console_make_room(&g->uart.out, VUART_FIFO);
+	val = vuart_read(&g->uart, reg);
+	console_kick();
+	return val;
+}
+
+static void uart_write(struct guest *g, unsigned reg, uint32_t val)
+{
+	console_make_room(&g->uart.out, VUART_FIFO);
+	vuart_write(&g->uart, reg, val);
+	console_kick();
+}
+
 static uint32_t port_read(struct guest *g, uint16_t port, unsigned size)
 {
 	if (port >= ARGON_GUEST_UART_PORT && port < ARGON_GUEST_UART_PORT + VUART_PORTS)
-		return vuart_read(&g->uart, port - ARGON_GUEST_UART_PORT);
+		return uart_read(g, port - ARGON_GUEST_UART_PORT);
 	if (size == 1 && (port == VRTC_INDEX_PORT || port == VRTC_DATA_PORT))
 		return vrtc_read(&g->rtc, port);
 	if (size == 1 && (port == VPIT_CH2_PORT || port == VPIT_PORT_B))
@@ -101,7 +122,7 @@ static void port_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t va
 	struct guest *g = v->guest;
 
 	if (port >= ARGON_GUEST_UART_PORT && port < ARGON_GUEST_UART_PORT + VUART_PORTS) {
-		vuart_write(&g->uart, port - ARGON_GUEST_UART_PORT, val);
+		uart_write(g, port - ARGON_GUEST_UART_PORT, val);
 	} else if (size == 1 && (port == VRTC_INDEX_PORT || port == VRTC_DATA_PORT)) {
 		vrtc_write(&g->rtc, port, (uint8_t)val);
 	} else if (size == 1 &&

@@ -1,6 +1,8 @@
 /* Creating and stopping guests. */
 #include "vmm/guest.h"
 
+#include "vmm/console.h"
+
 #include <stdarg.h>
 
 #include "lib/bits.h"
@@ -160,6 +162,18 @@ static int load_images(struct guest *g)
 				&g->boot_state);
 }
 
+/* What is typed on the console for the guest, into its UART. */
+static size_t console_input(void *ctx, const char *data, size_t len)
+{
+	struct guest *g = ctx;
+	size_t took;
+
+	spin_lock(&g->io_lock);
+	took = vuart_receive(&g->uart, data, len);
+	spin_unlock(&g->io_lock);
+	return took;
+}
+
 int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *cfg,
 		 const struct boot_info *bi)
 {
@@ -172,7 +186,8 @@ int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *
 	g->cfg = cfg;
 	g->bi = bi;
 	g->boots = 1;
-	vuart_init(&g->uart, g->name);
+	vuart_init(&g->uart);
+	g->console = -1;
 	vrtc_init(&g->rtc);
 	vpit_init(&g->pit);
 
@@ -212,6 +227,7 @@ int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *
 	}
 
 	g->vcpus_running = g->vcpu_count;
+	g->console = console_add_source(&g->uart.out, g->name, console_input, g);
 	pr_info("guest '%s': %llu MiB at host 0x%llx, %u vCPU(s), entry 0x%llx\n", g->name,
 		(unsigned long long)(g->ram_size / MiB), (unsigned long long)g->ram_hpa,
 		g->vcpu_count, (unsigned long long)g->boot_state.regs.rip);
@@ -253,6 +269,7 @@ static void restart(struct guest *g)
 	mem_zero(phys_to_virt(g->ram_hpa), g->ram_size);
 	vrtc_init(&g->rtc);
 	vpit_init(&g->pit);
+	vuart_reset(&g->uart);
 	err = load_images(g);
 	memset(g->stats, 0, sizeof(g->stats));
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
@@ -267,6 +284,7 @@ static void restart(struct guest *g)
 	if (err) {
 		g->stopped = true;
 		g->finished = true;
+		console_end_input(g->console);
 		pr_err("guest '%s': cannot load it again (%s); stopped\n", g->name, err_str(err));
 	}
 	__atomic_add_fetch(&g->generation, 1, __ATOMIC_RELEASE);
@@ -289,8 +307,10 @@ void guest_vcpu_main(struct vcpu *v)
 			guest_print_stats(g);
 			if (g->restart)
 				restart(g);
-			else
+			else {
+				console_end_input(g->console);
 				__atomic_store_n(&g->finished, true, __ATOMIC_RELEASE);
+			}
 		}
 		while (!__atomic_load_n(&g->finished, __ATOMIC_ACQUIRE) &&
 		       __atomic_load_n(&g->generation, __ATOMIC_ACQUIRE) == gen)
@@ -320,7 +340,8 @@ void guest_stop(struct guest *g, enum guest_end how, const char *fmt, ...)
 		if (v->pcpu->online && v->pcpu->apic_id != x2apic_id())
 			vcpu_ops->kick(v->pcpu);
 	}
-	vuart_flush(&g->uart);
+	/* Its last words reach the console before the news of its stop. */
+	console_flush_source(g->console);
 	pr_info("guest '%s' stopped: %s%s\n", g->name, g->stop_reason,
 		g->restart ? "; on_exit = restart" : "");
 }

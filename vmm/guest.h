@@ -51,6 +51,7 @@ struct guest {
 	struct paging npt;
 	struct spinlock io_lock; /* the emulated devices below */
 	struct vuart uart;
+	int console; /* the UART's console source (vmm/console.h) */
 	struct vrtc rtc;
 	struct vpit pit;
 	unsigned vcpu_count;

@@ -42,6 +42,26 @@ isr_common:
 	hlt
 	jmp 1b
 
+/* The console CPU's timer tick only wakes it from HLT. */
+	.globl console_tick_isr
+console_tick_isr:
+	pushq %rax
+	pushq %rcx
+	pushq %rdx
+	mov $0x80B, %ecx		/* x2APIC EOI */
+	xor %eax, %eax
+	xor %edx, %edx
+	wrmsr
+	popq %rdx
+	popq %rcx
+	popq %rax
+	iretq
+
+/* A spurious interrupt (SDM vol 3, 11.9) needs no EOI. */
+	.globl spurious_isr
+spurious_isr:
+	iretq
+
 .macro STUBADDR vec
 	.quad isr_\vec
 .endm

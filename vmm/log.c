@@ -3,10 +3,8 @@
 #include "lib/err.h"
 #include "lib/fmt.h"
 #include "vmm/console.h"
-#include "vmm/spinlock.h"
 
 static enum log_level current_level = LOG_INFO;
-static struct spinlock log_lock;
 static const char *const level_tags[] = {"error: ", "warning: ", "", "debug: "};
 
 void log_set_level(enum log_level level)
@@ -28,9 +26,7 @@ static void emit(const char *prefix, const char *fmt, va_list ap)
 	n = fmt_vsnprintf(buf + p, sizeof(buf) - (size_t)p, fmt, ap) + p;
 	if (n >= (int)sizeof(buf))
 		n = sizeof(buf) - 1;
-	spin_lock(&log_lock);
-	console_write(buf, (size_t)n);
-	spin_unlock(&log_lock);
+	console_log(buf, (size_t)n);
 }
 
 void log_vprintf(enum log_level level, const char *fmt, va_list ap)

@@ -1,5 +1,5 @@
-/* Console log with levels. Lines go out whole, under one lock, so that
- * lines from several CPUs never interleave. */
+/* Console log with levels. Lines go to argon's own console queue and out
+ * whole, never interleaved with other lines (vmm/console.h). */
 #ifndef ARGON_VMM_LOG_H
 #define ARGON_VMM_LOG_H
 

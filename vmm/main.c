@@ -85,15 +85,46 @@ static void print_diags(const struct boot_info *bi)
 		log_raw("%s: %u more errors not shown\n", file, diags.dropped);
 }
 
-/* Only CPUs that a guest uses are started: the others stay as the
- * firmware left them. */
-static bool needs_aps(void)
+static bool cpu_in_a_guest(unsigned cpu)
 {
+	for (unsigned i = 0; i < config.nguests; i++)
+		for (unsigned c = 0; c < config.guests[i].ncpus; c++)
+			if (config.guests[i].cpus[c] == cpu)
+				return true;
+	return false;
+}
+
+/* The console CPU: the boot CPU if no guest has it, else the first CPU
+ * that no guest has; none when guests have them all. */
+static struct pcpu *pick_console_cpu(void)
+{
+	if (!cpu_in_a_guest(boot_cpu_index()))
+		return &pcpus[boot_cpu_index()];
+	for (unsigned i = 0; i < pcpu_count; i++)
+		if (!cpu_in_a_guest(i))
+			return &pcpus[i];
+	return NULL;
+}
+
+/* Only CPUs that a guest or the console uses are started: the others stay
+ * as the firmware left them. */
+static bool needs_aps(const struct pcpu *console)
+{
+	if (console && console->index != boot_cpu_index())
+		return true;
 	for (unsigned i = 0; i < config.nguests; i++)
 		for (unsigned c = 0; c < config.guests[i].ncpus; c++)
 			if (config.guests[i].cpus[c] != boot_cpu_index())
 				return true;
 	return false;
+}
+
+static bool all_guests_finished(void)
+{
+	for (unsigned i = 0; i < config.nguests; i++)
+		if (guests[i].vcpu_count && !__atomic_load_n(&guests[i].finished, __ATOMIC_ACQUIRE))
+			return false;
+	return true;
 }
 
 static bool guest_cpus_online(const struct argon_guest_config *g)
@@ -113,8 +144,10 @@ static void idle(const struct boot_info *bi)
 {
 	if (config.on_idle == ARGON_IDLE_HALT) {
 		pr_info("no guest running; halting (on_idle = \"halt\")\n");
+		console_drain();
 		halt_forever();
 	}
+	console_drain();
 	machine_power_off(bi);
 }
 
@@ -141,6 +174,7 @@ static int load_config(const struct boot_info *bi)
 
 void core_main(struct boot_info *bi)
 {
+	struct pcpu *console = NULL;
 	unsigned started = 0;
 	int err;
 
@@ -183,7 +217,15 @@ void core_main(struct boot_info *bi)
 	}
 	this_cpu()->online = true;
 	pr_info("backend %s enabled on CPU %u\n", vcpu_ops->name, this_cpu()->index);
-	if (needs_aps()) {
+	console = pick_console_cpu();
+	if (console) {
+		console->console = true;
+		pr_info("console on CPU %u\n", console->index);
+	} else {
+		pr_info("every CPU runs a guest: no console CPU, so no console input, and guest "
+			"output moves only when a guest uses its UART\n");
+	}
+	if (needs_aps(console)) {
 		unsigned up = smp_start_aps(bi);
 
 		pr_info("%u of %u other CPU(s) up\n", up, pcpu_count - 1);
@@ -201,10 +243,13 @@ void core_main(struct boot_info *bi)
 	smp_release();
 	if (this_cpu()->vcpu)
 		guest_vcpu_main(this_cpu()->vcpu);
-	for (unsigned i = 0; i < config.nguests; i++)
-		while (guests[i].vcpu_count &&
-		       !__atomic_load_n(&guests[i].finished, __ATOMIC_ACQUIRE))
-			cpu_relax();
+	if (this_cpu()->console) {
+		if (vcpu_ops->cpu_serve_host)
+			vcpu_ops->cpu_serve_host();
+		console_serve(all_guests_finished);
+	}
+	while (!all_guests_finished())
+		cpu_relax();
 	pr_info("all guests stopped (%u started)\n", started);
 	idle(bi);
 }

@@ -4,6 +4,7 @@
 #include "lib/err.h"
 #include "lib/string.h"
 #include "vmm/apic.h"
+#include "vmm/console.h"
 #include "vmm/cpu_tables.h"
 #include "vmm/guest.h"
 #include "vmm/log.h"
@@ -86,6 +87,11 @@ static void ap_main(struct pcpu *cpu)
 		cpu_relax();
 	if (cpu->vcpu)
 		guest_vcpu_main(cpu->vcpu);
+	if (cpu->console) {
+		if (vcpu_ops->cpu_serve_host)
+			vcpu_ops->cpu_serve_host();
+		console_serve(NULL);
+	}
 	/* Nothing (more) to run here: this core stays halted. */
 	halt_forever();
 }

@@ -1,6 +1,8 @@
 #ifndef ARGON_VMM_SPINLOCK_H
 #define ARGON_VMM_SPINLOCK_H
 
+#include <stdbool.h>
+
 #include "vmm/x86.h"
 
 struct spinlock {
@@ -12,6 +14,11 @@ static inline void spin_lock(struct spinlock *l)
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
 		while (l->locked)
 			cpu_relax();
+}
+
+static inline bool spin_trylock(struct spinlock *l)
+{
+	return !l->locked && !__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE);
 }
 
 static inline void spin_unlock(struct spinlock *l)

@@ -91,6 +91,9 @@ struct vcpu_ops {
 	bool (*nested_1g)(void);
 	/* Enables root mode on the calling CPU. */
 	int (*cpu_enable)(struct pcpu *cpu);
+	/* The calling CPU runs no guest but argon's own interrupt-driven work
+	 * (the console): lets interrupts reach argon. NULL if nothing to do. */
+	void (*cpu_serve_host)(void);
 	int (*vcpu_create)(struct vcpu *v);
 	void (*vcpu_destroy)(struct vcpu *v);
 	void (*vcpu_set_state)(struct vcpu *v, const struct vcpu_init_state *s);

@@ -240,6 +240,12 @@ static int svm_ops_cpu_enable(struct pcpu *cpu)
 	return svm_cpu_enable(cpu);
 }
 
+/* argon runs with GIF clear on a CPU that enters guests (svm_run.S). */
+static void svm_cpu_serve_host(void)
+{
+	__asm__ volatile("stgi" ::: "memory");
+}
+
 static bool svm_nested_1g(void)
 {
 	return cpuid(0x80000001u, 0).edx & BIT(26); /* Page1GB */
@@ -250,6 +256,7 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.nested_format = PT_FMT_NPT,
 	.nested_1g = svm_nested_1g,
 	.cpu_enable = svm_ops_cpu_enable,
+	.cpu_serve_host = svm_cpu_serve_host,
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_destroy = svm_vcpu_destroy,
 	.vcpu_set_state = svm_vcpu_set_state,
