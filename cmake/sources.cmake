@@ -11,7 +11,9 @@ set(ARGON_PURE_SOURCES
   lib/cmdline.c
   lib/ring.c
   lib/civil_time.c
+  lib/x86_decode.c
   vmm/paging.c
+  vmm/guest_walk.c
   vmm/mem_range.c
   vmm/acpi_parse.c
   vmm/vacpi.c
