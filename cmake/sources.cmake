@@ -19,6 +19,7 @@ set(ARGON_PURE_SOURCES
   vmm/vacpi.c
   vmm/svm/svm_maps.c
   vmm/vpit_count.c
+  vmm/dev/vioapic.c
   vmm/vmx/vmcs_check.c
   vmm/vmx/vmx_maps.c
 )
@@ -39,6 +40,9 @@ set(ARGON_BARE_SOURCES
   vmm/guest_boot.c
   vmm/guest_linux.c
   vmm/exit.c
+  vmm/emulate.c
+  vmm/mmio.c
+  vmm/dev/vioapic_guest.c
   vmm/exit_stats.c
   vmm/cpuid_policy.c
   vmm/msr_policy.c

@@ -193,6 +193,9 @@ int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *
 		guest_release(g);
 		return err;
 	}
+	/* Only an ELF guest's RAM can reach the IOAPIC's page; it then has
+	 * RAM there and no IOAPIC. */
+	vioapic_guest_init(g);
 	/* The vCPUs are created by the CPUs they are pinned to. */
 	g->vcpu_count = cfg->ncpus;
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
@@ -253,6 +256,7 @@ static void restart(struct guest *g)
 	mem_zero(phys_to_virt(g->ram_hpa), g->ram_size);
 	vrtc_init(&g->rtc);
 	vpit_init(&g->pit);
+	vioapic_guest_reset(g);
 	err = load_images(g);
 	memset(g->stats, 0, sizeof(g->stats));
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
