@@ -246,7 +246,7 @@ static void handle_npf(struct vcpu *v, const struct vm_exit *e)
 	const struct gmem_range *r = gpa_range(v->guest, e->npf.gpa);
 	const struct mmio_region *m = mmio_find(v->guest, e->npf.gpa);
 
-	if (m && !e->npf.fetch) {
+	if (m && !e->npf.fetch && !e->npf.table_walk) {
 		mmio_emulate(v, e, m);
 		return;
 	}

@@ -43,7 +43,8 @@ struct vm_exit {
 			uint64_t gpa;
 			bool write;
 			bool fetch;
-			bool present; /* the GPA was mapped: a permission fault */
+			bool present;	 /* the GPA was mapped: a permission fault */
+			bool table_walk; /* the guest's page walk touched the GPA */
 		} npf;
 		struct {
 			unsigned vector;

@@ -102,7 +102,9 @@ int vioapic_guest_init(struct guest *g);
 /* Back to the power-on state, for a restart. */
 void vioapic_guest_reset(struct guest *g);
 /* An edge on input pin gsi of the guest's IOAPIC. The caller holds
- * g->io_lock; any core may call it. */
+ * g->io_lock; any core may call it. It takes no other lock (the IPI is a
+ * write to the calling core's own ICR), and sends nothing while the
+ * guest is stopping or restarting. */
 void vioapic_assert_edge(struct guest *g, unsigned gsi);
 
 #endif

@@ -9,7 +9,12 @@
 
 static void send(void *ctx, const struct vioapic_msg *m)
 {
-	vlapic_send_fixed(ctx, m->dest, m->logical, m->lowest, m->vector);
+	struct guest *g = ctx;
+
+	/* A guest on its way to a stop or restart takes no interrupts: one
+	 * left pending in its core's LAPIC would reach the next boot. */
+	if (!g->stopped)
+		vlapic_send_fixed(g, m->dest, m->logical, m->lowest, m->vector);
 }
 
 static uint64_t mmio_read(struct vcpu *v, void *dev, uint64_t off, unsigned size)
@@ -48,9 +53,13 @@ static void mmio_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, u
 		old = io->rte[pin];
 	}
 	vioapic_write(io, off, size, (uint32_t)val);
-	if (pin < VIOAPIC_PINS && io->rte[pin] != old)
-		log_rte(g, pin, io->rte[pin]);
+	if (pin < VIOAPIC_PINS && io->rte[pin] == old)
+		pin = VIOAPIC_PINS;
+	old = pin < VIOAPIC_PINS ? io->rte[pin] : 0;
 	spin_unlock(&g->io_lock);
+	/* Logged outside the lock: the console may take it. */
+	if (pin < VIOAPIC_PINS)
+		log_rte(g, pin, old);
 }
 
 static const struct mmio_ops ioapic_ops = {.read = mmio_read, .write = mmio_write};
