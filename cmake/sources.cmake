@@ -14,6 +14,7 @@ set(ARGON_PURE_SOURCES
   lib/x86_decode.c
   vmm/paging.c
   vmm/guest_walk.c
+  vmm/emulate_regs.c
   vmm/mem_range.c
   vmm/acpi_parse.c
   vmm/vacpi.c

@@ -32,11 +32,18 @@ int emul_write(struct vcpu *v, uint64_t la, const void *buf, size_t len, uint64_
  * the message. */
 int emul_fetch_decode(struct vcpu *v, struct x86_insn *in, uint8_t *code, size_t *n);
 
+/* The functions below are pure (vmm/emulate_regs.c, host-tested). */
+
 /* A general register by number (0 = RAX ... 15 = R15). */
-uint64_t *emul_gpr(struct vcpu *v, unsigned n);
+uint64_t *emul_gpr(struct guest_regs *r, unsigned n);
 /* The register operand of a decoded instruction, read or written with its
  * size (32-bit writes zero-extend, 8- and 16-bit ones merge, AH-BH). */
-uint64_t emul_reg_read(struct vcpu *v, const struct x86_insn *in, unsigned size);
-void emul_reg_write(struct vcpu *v, const struct x86_insn *in, unsigned size, uint64_t val);
+uint64_t emul_reg_read(struct guest_regs *r, const struct x86_insn *in, unsigned size);
+void emul_reg_write(struct guest_regs *r, const struct x86_insn *in, unsigned size, uint64_t val);
+/* The part of RSI, RDI or RCX an address size (2, 4, 8) uses. */
+uint64_t emul_addr_mask(unsigned addr_size);
+/* Writes such a register as an instruction with that address size does:
+ * 32-bit writes zero-extend, 16-bit ones keep the rest. */
+void emul_addr_reg_set(uint64_t *reg, uint64_t val, unsigned addr_size);
 
 #endif

@@ -124,20 +124,6 @@ static void port_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t va
  * never held off for long. */
 #define STRING_IO_BATCH 64
 
-static uint64_t addr_mask(unsigned addr_size)
-{
-	return addr_size == 8 ? ~0ULL : addr_size == 4 ? 0xFFFFFFFFULL : 0xFFFFULL;
-}
-
-/* Writes an index or count register as an instruction with this address
- * size does: 32-bit writes zero-extend, 16-bit ones keep the rest. */
-static void set_addr_reg(uint64_t *r, uint64_t val, unsigned addr_size)
-{
-	uint64_t mask = addr_mask(addr_size);
-
-	*r = addr_size == 4 ? (uint32_t)val : (*r & ~mask) | (val & mask);
-}
-
 /* INS and OUTS, with or without REP, on argon's virtual ports. The memory
  * operand is ES:(R/E)DI for INS, DS or the override segment:(R/E)SI for
  * OUTS, walked through the guest's page tables; RFLAGS.DF picks the
@@ -165,7 +151,7 @@ static void handle_string_io(struct vcpu *v, const struct vm_exit *e)
 	}
 	seg = e->io.in ? X86_SEG_ES : in.seg == X86_SEG_NONE ? X86_SEG_DS : in.seg;
 	if (e->io.rep) {
-		count = v->regs.rcx & addr_mask(in.addr_size);
+		count = v->regs.rcx & emul_addr_mask(in.addr_size);
 		if (!count) {
 			skip_insn(v, e);
 			return;
@@ -186,12 +172,12 @@ static void handle_string_io(struct vcpu *v, const struct vm_exit *e)
 		}
 		if (err)
 			break;
-		set_addr_reg(idx, (v->regs.rflags & RFLAGS_DF) ? *idx - size : *idx + size,
-			     in.addr_size);
+		emul_addr_reg_set(idx, (v->regs.rflags & RFLAGS_DF) ? *idx - size : *idx + size,
+				  in.addr_size);
 	}
 	spin_unlock(&v->guest->io_lock);
 	if (e->io.rep)
-		set_addr_reg(&v->regs.rcx, count - done, in.addr_size);
+		emul_addr_reg_set(&v->regs.rcx, count - done, in.addr_size);
 	if (err) {
 		guest_stop(v->guest, GUEST_CRASH,
 			   "string port I/O at rip 0x%llx (port 0x%x): %s at linear address 0x%llx",

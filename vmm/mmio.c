@@ -81,13 +81,14 @@ void mmio_emulate(struct vcpu *v, const struct vm_exit *e, const struct mmio_reg
 		return;
 	}
 	if (store) {
-		val = in.op == X86_OP_STORE_IMM ? in.imm : emul_reg_read(v, &in, in.mem_size);
+		val = in.op == X86_OP_STORE_IMM ? in.imm
+						: emul_reg_read(&v->regs, &in, in.mem_size);
 		r->ops->write(v, r->dev, off, in.mem_size, val);
 	} else {
 		val = r->ops->read(v, r->dev, off, in.mem_size);
 		if (in.mem_size < 8)
 			val &= (1ULL << (8 * in.mem_size)) - 1;
-		emul_reg_write(v, &in, in.reg_size, val);
+		emul_reg_write(&v->regs, &in, in.reg_size, val);
 	}
 	v->regs.rip += in.len;
 }
