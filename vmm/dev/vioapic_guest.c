@@ -44,22 +44,21 @@ static void mmio_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, u
 	struct guest *g = v->guest;
 	struct vioapic *io = dev;
 	unsigned pin = VIOAPIC_PINS;
-	uint64_t old = 0;
+	uint64_t before = 0, after = 0;
 
 	spin_lock(&g->io_lock);
 	if (off == VIOAPIC_IOWIN && io->regsel >= VIOAPIC_REG_RTE0 &&
 	    io->regsel < VIOAPIC_REG_RTE0 + 2 * VIOAPIC_PINS) {
 		pin = (io->regsel - VIOAPIC_REG_RTE0) / 2;
-		old = io->rte[pin];
+		before = io->rte[pin];
 	}
 	vioapic_write(io, off, size, (uint32_t)val);
-	if (pin < VIOAPIC_PINS && io->rte[pin] == old)
-		pin = VIOAPIC_PINS;
-	old = pin < VIOAPIC_PINS ? io->rte[pin] : 0;
+	if (pin < VIOAPIC_PINS)
+		after = io->rte[pin];
 	spin_unlock(&g->io_lock);
 	/* Logged outside the lock: the console may take it. */
-	if (pin < VIOAPIC_PINS)
-		log_rte(g, pin, old);
+	if (pin < VIOAPIC_PINS && after != before)
+		log_rte(g, pin, after);
 }
 
 static const struct mmio_ops ioapic_ops = {.read = mmio_read, .write = mmio_write};
