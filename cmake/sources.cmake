@@ -12,13 +12,17 @@ set(ARGON_PURE_SOURCES
   lib/conq.c
   lib/conmux.c
   lib/civil_time.c
+  lib/x86_decode.c
   vmm/paging.c
+  vmm/guest_walk.c
+  vmm/emulate_regs.c
   vmm/mem_range.c
   vmm/acpi_parse.c
   vmm/vacpi.c
   vmm/svm/svm_maps.c
   vmm/vpit_count.c
   vmm/vuart.c
+  vmm/dev/vioapic.c
   vmm/vmx/vmcs_check.c
   vmm/vmx/vmx_maps.c
 )
@@ -39,6 +43,9 @@ set(ARGON_BARE_SOURCES
   vmm/guest_boot.c
   vmm/guest_linux.c
   vmm/exit.c
+  vmm/emulate.c
+  vmm/mmio.c
+  vmm/dev/vioapic_guest.c
   vmm/exit_stats.c
   vmm/cpuid_policy.c
   vmm/msr_policy.c

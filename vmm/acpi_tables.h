@@ -352,6 +352,18 @@ _Static_assert(offsetof(struct acpi_mcfg_entry, bus_end) == 11, "MCFG bus end");
 #define ACPI_RD_TAG_QWORD_ADDR 0x8Au
 
 /* I/O port range, small type 8, 7 bytes of data. */
+/* IRQ descriptor, 3-byte form (ACPI 6.4, 6.4.2.1). */
+struct acpi_rd_irq {
+	uint8_t tag;   /* 0 ACPI_RD_SMALL_TAG(ACPI_RD_TYPE_IRQ, 3) */
+	uint16_t mask; /* 1 bit n: IRQ n */
+	uint8_t info;  /* 3 ACPI_RD_IRQ_* */
+} ACPI_PACKED;
+_Static_assert(sizeof(struct acpi_rd_irq) == 4, "IRQ descriptor");
+
+#define ACPI_RD_IRQ_EDGE BIT(0)	      /* _HE: 1 edge, 0 level */
+#define ACPI_RD_IRQ_ACTIVE_LOW BIT(3) /* _LL */
+#define ACPI_RD_IRQ_SHARED BIT(4)     /* _SHR */
+
 struct acpi_rd_io {
 	uint8_t tag;	/* 0 ACPI_RD_SMALL_TAG(ACPI_RD_TYPE_IO, 7) */
 	uint8_t info;	/* 1 bit 0: decodes 16 address bits */

@@ -2,6 +2,7 @@
 #include "lib/err.h"
 #include "vmm/console.h"
 #include "vmm/cpuid_policy.h"
+#include "vmm/emulate.h"
 #include "vmm/guest.h"
 #include "vmm/log.h"
 #include "vmm/msr_policy.h"
@@ -139,12 +140,85 @@ static void port_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t va
 	}
 }
 
+/* Elements of a REP INS/OUTS done per exit: the rest runs after the next
+ * entry (RIP stays on the instruction), so the guest's interrupts are
+ * never held off for long. */
+#define STRING_IO_BATCH 64
+
+/* INS and OUTS, with or without REP, on argon's virtual ports. The memory
+ * operand is ES:(R/E)DI for INS, DS or the override segment:(R/E)SI for
+ * OUTS, walked through the guest's page tables; RFLAGS.DF picks the
+ * direction. The instruction bytes give the prefixes (segment, address
+ * size), the exit the port, size, direction and REP. A page fault on the
+ * memory operand is not reflected to the guest: it stops the guest. */
+static void handle_string_io(struct vcpu *v, const struct vm_exit *e)
+{
+	uint8_t code[X86_INSN_MAX];
+	struct x86_insn in;
+	size_t n;
+	unsigned size = e->io.size;
+	uint64_t *idx = e->io.in ? &v->regs.rdi : &v->regs.rsi;
+	uint64_t count = 1, done = 0, fault_la = 0;
+	enum x86_seg seg;
+	int err = emul_fetch_decode(v, &in, code, &n);
+
+	if (err || (in.op != X86_OP_INS && in.op != X86_OP_OUTS) ||
+	    (in.op == X86_OP_INS) != e->io.in || in.mem_size != size) {
+		guest_stop(v->guest, GUEST_CRASH,
+			   "string port I/O at rip 0x%llx (port 0x%x): the instruction cannot be "
+			   "decoded",
+			   (unsigned long long)v->regs.rip, e->io.port);
+		return;
+	}
+	seg = e->io.in ? X86_SEG_ES : in.seg == X86_SEG_NONE ? X86_SEG_DS : in.seg;
+	if (e->io.rep) {
+		count = v->regs.rcx & emul_addr_mask(in.addr_size);
+		if (!count) {
+			skip_insn(v, e);
+			return;
+		}
+	}
+	spin_lock(&v->guest->io_lock);
+	for (; done < count && done < STRING_IO_BATCH; done++) {
+		uint64_t la = emul_linear(v, seg, *idx, in.addr_size);
+		uint32_t val = 0;
+
+		if (e->io.in) {
+			val = port_read(v->guest, e->io.port, size) & size_mask(size);
+			err = emul_write(v, la, &val, size, &fault_la);
+		} else {
+			err = emul_read(v, la, &val, size, &fault_la);
+			if (!err)
+				port_write(v, e->io.port, size, val);
+		}
+		if (err)
+			break;
+		emul_addr_reg_set(idx, (v->regs.rflags & RFLAGS_DF) ? *idx - size : *idx + size,
+				  in.addr_size);
+	}
+	spin_unlock(&v->guest->io_lock);
+	if (e->io.rep)
+		emul_addr_reg_set(&v->regs.rcx, count - done, in.addr_size);
+	if (err) {
+		guest_stop(v->guest, GUEST_CRASH,
+			   "string port I/O at rip 0x%llx (port 0x%x): %s at linear address 0x%llx",
+			   (unsigned long long)v->regs.rip, e->io.port,
+			   err == -ERR_FAULT   ? "page fault"
+			   : err == -ERR_RANGE ? "non-canonical address"
+					       : "no RAM",
+			   (unsigned long long)fault_la);
+		return;
+	}
+	if (done == count)
+		skip_insn(v, e);
+}
+
 static void handle_io(struct vcpu *v, const struct vm_exit *e)
 {
 	uint32_t mask = size_mask(e->io.size);
 
 	if (e->io.string) {
-		stop_with_dump(v, "string port I/O (INS/OUTS) is not emulated", e);
+		handle_string_io(v, e);
 		return;
 	}
 	/* The guest's vCPUs share its devices. */
@@ -177,7 +251,12 @@ static void handle_npf(struct vcpu *v, const struct vm_exit *e)
 	const char *access = e->npf.fetch ? "fetch" : e->npf.write ? "write" : "read";
 
 	const struct gmem_range *r = gpa_range(v->guest, e->npf.gpa);
+	const struct mmio_region *m = mmio_find(v->guest, e->npf.gpa);
 
+	if (m && !e->npf.fetch && !e->npf.table_walk) {
+		mmio_emulate(v, e, m);
+		return;
+	}
 	if (r && r->type == GMEM_ALL_ONES) {
 		guest_stop(v->guest, GUEST_CRASH,
 			   "%s of the PCI configuration space at 0x%llx (rip 0x%llx): no device "

@@ -162,6 +162,12 @@ static int load_images(struct guest *g)
 				&g->boot_state);
 }
 
+/* The UART's interrupt line is the IOAPIC's ISA IRQ 4 (vmm/vacpi.c). */
+static void uart_irq(void *ctx)
+{
+	vioapic_assert_edge(ctx, ARGON_GUEST_UART_GSI);
+}
+
 /* What is typed on the console for the guest, into its UART. */
 static size_t console_input(void *ctx, const char *data, size_t len)
 {
@@ -187,6 +193,8 @@ int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *
 	g->bi = bi;
 	g->boots = 1;
 	vuart_init(&g->uart);
+	g->uart.irq = uart_irq;
+	g->uart.irq_ctx = g;
 	g->console = -1;
 	vrtc_init(&g->rtc);
 	vpit_init(&g->pit);
@@ -208,6 +216,9 @@ int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *
 		guest_release(g);
 		return err;
 	}
+	/* Only an ELF guest's RAM can reach the IOAPIC's page; it then has
+	 * RAM there and no IOAPIC. */
+	vioapic_guest_init(g);
 	/* The vCPUs are created by the CPUs they are pinned to. */
 	g->vcpu_count = cfg->ncpus;
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
@@ -270,6 +281,7 @@ static void restart(struct guest *g)
 	vrtc_init(&g->rtc);
 	vpit_init(&g->pit);
 	vuart_reset(&g->uart);
+	vioapic_guest_reset(g);
 	err = load_images(g);
 	memset(g->stats, 0, sizeof(g->stats));
 	for (unsigned i = 0; i < g->vcpu_count; i++) {

@@ -8,7 +8,9 @@
 
 #include "lib/config.h"
 #include "vmm/boot_info.h"
+#include "vmm/dev/vioapic.h"
 #include "vmm/guest_abi.h"
+#include "vmm/mmio.h"
 #include "vmm/paging.h"
 #include "vmm/vcpu.h"
 #include "vmm/spinlock.h"
@@ -54,6 +56,9 @@ struct guest {
 	int console; /* the UART's console source (vmm/console.h) */
 	struct vrtc rtc;
 	struct vpit pit;
+	struct vioapic ioapic;
+	struct mmio_region mmio[GUEST_MAX_MMIO]; /* trapped, not in the nested tables */
+	unsigned mmio_count;
 	unsigned vcpu_count;
 	struct vcpu vcpus[GUEST_MAX_VCPUS];
 	struct vcpu_stats stats[GUEST_MAX_VCPUS];

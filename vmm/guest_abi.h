@@ -106,7 +106,7 @@ enum argon_exit_kind {
  *   ARGON_GUEST_ACPI_BASE             argon's ACPI tables, RSDP first
  *   ARGON_GUEST_ECAM_BASE             virtual PCIe ECAM, trapped
  *   ARGON_GUEST_MMIO32_BASE           window for the BARs argon places
- *   0xFEC00000 .. 0xFEDFFFFF          nothing (no IOAPIC, no HPET)
+ *   ARGON_GUEST_IOAPIC_BASE           the virtual IOAPIC (one page, trapped)
  *   ARGON_GUEST_LAPIC_BASE            local APIC (used in x2APIC mode)
  *   4 GiB ..                          the rest of the RAM
  *
@@ -130,6 +130,14 @@ enum argon_exit_kind {
 #define ARGON_GUEST_MMIO32_SIZE 0x20000000u
 
 #define ARGON_GUEST_LAPIC_BASE 0xFEE00000u
+
+/* The virtual IOAPIC (vmm/dev/vioapic.h): GSIs 0-23, its registers at the
+ * usual address, every pin masked at power-on. The guest's UART is on
+ * GSI 4 (ISA IRQ 4, edge, active high). */
+#define ARGON_GUEST_IOAPIC_BASE 0xFEC00000u
+#define ARGON_GUEST_IOAPIC_ID 0u
+#define ARGON_GUEST_IOAPIC_GSI_BASE 0u
+#define ARGON_GUEST_UART_GSI 4u
 
 _Static_assert(ARGON_GUEST_ECAM_BASE + ARGON_GUEST_ECAM_SIZE <= ARGON_GUEST_MMIO32_BASE,
 	       "ECAM overlaps the MMIO window");

@@ -66,6 +66,10 @@ static int build_acpi(struct guest *g, uint64_t *rsdp)
 		.bus_end = ARGON_GUEST_ECAM_BUS_END,
 		.mmio32_base = ARGON_GUEST_MMIO32_BASE,
 		.mmio32_size = ARGON_GUEST_MMIO32_SIZE,
+		.ioapic_addr = ARGON_GUEST_IOAPIC_BASE,
+		.ioapic_id = ARGON_GUEST_IOAPIC_ID,
+		.ioapic_gsi_base = ARGON_GUEST_IOAPIC_GSI_BASE,
+		.com1_irq = ARGON_GUEST_UART_GSI,
 	};
 	int n;
 

@@ -179,11 +179,16 @@ static size_t madt_len(const struct vacpi_config *cfg)
 		len += sizeof(struct acpi_madt_lapic_nmi);
 	if (x2apic)
 		len += sizeof(struct acpi_madt_x2apic_nmi);
+	if (cfg->ioapic_addr)
+		len += sizeof(struct acpi_madt_ioapic);
 	return len;
 }
 
-/* No IOAPIC and no interrupt source overrides: Linux then stays off the
- * 8254 timer path (DESIGN.md section 4). No PCAT_COMPAT: no 8259s. */
+/* No PCAT_COMPAT: no 8259s. The IOAPIC, if any, comes after the cores,
+ * with no interrupt source override: ISA IRQ n is GSI n, edge, active
+ * high, the ISA defaults, and the only ISA device is COM1. On the
+ * hardware-reduced platform Linux does not look for the 8254 through it
+ * (docs/guest-platform.md). */
 static void build_madt(uint8_t *t, size_t len, const struct vacpi_config *cfg, const char *oem)
 {
 	struct acpi_madt *m = (struct acpi_madt *)t;
@@ -235,6 +240,16 @@ static void build_madt(uint8_t *t, size_t len, const struct vacpi_config *cfg, c
 		e->h.length = sizeof(*e);
 		e->uid = ACPI_MADT_NMI_ALL_X2APIC;
 		e->lint = ACPI_MADT_NMI_LINT1;
+		off += sizeof(*e);
+	}
+	if (cfg->ioapic_addr) {
+		struct acpi_madt_ioapic *e = (struct acpi_madt_ioapic *)(t + off);
+
+		e->h.type = ACPI_MADT_TYPE_IOAPIC;
+		e->h.length = sizeof(*e);
+		e->ioapic_id = cfg->ioapic_id;
+		e->addr = cfg->ioapic_addr;
+		e->gsi_base = cfg->ioapic_gsi_base;
 	}
 	sdt_seal(m);
 }
@@ -636,10 +651,22 @@ static void dsdt_mres(struct aml *a, const struct vacpi_config *cfg)
 	aml_close(a, dev);
 }
 
-/* COM1 with its 8 ports and no IRQ: nothing could deliver IRQ 4 (no PIC,
- * no IOAPIC), and with none listed Linux's 8250_pnp driver gives the port
- * irq 0, which the 8250 core polls. */
-static void dsdt_com1(struct aml *a)
+/* An ISA IRQ, edge-triggered and active high (the 3-byte form with its
+ * information byte spelled out). */
+static void rd_irq(struct rt *r, unsigned irq)
+{
+	struct acpi_rd_irq d;
+
+	d.tag = ACPI_RD_SMALL_TAG(ACPI_RD_TYPE_IRQ, sizeof(d) - 1);
+	d.mask = (uint16_t)(1u << irq);
+	d.info = ACPI_RD_IRQ_EDGE;
+	aml_bytes(&r->out, &d, sizeof(d));
+}
+
+/* COM1 with its 8 ports and, with an IOAPIC, ISA IRQ 4 (GSI 4). Without
+ * an IRQ Linux's 8250_pnp driver gives the port irq 0, which the 8250
+ * core polls. */
+static void dsdt_com1(struct aml *a, const struct vacpi_config *cfg)
 {
 	size_t dev = aml_device_open(a, "COM1");
 	struct rt r;
@@ -648,6 +675,8 @@ static void dsdt_com1(struct aml *a)
 	aml_name_int(a, "_UID", 1);
 	rt_init(&r);
 	rd_io(&r, ARGON_GUEST_UART_PORT, 8);
+	if (cfg->com1_irq)
+		rd_irq(&r, cfg->com1_irq);
 	rt_emit_crs(a, &r);
 	aml_close(a, dev);
 }
@@ -672,7 +701,7 @@ static void dsdt_aml(struct aml *a, const struct vacpi_config *cfg)
 	scope = aml_scope_open(a, "\\_SB_");
 	dsdt_pci0(a, cfg);
 	dsdt_mres(a, cfg);
-	dsdt_com1(a);
+	dsdt_com1(a, cfg);
 	aml_close(a, scope);
 }
 
@@ -718,6 +747,10 @@ static int check_config(const struct vacpi_config *cfg)
 		}
 	}
 	if (cfg->oem_id && strnlen(cfg->oem_id, 7) > 6)
+		return -ERR_INVAL;
+	if (cfg->com1_irq && (cfg->com1_irq > 15 || !cfg->ioapic_addr || cfg->ioapic_gsi_base))
+		return -ERR_INVAL;
+	if (cfg->ioapic_addr && cfg->ioapic_id > 15)
 		return -ERR_INVAL;
 
 	if (!cfg->ecam_base || !IS_ALIGNED(cfg->ecam_base, 1ULL << ACPI_ECAM_BUS_SHIFT) ||

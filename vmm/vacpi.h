@@ -1,7 +1,7 @@
 /* The ACPI tables argon builds for a Linux guest: RSDP (revision 2), XSDT,
  * FADT (revision 6, hardware-reduced), MADT, MCFG and a DSDT of hand-encoded
- * AML. They describe a PC without PIC, PIT, IOAPIC, HPET or RTC: x2APIC
- * cores, a PCIe host bridge over a virtual ECAM, a polled COM1, and the
+ * AML. They describe a PC without PIC, PIT, HPET or RTC: x2APIC cores, an
+ * IOAPIC, a PCIe host bridge over a virtual ECAM, a COM1 on IRQ 4, and the
  * PM1a/sleep-control and reset ports argon traps for power-off and reset
  * (a Linux guest needs reboot=acpi on its command line). Why each
  * field holds what it holds is in docs/guest-platform.md. Pure: writes
@@ -46,6 +46,15 @@ struct vacpi_config {
 	uint64_t mmio32_size;
 	uint64_t mmio64_base;
 	uint64_t mmio64_size;
+
+	/* An IOAPIC for the MADT (ioapic_addr 0: none), its inputs being
+	 * GSIs ioapic_gsi_base .. + 23, and COM1's ISA IRQ (edge, active
+	 * high) for its _CRS; com1_irq 0 gives COM1 no IRQ (polled). An IRQ
+	 * needs the IOAPIC and GSI base 0 (ISA IRQ n is GSI n). */
+	uint32_t ioapic_addr;
+	uint8_t ioapic_id;
+	uint32_t ioapic_gsi_base;
+	uint8_t com1_irq;
 
 	/* OEM id of every table, at most 6 characters, padded with spaces;
 	 * NULL gives VACPI_OEM_ID. */

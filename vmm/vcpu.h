@@ -7,7 +7,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "lib/x86_decode.h"
 #include "vmm/guest_abi.h"
+#include "vmm/guest_walk.h"
 #include "vmm/paging.h"
 
 struct guest;
@@ -41,7 +43,8 @@ struct vm_exit {
 			uint64_t gpa;
 			bool write;
 			bool fetch;
-			bool present; /* the GPA was mapped: a permission fault */
+			bool present;	 /* the GPA was mapped: a permission fault */
+			bool table_walk; /* the guest's page walk touched the GPA */
 		} npf;
 		struct {
 			unsigned vector;
@@ -107,6 +110,13 @@ struct vcpu_ops {
 	uint64_t (*get_efer)(struct vcpu *v);
 	void (*set_efer)(struct vcpu *v, uint64_t efer);
 	uint64_t (*get_cr)(struct vcpu *v, unsigned cr);
+	/* What the guest's MMU uses now (CR0, CR3, CR4, EFER as the hardware
+	 * holds them, not as the guest reads them back; CPL), for walking
+	 * its page tables when an instruction is emulated. */
+	void (*get_paging)(struct vcpu *v, struct gwalk_ctl *out);
+	/* A segment register (attrib in struct seg_state's layout; 0 for an
+	 * unusable segment). */
+	void (*get_seg)(struct vcpu *v, enum x86_seg seg, struct seg_state *out);
 	/* Prints the backend's whole guest state (VMCB or VMCS). */
 	void (*dump)(struct vcpu *v);
 };

@@ -15,6 +15,13 @@ static bool logical_match(uint32_t apic_id, uint32_t dest)
 	return (dest >> 16) == (apic_id >> 4) && (dest & (1u << (apic_id & 0xF)));
 }
 
+static bool dest_match(uint32_t apic_id, uint32_t dest, bool logical)
+{
+	if (logical)
+		return logical_match(apic_id, dest);
+	return dest == 0xFFFFFFFFu || dest == apic_id;
+}
+
 static bool is_target(const struct vcpu *self, const struct vcpu *t, uint64_t icr)
 {
 	uint32_t shorthand = (uint32_t)bit_extract(icr, ICR_SHORTHAND_OFF, ICR_SHORTHAND_LEN);
@@ -28,9 +35,7 @@ static bool is_target(const struct vcpu *self, const struct vcpu *t, uint64_t ic
 	case ICR_SHORTHAND_OTHERS:
 		return t != self;
 	default:
-		if (icr & ICR_DEST_LOGICAL)
-			return logical_match(t->pcpu->apic_id, dest);
-		return dest == 0xFFFFFFFFu || dest == t->pcpu->apic_id;
+		return dest_match(t->pcpu->apic_id, dest, icr & ICR_DEST_LOGICAL);
 	}
 }
 
@@ -69,4 +74,18 @@ int vlapic_icr_write(struct vcpu *v, uint64_t icr)
 		x2apic_send(t->pcpu->apic_id, low);
 	}
 	return 0;
+}
+
+void vlapic_send_fixed(struct guest *g, uint32_t dest, bool logical, bool lowest, uint8_t vector)
+{
+	for (unsigned i = 0; i < g->vcpu_count; i++) {
+		struct vcpu *t = &g->vcpus[i];
+
+		if (!dest_match(t->pcpu->apic_id, dest, logical))
+			continue;
+		/* Physical, one core at a time, as for the guest's own IPIs. */
+		x2apic_send(t->pcpu->apic_id, (ICR_MODE_FIXED << ICR_MODE_OFF) | vector);
+		if (lowest)
+			return;
+	}
 }

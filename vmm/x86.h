@@ -40,6 +40,7 @@
 #define CR4_OSXSAVE (1ULL << 18)
 
 #define RFLAGS_IF (1ULL << 9)
+#define RFLAGS_DF (1ULL << 10)
 #define RFLAGS_FIXED (1ULL << 1)
 
 static inline void outb(uint16_t port, uint8_t v)

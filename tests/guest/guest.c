@@ -20,6 +20,7 @@
 #include "lib/string.h"
 #include "tests/guest/arch.h"
 #include "tests/guest/console.h"
+#include "tests/guest/devices.h"
 #include "tests/guest/hypercall.h"
 #include "tests/guest/idt.h"
 #include "vmm/guest_abi.h"
@@ -356,6 +357,9 @@ static const struct {
 	{"hlt", check_hlt},
 	{"ram-readback", check_ram_readback},
 	{"no-stray-interrupts", check_no_stray_interrupts},
+	{"string-io-out", check_string_io_out},
+	{"string-io-in", check_string_io_in},
+	{"mmio-ioapic", check_mmio_ioapic},
 };
 
 static void print_summary(void)

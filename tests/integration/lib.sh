@@ -119,6 +119,18 @@ expect_testguest() {
 		"exit counters printed"
 }
 
+# expect_testguest_emulation LOG NAME: the test guest NAME's checks of
+# argon's instruction emulation passed: string port I/O (its REP OUTSB
+# lines reached the console whole, in both directions) and MMIO.
+expect_testguest_emulation() {
+	local log=$1 name=$2 check
+	for check in string-io-out string-io-in mmio-ioapic; do
+		expect "$log" "^\[$name\] PASS $check\$" "guest check $check passed"
+	done
+	expect "$log" "^\[$name\] argon-testguest: rep outsb forward\$" "REP OUTSB forward"
+	expect "$log" "^\[$name\] argon-testguest: rep outsb backward\$" "REP OUTSB backward"
+}
+
 finish() {
 	if [ "$failures" -ne 0 ]; then
 		echo "$failures assertion(s) failed" >&2

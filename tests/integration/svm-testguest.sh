@@ -26,5 +26,6 @@ boot "$esp" "$log" --timeout 120 || fail "machine did not power off by itself (q
 
 expect "$log" '^argon: backend svm enabled on CPU 0' "SVM backend enabled"
 expect_testguest "$log" test "console=ttyS0 argon-test"
+expect_testguest_emulation "$log" test
 expect "$log" '^argon: powering off' "argon powered the machine off"
 finish

@@ -44,5 +44,6 @@ expect_not "$log" '^argon: warning:' "no warnings (the VM-entry checker passed t
 
 expect "$log" '^argon: backend vmx enabled on CPU 0$' "VMX backend enabled"
 expect_testguest "$log" test "console=ttyS0 argon-test"
+expect_testguest_emulation "$log" test
 expect "$log" '^argon: powering off' "argon powered the machine off"
 finish

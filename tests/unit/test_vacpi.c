@@ -56,6 +56,10 @@ static struct vacpi_config default_config(struct gmem *g, const struct vacpi_cpu
 	c.bus_end = ARGON_GUEST_ECAM_BUS_END;
 	c.mmio32_base = ARGON_GUEST_MMIO32_BASE;
 	c.mmio32_size = ARGON_GUEST_MMIO32_SIZE;
+	c.ioapic_addr = ARGON_GUEST_IOAPIC_BASE;
+	c.ioapic_id = ARGON_GUEST_IOAPIC_ID;
+	c.ioapic_gsi_base = ARGON_GUEST_IOAPIC_GSI_BASE;
+	c.com1_irq = ARGON_GUEST_UART_GSI;
 	return c;
 }
 
@@ -381,7 +385,8 @@ static void check_machine(const uint32_t *ids, unsigned n)
 		}
 	}
 	madt_want += (any_lapic ? sizeof(struct acpi_madt_lapic_nmi) : 0) +
-		     (any_x2apic ? sizeof(struct acpi_madt_x2apic_nmi) : 0);
+		     (any_x2apic ? sizeof(struct acpi_madt_x2apic_nmi) : 0) +
+		     sizeof(struct acpi_madt_ioapic);
 
 	gmem_init(&g, ARGON_GUEST_ACPI_BASE, ARGON_GUEST_ACPI_SIZE);
 	mem.map = gmem_map;
@@ -434,7 +439,7 @@ static void check_machine(const uint32_t *ids, unsigned n)
 	CHECK_EQ(load32(madt + offsetof(struct acpi_madt, flags)), 0); /* no 8259s */
 	{
 		uint32_t len = load32(madt + 4), off = sizeof(struct acpi_madt);
-		int lapic_nmi = 0, x2apic_nmi = 0, other = 0;
+		int lapic_nmi = 0, x2apic_nmi = 0, ioapic = 0, other = 0;
 
 		while (off + 2 <= len && madt[off + 1] >= 2) {
 			const uint8_t *e = madt + off;
@@ -448,14 +453,21 @@ static void check_machine(const uint32_t *ids, unsigned n)
 				x2apic_nmi++;
 				CHECK_EQ(load32(e + 4), 0xFFFFFFFFu);
 				CHECK_EQ(e[8], 1);
+			} else if (e[0] == ACPI_MADT_TYPE_IOAPIC) {
+				ioapic++;
+				CHECK_EQ(e[1], 12);
+				CHECK_EQ(e[2], ARGON_GUEST_IOAPIC_ID);
+				CHECK_EQ(load32(e + 4), 0xFEC00000u);
+				CHECK_EQ(load32(e + 8), 0); /* GSIs 0-23 */
 			} else if (e[0] != ACPI_MADT_TYPE_LAPIC && e[0] != ACPI_MADT_TYPE_X2APIC) {
-				other++; /* an IOAPIC or an override would be a bug */
+				other++; /* an override would be a bug: ISA IRQ n is GSI n */
 			}
 			off += e[1];
 		}
 		CHECK_EQ(off, len);
 		CHECK_EQ(lapic_nmi, any_lapic);
 		CHECK_EQ(x2apic_nmi, any_x2apic);
+		CHECK_EQ(ioapic, 1);
 		CHECK_EQ(other, 0);
 	}
 
@@ -564,14 +576,18 @@ static void check_machine(const uint32_t *ids, unsigned n)
 
 			CHECK_EQ(com->hid, EISA_PNP0501);
 			nd = rd_crs(com->crs, com->crs_len, rd, 4);
-			/* One IO descriptor and, above all, no IRQ. */
-			CHECK_EQ(nd, 1);
+			/* The 8 ports, and ISA IRQ 4, edge, active high. */
+			CHECK_EQ(nd, 2);
 			CHECK(!rd[0].large && rd[0].tag == ACPI_RD_TYPE_IO);
 			CHECK_EQ(rd[0].len, 7);
 			CHECK_EQ(rd[0].data[0], 1); /* 16-bit decode */
 			CHECK_EQ(load16(rd[0].data + 1), 0x3F8);
 			CHECK_EQ(load16(rd[0].data + 3), 0x3F8);
 			CHECK_EQ(rd[0].data[6], 8);
+			CHECK(!rd[1].large && rd[1].tag == ACPI_RD_TYPE_IRQ);
+			CHECK_EQ(rd[1].len, 3);
+			CHECK_EQ(load16(rd[1].data), 1u << 4);
+			CHECK_EQ(rd[1].data[2], 0x01); /* edge, active high, exclusive */
 		}
 	}
 	free(g.buf);
@@ -605,6 +621,46 @@ static void test_x2apic_only(void)
 	static const uint32_t ids[] = {0x200, 0x201};
 
 	check_machine(ids, 2);
+}
+
+/* Without an IOAPIC: no MADT entry for one, and COM1 has no IRQ. */
+static void test_no_ioapic(void)
+{
+	static const struct vacpi_cpu cpus[] = {{0}, {1}};
+	struct acpi_mem mem = {gmem_map, NULL};
+	struct vacpi_config c;
+	struct gmem g;
+	struct dsdt d;
+	uint64_t rsdp = 0, madt_pa = 0, dsdt_pa = 0;
+	const uint8_t *madt, *dsdt;
+
+	gmem_init(&g, ARGON_GUEST_ACPI_BASE, 4096);
+	mem.ctx = &g;
+	c = default_config(&g, cpus, 2);
+	c.ioapic_addr = 0;
+	c.com1_irq = 0;
+	CHECK(vacpi_build(&c, &rsdp) > 0);
+	CHECK_EQ(acpi_find_table(&mem, rsdp, "APIC", &madt_pa), 0);
+	madt = g.buf + (madt_pa - g.gpa);
+	CHECK_EQ(load32(madt + 4), sizeof(struct acpi_madt) + 2 * sizeof(struct acpi_madt_lapic) +
+					   sizeof(struct acpi_madt_lapic_nmi));
+	for (uint32_t off = sizeof(struct acpi_madt); off + 2 <= load32(madt + 4);
+	     off += madt[off + 1])
+		CHECK(madt[off] != ACPI_MADT_TYPE_IOAPIC);
+	CHECK_EQ(acpi_find_table(&mem, rsdp, "DSDT", &dsdt_pa), 0);
+	dsdt = g.buf + (dsdt_pa - g.gpa);
+	CHECK_EQ(rd_dsdt(dsdt, load32(dsdt + 4), &d), 0);
+	{
+		const struct dev *com = find_dev(&d, "COM1");
+		struct rdesc rd[4];
+
+		CHECK(com != NULL);
+		if (com) {
+			CHECK_EQ(rd_crs(com->crs, com->crs_len, rd, 4), 1);
+			CHECK(!rd[0].large && rd[0].tag == ACPI_RD_TYPE_IO);
+		}
+	}
+	free(g.buf);
 }
 
 /* ---- layout, sizes and bad configs ---- */
@@ -692,6 +748,22 @@ static void test_bad_config(void)
 	CHECK(vacpi_build(&c, &rsdp) > 0);
 	CHECK_EQ(vacpi_build(NULL, &rsdp), -ERR_INVAL);
 	CHECK_EQ(vacpi_build(&c, NULL), -ERR_INVAL);
+
+	/* An IRQ for COM1 needs an IOAPIC with GSI base 0 and an ISA IRQ. */
+	c.ioapic_addr = 0;
+	CHECK_EQ(vacpi_build(&c, &rsdp), -ERR_INVAL);
+	c = default_config(&g, cpus, 2);
+	c.ioapic_gsi_base = 24;
+	CHECK_EQ(vacpi_build(&c, &rsdp), -ERR_INVAL);
+	c.com1_irq = 0;
+	CHECK(vacpi_build(&c, &rsdp) > 0);
+	c = default_config(&g, cpus, 2);
+	c.com1_irq = 16;
+	CHECK_EQ(vacpi_build(&c, &rsdp), -ERR_INVAL);
+	c = default_config(&g, cpus, 2);
+	c.ioapic_id = 16;
+	CHECK_EQ(vacpi_build(&c, &rsdp), -ERR_INVAL);
+	c = default_config(&g, cpus, 2);
 
 	c.ncpus = 0;
 	CHECK_EQ(vacpi_build(&c, &rsdp), -ERR_INVAL);
@@ -943,8 +1015,7 @@ static void test_iasl(void)
 	CHECK(file_has(path, "Memory32Fixed (ReadWrite,\n                    0xB0000000"));
 	CHECK(file_has(path, "QWordMemory"));
 	CHECK(file_has(path, "IO (Decode16,\n                    0x03F8"));
-	CHECK(!file_has(path, "IRQ"));
-	CHECK(!file_has(path, "Interrupt"));
+	CHECK(file_has(path, "IRQ (Edge, ActiveHigh, Exclusive, )\n                    {4}"));
 	/* iasl's disassembler accepts broken AML, so the proof is the way
 	 * back: its disassembly compiles (optimizations off, which would drop
 	 * the redundant '\' of \_SB) to exactly the AML vacpi wrote. */
@@ -971,11 +1042,14 @@ static void test_iasl(void)
 	CHECK(file_has(path, "Hardware Reduced (V5) : 1"));
 	snprintf(path, sizeof(path), "%s/APIC.dsl", dir);
 	CHECK(file_has(path, "Processor x2Apic ID : 00000100"));
-	CHECK(!file_has(path, "I/O APIC"));
+	CHECK(file_has(path, "I/O APIC"));
+	CHECK(file_has(path, "FEC00000"));
+	CHECK(!file_has(path, "Interrupt Source Override"));
 	free(g.buf);
 	snprintf(path, sizeof(path), "rm -rf '%s'", dir);
 	CHECK_EQ(system(path), 0);
 }
 
-CHECK_MAIN(test_one_cpu, test_two_cpus, test_four_cpus, test_x2apic_only, test_layout,
-	   test_too_small, test_bad_config, test_high_windows, test_many_cpus, test_iasl)
+CHECK_MAIN(test_one_cpu, test_two_cpus, test_four_cpus, test_x2apic_only, test_no_ioapic,
+	   test_layout, test_too_small, test_bad_config, test_high_windows, test_many_cpus,
+	   test_iasl)

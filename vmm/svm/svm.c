@@ -10,6 +10,7 @@
 #define CPUID_8000_0001_ECX_SVM BIT(2)
 #define CPUID_8000_000A_EDX_NP BIT(0)
 #define CPUID_8000_000A_EDX_NRIPS BIT(3)
+#define CPUID_8000_000A_EDX_DECODE_ASSISTS BIT(7)
 
 struct svm_caps svm_caps;
 
@@ -32,6 +33,11 @@ int svm_probe(void)
 	}
 	svm_caps.nrips = r.edx & CPUID_8000_000A_EDX_NRIPS;
 	svm_caps.nasid = r.ebx;
+	/* Decode assists would hand over the bytes of an instruction that
+	 * faulted on MMIO; argon fetches and decodes them itself either way
+	 * (QEMU's TCG offers neither of these). */
+	pr_info("SVM: next-RIP save %s, decode assists %s\n", svm_caps.nrips ? "yes" : "no",
+		(r.edx & CPUID_8000_000A_EDX_DECODE_ASSISTS) ? "yes" : "no");
 	return 0;
 }
 

@@ -65,6 +65,7 @@ static void decode_npf(const struct vmcb *vmcb, struct vm_exit *e)
 	e->npf.write = err & SVM_NPF_WRITE;
 	e->npf.fetch = err & SVM_NPF_FETCH;
 	e->npf.present = err & SVM_NPF_PRESENT;
+	e->npf.table_walk = err & SVM_NPF_TABLE_WALK;
 }
 
 static void decode_virt_insn(const struct vmcb *vmcb, struct vm_exit *e)

@@ -193,6 +193,48 @@ static uint64_t svm_get_cr(struct vcpu *v, unsigned cr)
 	}
 }
 
+static void svm_get_paging(struct vcpu *v, struct gwalk_ctl *out)
+{
+	const struct vmcb_save *g = &to_svm(v)->vmcb->save;
+
+	out->cr0 = g->cr0;
+	out->cr3 = g->cr3;
+	out->cr4 = g->cr4;
+	out->efer = g->efer & ~EFER_SVME;
+	out->cpl = g->cpl;
+}
+
+static void svm_get_seg(struct vcpu *v, enum x86_seg seg, struct seg_state *out)
+{
+	const struct vmcb_save *g = &to_svm(v)->vmcb->save;
+	const struct vmcb_seg *s;
+
+	switch (seg) {
+	case X86_SEG_ES:
+		s = &g->es;
+		break;
+	case X86_SEG_CS:
+		s = &g->cs;
+		break;
+	case X86_SEG_SS:
+		s = &g->ss;
+		break;
+	case X86_SEG_FS:
+		s = &g->fs;
+		break;
+	case X86_SEG_GS:
+		s = &g->gs;
+		break;
+	default:
+		s = &g->ds;
+		break;
+	}
+	out->selector = s->selector;
+	out->attrib = s->attrib;
+	out->limit = s->limit;
+	out->base = s->base;
+}
+
 static void dump_seg(const char *name, const struct vmcb_seg *s)
 {
 	log_raw("  %-4s sel %04x attr %04x limit %08x base %016llx\n", name, s->selector, s->attrib,
@@ -267,5 +309,7 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.get_efer = svm_get_efer,
 	.set_efer = svm_set_efer,
 	.get_cr = svm_get_cr,
+	.get_paging = svm_get_paging,
+	.get_seg = svm_get_seg,
 	.dump = svm_dump,
 };

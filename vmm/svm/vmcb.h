@@ -73,6 +73,7 @@
 #define SVM_NPF_PRESENT BIT(0)
 #define SVM_NPF_WRITE BIT(1)
 #define SVM_NPF_FETCH BIT(4)
+#define SVM_NPF_TABLE_WALK BIT(33) /* during the guest's own page walk */
 
 /* EVENTINJ (offset 0x0A8). */
 #define SVM_EVTINJ_VECTOR_OFF 0

@@ -427,5 +427,7 @@
 #define EPT_QUAL_WRITE BIT(1)
 #define EPT_QUAL_FETCH BIT(2)
 #define EPT_QUAL_PERM_MASK BIT_MASK(3, 3) /* the entry allowed R/W/X */
+#define EPT_QUAL_LINEAR_VALID BIT(7)
+#define EPT_QUAL_TRANSLATED BIT(8) /* with bit 7: not a guest page-table access */
 
 #endif

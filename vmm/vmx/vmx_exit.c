@@ -99,6 +99,7 @@ static void decode_ept_violation(struct vm_exit *e)
 	e->npf.write = q & EPT_QUAL_WRITE;
 	e->npf.fetch = q & EPT_QUAL_FETCH;
 	e->npf.present = q & EPT_QUAL_PERM_MASK;
+	e->npf.table_walk = (q & EPT_QUAL_LINEAR_VALID) && !(q & EPT_QUAL_TRANSLATED);
 }
 
 static void decode_xsetbv(struct vm_exit *e)

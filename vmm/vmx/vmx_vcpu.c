@@ -328,6 +328,30 @@ static uint64_t vmx_get_cr(struct vcpu *v, unsigned cr)
 	}
 }
 
+static void vmx_get_paging(struct vcpu *v, struct gwalk_ctl *out)
+{
+	out->cr0 = vmread(VMCS_GUEST_CR0);
+	out->cr3 = vmread(VMCS_GUEST_CR3);
+	out->cr4 = vmread(VMCS_GUEST_CR4);
+	out->efer = vmread(VMCS_GUEST_EFER);
+	/* CPL is SS.DPL (SDM 27.3.1.5). */
+	out->cpl = (unsigned)(vmread(VMCS_GUEST_SS_AR) >> 5) & 3;
+}
+
+static void vmx_get_seg(struct vcpu *v, enum x86_seg seg, struct seg_state *out)
+{
+	/* ES, CS, SS, DS, FS, GS: the VMCS numbers them in that order, two
+	 * encodings apart (SDM appendix B). */
+	unsigned i = seg >= X86_SEG_ES && seg <= X86_SEG_GS ? (unsigned)seg : X86_SEG_DS;
+	uint64_t ar;
+
+	ar = vmread(VMCS_GUEST_ES_AR + 2 * i);
+	out->selector = (uint16_t)vmread(VMCS_GUEST_ES_SEL + 2 * i);
+	out->limit = (uint32_t)vmread(VMCS_GUEST_ES_LIMIT + 2 * i);
+	out->base = vmread(VMCS_GUEST_ES_BASE + 2 * i);
+	out->attrib = (ar & AR_UNUSABLE) ? 0 : (uint16_t)((ar & 0xFF) | ((ar >> 4) & 0xF00));
+}
+
 static int vmx_ops_cpu_enable(struct pcpu *cpu)
 {
 	return vmx_cpu_enable(cpu);
@@ -355,5 +379,7 @@ const struct vcpu_ops vmx_vcpu_ops = {
 	.get_efer = vmx_get_efer,
 	.set_efer = vmx_set_efer,
 	.get_cr = vmx_get_cr,
+	.get_paging = vmx_get_paging,
+	.get_seg = vmx_get_seg,
 	.dump = vmx_dump,
 };

@@ -1,0 +1,18 @@
+/* Checks of argon's instruction emulation: string port I/O (INS/OUTS,
+ * with REP and both directions) and MMIO (the IOAPIC's registers). */
+#ifndef ARGON_TESTGUEST_DEVICES_H
+#define ARGON_TESTGUEST_DEVICES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+/* Prints "argon-testguest: rep outsb forward" and "... backward" with
+ * REP OUTSB to the UART (the integration tests look for both lines). */
+bool check_string_io_out(char *why, size_t size);
+/* INSB/INSW/INSL, single and REP, forward and backward, and a REP count
+ * longer than argon's batch per exit. */
+bool check_string_io_in(char *why, size_t size);
+/* The IOAPIC at 0xFEC00000 through MOV, MOV imm, MOVZX and byte moves. */
+bool check_mmio_ioapic(char *why, size_t size);
+
+#endif
