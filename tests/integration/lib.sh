@@ -60,6 +60,47 @@ boot_stamped() {
 	return "$rc"
 }
 
+# boot_typed ESP LOG FIFO [qemu-run args...]: starts the machine in the
+# background with what is written to FIFO arriving on its serial port (see
+# type_keys); the console goes to LOG. Sets BOOT_PID; wait_boot collects it.
+boot_typed() {
+	local esp=$1 log=$2 fifo=$3
+	shift 3
+	mkfifo "$fifo"
+	("$rig_dir/qemu-run" "$esp" --input "$fifo" "$@" 2>&1 | stdbuf -o0 tr -d '\r' >"$log") &
+	BOOT_PID=$!
+	# Held open so that QEMU does not see the end of its input.
+	exec {TYPE_FD}>"$fifo"
+}
+
+# wait_boot: qemu-run's status once the machine has ended.
+wait_boot() {
+	local rc=0
+	wait "$BOOT_PID" || rc=$?
+	exec {TYPE_FD}>&-
+	return "$rc"
+}
+
+# type_keys TEXT: types TEXT (printf format) on the serial port.
+type_keys() {
+	# shellcheck disable=SC2059 # the format is the point
+	printf "$1" >&"$TYPE_FD"
+}
+
+# wait_line LOG REGEX SECONDS: waits until LOG has a line matching REGEX;
+# fails (status 1) if it does not come within SECONDS or the machine ends.
+wait_line() {
+	local log=$1 regex=$2 end=$((SECONDS + $3))
+	until grep -Eq -- "$regex" "$log" 2>/dev/null; do
+		if [ $SECONDS -ge $end ] || ! kill -0 "$BOOT_PID" 2>/dev/null; then
+			grep -Eq -- "$regex" "$log" 2>/dev/null && return 0
+			fail "no line matching /$regex/ within $3 s"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
 # linux_esp ARGON_EFI IMAGES_DIR: an ESP folder with argon.efi, bzImage and
 # initrd.img, argon.conf from stdin; prints its path.
 linux_esp() {
