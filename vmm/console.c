@@ -29,8 +29,8 @@
 #define CTRL_A 0x01
 #define FOCUS_PRESSES 3		/* Ctrl-A this many times moves the input focus */
 #define PARTIAL_AGE_US 50000	/* a partial line waits this long for its end */
-#define TICK_BUSY_US 500	/* console CPU's tick while output waits */
-#define TICK_IDLE_US 10000	/* and while there is none: input latency */
+#define TICK_BUSY_US 500	/* console CPU's tick while the UART holds output up */
+#define TICK_IDLE_US 10000	/* otherwise: output and input latency */
 #define PUMP_MAX 4096		/* bytes one pump moves at most */
 #define INPUT_MAX 64		/* bytes read from the UART per tick */
 #define ARGON_LOG_SIZE 65536u
@@ -99,20 +99,27 @@ static uint64_t now_us(void)
 	return tsc_to_us(rdtsc());
 }
 
+/* Set when the pump last stopped because the UART could take no more:
+ * the console CPU then ticks fast to keep it fed. */
+static bool uart_full;
+
 /* Moves output to the UART while it takes bytes without waiting, at most
  * limit bytes. With pump_lock held. */
 static size_t pump_locked(size_t limit)
 {
 	size_t moved = 0;
 
+	uart_full = true;
 	while (moved < limit && (inb(COM1 + UART_LSR) & LSR_THRE)) {
 		for (unsigned i = 0; i < fifo_size && moved < limit; i++, moved++) {
 			if (stage_pos == stage_len) {
 				stage_len = conmux_next(&mux, now_us(), PARTIAL_AGE_US, stage,
 						       sizeof(stage));
 				stage_pos = 0;
-				if (!stage_len)
+				if (!stage_len) {
+					uart_full = false;
 					return moved;
+				}
 			}
 			if (stage[stage_pos] == '\n' && !cr_sent) {
 				outb(COM1 + UART_THR, '\r');
@@ -248,10 +255,15 @@ void console_kick(void)
 	spin_unlock(&pump_lock);
 }
 
+void console_sync(void)
+{
+	served = false;
+}
+
 void console_drain(void)
 {
 	/* argon's own last lines (power-off) go out before the calls return. */
-	served = false;
+	console_sync();
 	for (unsigned i = 0; i < mux.count; i++)
 		msrc[i].flush = true;
 	pump_until(everything_out, NULL);
@@ -395,14 +407,14 @@ void console_serve(bool (*done)(void))
 	served = true;
 	announce_focus();
 	while (!done || !done()) {
-		bool more;
+		bool busy;
 
 		spin_lock(&pump_lock);
 		pump_locked(PUMP_MAX);
-		more = !all_out();
+		busy = uart_full;
 		spin_unlock(&pump_lock);
 		read_input();
-		timer_arm(more || typed_len ? TICK_BUSY_US : TICK_IDLE_US);
+		timer_arm(busy || typed_len ? TICK_BUSY_US : TICK_IDLE_US);
 		/* STI's one-instruction shadow: the tick cannot slip in between. */
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
 	}

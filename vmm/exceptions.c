@@ -1,5 +1,6 @@
 /* An exception in argon itself is a bug: dump everything and stop. */
 #include "vmm/cpu_tables.h"
+#include "vmm/console.h"
 #include "vmm/log.h"
 #include "vmm/panic.h"
 #include "vmm/x86.h"
@@ -34,6 +35,8 @@ void exception_dispatch(struct exc_frame *f)
 	const char *name =
 		f->vector < 32 && exc_names[f->vector] ? exc_names[f->vector] : "reserved";
 
+	/* The dump goes out from this CPU, whatever the console CPU does. */
+	console_sync();
 	log_raw("argon: PANIC: exception %llu (%s) in argon, error code 0x%llx\n",
 		(unsigned long long)f->vector, name, (unsigned long long)f->error);
 	log_raw("  rip %016llx cs %04llx rflags %016llx rsp %016llx ss %04llx\n",

@@ -18,7 +18,7 @@ kernel = "bzImage"
 initrd = "initrd-base.img"
 memory = "256M"
 cpus = [1]
-cmdline = "console=ttyS0 quiet argon.test=work argon.work_rounds=4"
+cmdline = "console=ttyS0 quiet argon.test=work argon.work_rounds=7"
 
 [guest.f]
 kernel = "bzImage"
