@@ -3,6 +3,7 @@
 #include "lib/bits.h"
 #include "lib/string.h"
 #include "vmm/cpu.h"
+#include "vmm/page_alloc.h"
 
 /* Segment descriptor fields (SDM vol 3, 3.4.5). */
 #define DESC_TYPE_OFF 40
@@ -57,7 +58,9 @@ struct cpu_tables {
 #define NUM_EXC_VECTORS 32
 extern const uint64_t isr_stub_table[NUM_EXC_VECTORS];
 
-static struct cpu_tables tables[MAX_CPUS];
+/* The boot CPU's are static: it loads them before memory is set up. The
+ * others get theirs from cpu_tables_alloc, when they are started. */
+static struct cpu_tables boot_tables;
 static struct idt_gate idt[NUM_EXC_VECTORS] __attribute__((aligned(16)));
 
 static void idt_init_once(void)
@@ -75,9 +78,19 @@ static void idt_init_once(void)
 	}
 }
 
-void cpu_tables_load(unsigned cpu)
+struct cpu_tables *cpu_tables_boot(void)
 {
-	struct cpu_tables *t = &tables[cpu];
+	return &boot_tables;
+}
+
+struct cpu_tables *cpu_tables_alloc(void)
+{
+	_Static_assert(sizeof(struct cpu_tables) <= PAGE_SIZE, "one page per CPU");
+	return page_alloc();
+}
+
+void cpu_tables_load(struct cpu_tables *t)
+{
 	uint64_t tss = (uint64_t)(uintptr_t)&t->tss;
 	uint64_t limit = sizeof(t->tss) - 1;
 	struct desc_ptr gdtr = {sizeof(t->gdt) - 1, (uint64_t)(uintptr_t)t->gdt};

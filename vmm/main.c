@@ -86,14 +86,21 @@ static void print_diags(const struct boot_info *bi)
 }
 
 /* Only CPUs that a guest uses are started: the others stay as the
- * firmware left them. */
-static bool needs_aps(void)
+ * firmware left them. Returns how many besides the boot CPU. */
+static unsigned mark_wanted_cpus(void)
 {
-	for (unsigned i = 0; i < config.nguests; i++)
-		for (unsigned c = 0; c < config.guests[i].ncpus; c++)
-			if (config.guests[i].cpus[c] != boot_cpu_index())
-				return true;
-	return false;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < config.nguests; i++) {
+		for (unsigned c = 0; c < config.guests[i].ncpus; c++) {
+			struct pcpu *cpu = &pcpus[config.guests[i].cpus[c]];
+
+			if (!cpu->wanted && cpu->index != boot_cpu_index())
+				n++;
+			cpu->wanted = true;
+		}
+	}
+	return n;
 }
 
 static bool guest_cpus_online(const struct argon_guest_config *g)
@@ -141,13 +148,13 @@ static int load_config(const struct boot_info *bi)
 
 void core_main(struct boot_info *bi)
 {
-	unsigned started = 0;
+	unsigned started = 0, others;
 	int err;
 
 	console_init();
 	if (bi->magic != BOOT_INFO_MAGIC)
 		panic("bad boot_info magic\n");
-	cpu_tables_load(0);
+	cpu_tables_load(cpu_tables_boot());
 	cpu_features_init();
 	log_raw("\n");
 	pr_info("core starting (loader %s)\n", bi->loader);
@@ -159,8 +166,17 @@ void core_main(struct boot_info *bi)
 	tsc_calibrate_khz();
 	host_rtc_init();
 	err = host_cpus_discover(bi);
-	pr_info("%d CPU(s), boot CPU %u, %llu MiB free, TSC %llu kHz\n", err, boot_cpu_index(),
-		(unsigned long long)(mem_free_bytes() / MiB), (unsigned long long)tsc_khz);
+	if (err < 0) {
+		pr_err("cannot take this machine's CPUs as the MADT lists them (%s); no guest "
+		       "started\n",
+		       err_str(err));
+		idle(bi);
+	}
+	this_cpu()->tables = cpu_tables_boot();
+	pr_info("%u CPU(s), boot CPU %u, %llu MiB free, TSC %llu kHz\n", pcpu_count,
+		boot_cpu_index(), (unsigned long long)(mem_free_bytes() / MiB),
+		(unsigned long long)tsc_khz);
+	host_cpus_print();
 
 	if (load_config(bi))
 		idle(bi);
@@ -183,10 +199,11 @@ void core_main(struct boot_info *bi)
 	}
 	this_cpu()->online = true;
 	pr_info("backend %s enabled on CPU %u\n", vcpu_ops->name, this_cpu()->index);
-	if (needs_aps()) {
-		unsigned up = smp_start_aps(bi);
+	others = mark_wanted_cpus();
+	if (others) {
+		unsigned up = smp_start_aps();
 
-		pr_info("%u of %u other CPU(s) up\n", up, pcpu_count - 1);
+		pr_info("%u of %u other CPU(s) up\n", up, others);
 	}
 
 	for (unsigned i = 0; i < config.nguests; i++) {
