@@ -15,6 +15,7 @@ set(ARGON_PURE_SOURCES
   vmm/mem_range.c
   vmm/acpi_parse.c
   vmm/cpu_topo.c
+  vmm/guest_layout.c
   vmm/vacpi.c
   vmm/svm/svm_maps.c
   vmm/vpit_count.c
