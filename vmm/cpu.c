@@ -9,8 +9,9 @@
 #include "vmm/page_alloc.h"
 #include "vmm/x86.h"
 
-struct pcpu pcpus[MAX_CPUS];
-unsigned pcpu_count;
+static struct pcpu boot_pcpu;
+struct pcpu *pcpus = &boot_pcpu;
+unsigned pcpu_count = 1;
 static unsigned boot_cpu;
 static struct cpu_topo topo;
 
@@ -41,15 +42,17 @@ static void host_cpuid(void *ctx, uint32_t leaf, uint32_t subleaf, uint32_t r[4]
 	r[3] = c.edx;
 }
 
-#define MADT_BUF_PAGES ALIGN_UP(MAX_CPUS * sizeof(struct acpi_cpu), PAGE_SIZE) / PAGE_SIZE
+#define PAGES_FOR(bytes) (ALIGN_UP((bytes), PAGE_SIZE) / PAGE_SIZE)
+#define MADT_BUF_PAGES PAGES_FOR(MAX_CPUS * sizeof(struct acpi_cpu))
 
 /* The MADT's processors into cpus[]: the count, or a negative code with
- * the reason logged. */
-static int read_madt(const struct boot_info *bi, struct acpi_cpu *cpus)
+ * the reason logged. *found says whether there is a MADT. */
+static int read_madt(const struct boot_info *bi, struct acpi_cpu *cpus, bool *found)
 {
 	uint64_t madt;
 	int n, err;
 
+	*found = false;
 	err = bi->rsdp_pa ? acpi_find_table(&host_acpi_mem, bi->rsdp_pa, "APIC", &madt)
 			  : -ERR_NOENT;
 	if (err == -ERR_NOENT) {
@@ -61,6 +64,7 @@ static int read_madt(const struct boot_info *bi, struct acpi_cpu *cpus)
 		pr_err("cannot read the MADT: %s\n", err_str(err));
 		return err;
 	}
+	*found = true;
 	n = acpi_madt_cpus(&host_acpi_mem, madt, cpus, MAX_CPUS);
 	if (n == -ERR_NOSPC)
 		pr_err("the MADT lists more than %u CPUs, more than argon supports\n", MAX_CPUS);
@@ -70,44 +74,53 @@ static int read_madt(const struct boot_info *bi, struct acpi_cpu *cpus)
 	return n;
 }
 
+/* Only enabled CPUs get an index (and a struct pcpu). */
+static unsigned count_enabled(const struct acpi_cpu *cpus, int n)
+{
+	unsigned k = 0;
+
+	for (int i = 0; i < n; i++)
+		k += cpus[i].enabled;
+	return k;
+}
+
 int host_cpus_discover(const struct boot_info *bi)
 {
 	struct acpi_cpu *cpus = pages_alloc(MADT_BUF_PAGES);
 	uint32_t me = current_apic_id();
-	bool found = false;
+	struct pcpu *table;
+	unsigned count;
+	bool have_madt;
 	int n;
 
 	cpu_topo_detect(host_cpuid, NULL, &topo);
 	/* Until the MADT says otherwise, the boot CPU is all there is. */
-	pcpus[0] = (struct pcpu){.index = 0, .apic_id = me, .present = true};
-	pcpu_count = 1;
-	boot_cpu = 0;
+	boot_pcpu = (struct pcpu){.index = 0, .apic_id = me, .present = true};
 	if (!cpus)
 		return trace_err(-ERR_NOMEM);
-	n = read_madt(bi, cpus);
-	if (n > 0)
-		pcpu_count = 0;
-	for (int i = 0; i < n; i++) {
-		struct pcpu *c;
-
+	n = read_madt(bi, cpus, &have_madt);
+	count = n > 0 ? count_enabled(cpus, n) : 0;
+	table = count ? pages_alloc(PAGES_FOR(count * sizeof(*table))) : NULL;
+	if (count && !table)
+		n = trace_err(-ERR_NOMEM);
+	for (unsigned i = 0, k = 0; table && i < (unsigned)n; i++) {
 		if (!cpus[i].enabled)
 			continue;
-		c = &pcpus[pcpu_count];
-		*c = (struct pcpu){
-			.index = pcpu_count, .apic_id = cpus[i].apic_id, .present = true};
-		if (c->apic_id == me) {
-			boot_cpu = pcpu_count;
-			found = true;
-		}
-		pcpu_count++;
+		table[k] = (struct pcpu){.index = k, .apic_id = cpus[i].apic_id, .present = true};
+		if (table[k].apic_id == me)
+			boot_cpu = k;
+		k++;
 	}
 	pages_free(cpus, MADT_BUF_PAGES);
-	if (n > 0 && !found) {
+	if (have_madt && n >= 0 && (!table || table[boot_cpu].apic_id != me)) {
 		pr_err("the MADT does not list the boot CPU (APIC id %u)\n", me);
-		pcpus[0] = (struct pcpu){.index = 0, .apic_id = me, .present = true};
-		pcpu_count = 1;
-		boot_cpu = 0;
-		return -ERR_INVAL;
+		pages_free(table, PAGES_FOR(count * sizeof(*table)));
+		table = NULL;
+		n = -ERR_INVAL;
+	}
+	if (table) {
+		pcpus = table;
+		pcpu_count = count;
 	}
 	for (unsigned i = 0; i < pcpu_count; i++) {
 		struct cpu_place p = cpu_topo_place(&topo, pcpus[i].apic_id);

@@ -25,7 +25,9 @@ struct pcpu {
 	struct vcpu *vcpu;	   /* the one vCPU pinned here, if any */
 };
 
-extern struct pcpu pcpus[MAX_CPUS];
+/* pcpus[0..pcpu_count), allocated for the CPUs the MADT lists (until
+ * then, and on a machine without one, the boot CPU alone). */
+extern struct pcpu *pcpus;
 extern unsigned pcpu_count;
 
 struct pcpu *this_cpu(void);
