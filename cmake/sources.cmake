@@ -18,6 +18,8 @@ set(ARGON_PURE_SOURCES
   vmm/emulate_regs.c
   vmm/mem_range.c
   vmm/acpi_parse.c
+  vmm/cpu_topo.c
+  vmm/guest_layout.c
   vmm/vacpi.c
   vmm/svm/svm_maps.c
   vmm/vpit_count.c

@@ -9,7 +9,7 @@
 
 #define ARGON_MAX_GUESTS 16
 #define ARGON_MAX_GUEST_CPUS 64
-#define ARGON_MAX_CPU 255	/* highest logical CPU number accepted */
+#define ARGON_MAX_CPU 1023	/* highest logical CPU number accepted (MAX_CPUS - 1) */
 #define CONFIG_NAME_MAX 32	/* guest name: 1-31 chars, with the NUL */
 #define CONFIG_PATH_MAX 256	/* kernel/initrd path, with the NUL */
 #define CONFIG_CMDLINE_MAX 1024 /* cmdline, with the NUL */

@@ -1,8 +1,12 @@
 /* The first instructions of an application processor after INIT-SIPI-SIPI.
  * Copied to a page below 1 MiB (linear address T, the SIPI vector T >> 12);
- * the C side patches the slots below. It goes real -> protected ->
- * long mode on argon's page tables and calls entry(arg) on its own stack.
- * Addresses are offsets from ap_trampoline_start plus T, kept in EBX. */
+ * the C side patches the slots below. It goes real -> protected -> long
+ * mode and calls entry(arg) on its own stack. A 32-bit MOV to CR3 reaches
+ * only the first 4 GiB, where argon's own top-level table need not be, so
+ * long mode starts on a copy of that table below 1 MiB (ap_tr_cr3) and the
+ * 64-bit code then loads the real one (ap_tr_cr3_64); both identity-map
+ * the trampoline. Addresses are offsets from ap_trampoline_start plus T,
+ * kept in EBX. */
 #define OFF(x) ((x) - ap_trampoline_start)
 
 	.text
@@ -47,6 +51,8 @@ ap_tr_pm32:
 	.code64
 ap_tr_lm64:
 	mov %ebx, %ebx			/* upper half is undefined after the switch */
+	mov OFF(ap_tr_cr3_64)(%rbx), %rax
+	mov %rax, %cr3
 	mov OFF(ap_tr_stack)(%rbx), %rsp
 	mov OFF(ap_tr_arg)(%rbx), %rdi
 	mov OFF(ap_tr_entry)(%rbx), %rax
@@ -72,6 +78,9 @@ ap_tr_pm32_jump:
 	.word 0x08
 	.balign 8
 	.globl ap_tr_cr3, ap_tr_cr0, ap_tr_cr4, ap_tr_efer, ap_tr_stack, ap_tr_entry, ap_tr_arg
+	.globl ap_tr_cr3_64
+ap_tr_cr3_64:
+	.quad 0
 ap_tr_cr3:
 	.long 0
 ap_tr_cr0:

@@ -27,12 +27,12 @@
 #define IIR_FIFO 0xC0
 
 #define CTRL_A 0x01
-#define FOCUS_PRESSES 3		/* Ctrl-A this many times moves the input focus */
-#define PARTIAL_AGE_US 50000	/* a partial line waits this long for its end */
-#define TICK_BUSY_US 500	/* console CPU's tick while the UART holds output up */
-#define TICK_IDLE_US 10000	/* otherwise: output and input latency */
-#define PUMP_MAX 4096		/* bytes one pump moves at most */
-#define INPUT_MAX 64		/* bytes read from the UART per tick */
+#define FOCUS_PRESSES 3	     /* Ctrl-A this many times moves the input focus */
+#define PARTIAL_AGE_US 50000 /* a partial line waits this long for its end */
+#define TICK_BUSY_US 500     /* console CPU's tick while the UART holds output up */
+#define TICK_IDLE_US 10000   /* otherwise: output and input latency */
+#define PUMP_MAX 4096	     /* bytes one pump moves at most */
+#define INPUT_MAX 64	     /* bytes read from the UART per tick */
 #define ARGON_LOG_SIZE 65536u
 
 struct source {
@@ -114,7 +114,7 @@ static size_t pump_locked(size_t limit)
 		for (unsigned i = 0; i < fifo_size && moved < limit; i++, moved++) {
 			if (stage_pos == stage_len) {
 				stage_len = conmux_next(&mux, now_us(), PARTIAL_AGE_US, stage,
-						       sizeof(stage));
+							sizeof(stage));
 				stage_pos = 0;
 				if (!stage_len) {
 					uart_full = false;

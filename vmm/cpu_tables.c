@@ -4,6 +4,7 @@
 #include "lib/string.h"
 #include "vmm/console.h"
 #include "vmm/cpu.h"
+#include "vmm/page_alloc.h"
 
 /* Segment descriptor fields (SDM vol 3, 3.4.5). */
 #define DESC_TYPE_OFF 40
@@ -58,10 +59,12 @@ struct cpu_tables {
 #define NUM_EXC_VECTORS 32
 extern const uint64_t isr_stub_table[NUM_EXC_VECTORS];
 
-static struct cpu_tables tables[MAX_CPUS];
+/* The boot CPU's are static: it loads them before memory is set up. The
+ * others get theirs from cpu_tables_alloc, when they are started. */
+static struct cpu_tables boot_tables;
 /* Vectors 32-255 are not present but for the console CPU's timer tick and
- * its LAPIC's spurious vector: an
- * interrupt argon did not ask for ends in #NP, which it reports. */
+ * its LAPIC's spurious vector: an interrupt argon did not ask for ends in
+ * #NP, which it reports. */
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 
 static void idt_set(unsigned v, uint64_t handler)
@@ -83,9 +86,19 @@ static void idt_init_once(void)
 	idt_set(CONSOLE_SPURIOUS_VECTOR, (uint64_t)(uintptr_t)spurious_isr);
 }
 
-void cpu_tables_load(unsigned cpu)
+struct cpu_tables *cpu_tables_boot(void)
 {
-	struct cpu_tables *t = &tables[cpu];
+	return &boot_tables;
+}
+
+struct cpu_tables *cpu_tables_alloc(void)
+{
+	_Static_assert(sizeof(struct cpu_tables) <= PAGE_SIZE, "one page per CPU");
+	return page_alloc();
+}
+
+void cpu_tables_load(struct cpu_tables *t)
+{
 	uint64_t tss = (uint64_t)(uintptr_t)&t->tss;
 	uint64_t limit = sizeof(t->tss) - 1;
 	struct desc_ptr gdtr = {sizeof(t->gdt) - 1, (uint64_t)(uintptr_t)t->gdt};

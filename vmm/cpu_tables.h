@@ -16,8 +16,15 @@ struct exc_frame {
 	uint64_t rip, cs, rflags, rsp, ss;
 };
 
-/* Loads this CPU's GDT, TSS and IDT (cpu < MAX_CPUS). */
-void cpu_tables_load(unsigned cpu);
+struct cpu_tables;
+
+/* The boot CPU's tables (static). */
+struct cpu_tables *cpu_tables_boot(void);
+/* Another CPU's (a zeroed page), or NULL when memory is exhausted. */
+struct cpu_tables *cpu_tables_alloc(void);
+/* Fills t with argon's GDT (a TSS in it) and loads it, the TSS and the IDT
+ * on the calling CPU. Each CPU has its own t. */
+void cpu_tables_load(struct cpu_tables *t);
 void exception_dispatch(struct exc_frame *f);
 /* The console CPU's timer tick (isr.S): acknowledges it, nothing more. */
 void console_tick_isr(void);

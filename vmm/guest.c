@@ -12,6 +12,7 @@
 #include "lib/string.h"
 #include "vmm/apic.h"
 #include "vmm/cpu.h"
+#include "vmm/guest_layout.h"
 #include "vmm/log.h"
 #include "vmm/msr_policy.h"
 #include "vmm/page_alloc.h"
@@ -29,22 +30,51 @@ void *guest_ram_ptr(struct guest *g, uint64_t gpa, uint64_t len)
 	return NULL;
 }
 
-/* RAM is one host block; 1 GiB alignment lets the nested tables use
- * 1 GiB pages for it, else 2 MiB. */
-static int alloc_ram(struct guest *g, uint64_t size)
+static void free_ram(struct guest *g)
 {
-	int err = -ERR_NOMEM;
+	for (unsigned i = 0; i < g->mem_count; i++)
+		if (g->mem[i].type == GMEM_RAM)
+			ram_free(g->mem[i].hpa, g->mem[i].size);
+	g->mem_count = 0;
+}
 
-	if (size >= GiB)
-		err = ram_alloc(size, GiB, &g->ram_hpa);
-	if (err)
-		err = ram_alloc(size, 2 * MiB, &g->ram_hpa);
-	if (err)
-		return err;
+static void zero_ram(struct guest *g)
+{
+	for (unsigned i = 0; i < g->mem_count; i++)
+		if (g->mem[i].type == GMEM_RAM)
+			mem_zero(phys_to_virt(g->mem[i].hpa), g->mem[i].size);
+}
+
+/* Each piece of guest RAM is one host block, 1 GiB-aligned when it is at
+ * least 1 GiB (so the nested tables map it with 1 GiB pages; both pieces
+ * of a split guest start at 1 GiB-aligned guest addresses), else 2 MiB.
+ * A Linux guest's RAM is split around the 32-bit hole; an ELF guest's is
+ * one run from 0 (vmm/guest_abi.h). */
+static int alloc_ram(struct guest *g, uint64_t size, bool split)
+{
+	struct guest_ram_piece p[GUEST_RAM_PIECES_MAX];
+	unsigned n = split ? guest_ram_split(size, ARGON_GUEST_LOW_RAM_END, p) : 1;
+
+	if (!split)
+		p[0] = (struct guest_ram_piece){0, size};
+	g->mem_count = 0;
+	for (unsigned i = 0; i < n; i++) {
+		uint64_t hpa;
+		int err = -ERR_NOMEM;
+
+		if (p[i].size >= GiB)
+			err = ram_alloc(p[i].size, GiB, &hpa);
+		if (err)
+			err = ram_alloc(p[i].size, 2 * MiB, &hpa);
+		if (err) {
+			free_ram(g);
+			return err;
+		}
+		mem_zero(phys_to_virt(hpa), p[i].size);
+		g->mem[g->mem_count++] = (struct gmem_range){p[i].gpa, hpa, p[i].size, GMEM_RAM};
+	}
+	g->ram_hpa = g->mem[0].hpa;
 	g->ram_size = size;
-	mem_zero(phys_to_virt(g->ram_hpa), size);
-	g->mem[0] = (struct gmem_range){0, g->ram_hpa, size, GMEM_RAM};
-	g->mem_count = 1;
 	return 0;
 }
 
@@ -144,7 +174,7 @@ static void guest_release(struct guest *g)
 		g->vcpus[i].pcpu->vcpu = NULL;
 	g->vcpu_count = 0;
 	pt_destroy(&g->npt);
-	ram_free(g->ram_hpa, g->ram_size);
+	free_ram(g);
 }
 
 /* Everything that goes into guest RAM: on creation and on every restart. */
@@ -180,6 +210,40 @@ static size_t console_input(void *ctx, const char *data, size_t len)
 	return took;
 }
 
+/* "guest 'web': 6144 MiB at host 0x140000000 (2816 MiB), 0x300000000
+ * (3328 MiB from GPA 0x100000000), 2 vCPU(s) on CPU 4 5, entry ..." */
+static void print_created(const struct guest *g)
+{
+	char where[160], cpus[8 * GUEST_MAX_VCPUS];
+	size_t n = 0, c = 0;
+	unsigned pieces = 0;
+
+	where[0] = cpus[0] = 0;
+	for (unsigned i = 0; i < g->mem_count; i++)
+		if (g->mem[i].type == GMEM_RAM)
+			pieces++;
+	for (unsigned i = 0; i < g->mem_count && pieces > 1 && n < sizeof(where); i++) {
+		const struct gmem_range *r = &g->mem[i];
+
+		if (r->type != GMEM_RAM)
+			continue;
+		if (i == 0)
+			n += (size_t)fmt_snprintf(where, sizeof(where), " (%llu MiB)",
+						  (unsigned long long)(r->size / MiB));
+		else
+			n += (size_t)fmt_snprintf(
+				where + n, sizeof(where) - n, ", 0x%llx (%llu MiB from GPA 0x%llx)",
+				(unsigned long long)r->hpa, (unsigned long long)(r->size / MiB),
+				(unsigned long long)r->gpa);
+	}
+	for (unsigned i = 0; i < g->vcpu_count && c < sizeof(cpus); i++)
+		c += (size_t)fmt_snprintf(cpus + c, sizeof(cpus) - c, " %u",
+					  g->vcpus[i].pcpu->index);
+	pr_info("guest '%s': %llu MiB at host 0x%llx%s, %u vCPU(s) on CPU%s, entry 0x%llx\n",
+		g->name, (unsigned long long)(g->ram_size / MiB), (unsigned long long)g->ram_hpa,
+		where, g->vcpu_count, cpus, (unsigned long long)g->boot_state.regs.rip);
+}
+
 int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *cfg,
 		 const struct boot_info *bi)
 {
@@ -199,7 +263,7 @@ int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *
 	vrtc_init(&g->rtc);
 	vpit_init(&g->pit);
 
-	err = alloc_ram(g, cfg->memory);
+	err = alloc_ram(g, cfg->memory, kernel && kernel->data && !is_elf(kernel));
 	if (err) {
 		pr_err("guest '%s': cannot allocate %llu MiB of RAM (%s)\n", g->name,
 		       (unsigned long long)(cfg->memory / MiB), err_str(err));
@@ -239,9 +303,7 @@ int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *
 
 	g->vcpus_running = g->vcpu_count;
 	g->console = console_add_source(&g->uart.out, g->name, console_input, g);
-	pr_info("guest '%s': %llu MiB at host 0x%llx, %u vCPU(s), entry 0x%llx\n", g->name,
-		(unsigned long long)(g->ram_size / MiB), (unsigned long long)g->ram_hpa,
-		g->vcpu_count, (unsigned long long)g->boot_state.regs.rip);
+	print_created(g);
 	return 0;
 }
 
@@ -277,7 +339,7 @@ static void restart(struct guest *g)
 
 	g->boots++;
 	pr_info("guest '%s': restarting (boot %u)\n", g->name, g->boots);
-	mem_zero(phys_to_virt(g->ram_hpa), g->ram_size);
+	zero_ram(g);
 	vrtc_init(&g->rtc);
 	vpit_init(&g->pit);
 	vuart_reset(&g->uart);

@@ -139,6 +139,10 @@ enum argon_exit_kind {
 #define ARGON_GUEST_IOAPIC_GSI_BASE 0u
 #define ARGON_GUEST_UART_GSI 4u
 
+/* RAM of a Linux guest that does not fit below ARGON_GUEST_LOW_RAM_END
+ * continues here, as on PCs. */
+#define ARGON_GUEST_HIGH_RAM_BASE 0x100000000ull
+
 _Static_assert(ARGON_GUEST_ECAM_BASE + ARGON_GUEST_ECAM_SIZE <= ARGON_GUEST_MMIO32_BASE,
 	       "ECAM overlaps the MMIO window");
 _Static_assert(ARGON_GUEST_MMIO32_BASE + ARGON_GUEST_MMIO32_SIZE <= 0xFEC00000u,

@@ -8,6 +8,7 @@
 #include "lib/string.h"
 #include "vmm/cpu.h"
 #include "vmm/guest.h"
+#include "vmm/guest_layout.h"
 #include "vmm/log.h"
 #include "vmm/tsc.h"
 #include "vmm/vacpi.h"
@@ -15,8 +16,6 @@
 #define LINUX_CMDLINE_GPA ARGON_GUEST_CMDLINE /* 4 KiB in the boot area */
 #define LINUX_CMDLINE_MAX ARGON_GUEST_CMDLINE_MAX
 #define LINUX_BOOT_PARAMS_GPA 0x9000u
-#define LOW_RAM_END 0x9F000u /* below: RAM; up to 1 MiB: legacy holes and ACPI */
-#define E820_MAX 8
 
 _Static_assert(LINUX_CMDLINE_GPA + LINUX_CMDLINE_MAX <= LINUX_BOOT_PARAMS_GPA, "boot area");
 _Static_assert(LINUX_BOOT_PARAMS_GPA + 0x1000 <= ARGON_GUEST_BOOT_AREA_END, "boot area");
@@ -40,15 +39,14 @@ static void build_cmdline(const struct guest *g, char *out, size_t size)
 		fmt_snprintf(out + n, size - (size_t)n, "%sargon.boot=%u", n ? " " : "", g->boots);
 }
 
-static unsigned build_e820(const struct guest *g, struct e820_range *e)
+/* The guest's RAM pieces, in order, from its memory map. */
+static unsigned ram_pieces(const struct guest *g, struct guest_ram_piece *p)
 {
 	unsigned n = 0;
 
-	e[n++] = (struct e820_range){0, LOW_RAM_END, E820_RAM};
-	e[n++] = (struct e820_range){LOW_RAM_END, 0x100000 - LOW_RAM_END, E820_RESERVED};
-	e[n++] = (struct e820_range){0x100000, g->ram_size - 0x100000, E820_RAM};
-	/* Linux takes an MCFG area only if the firmware reserved it. */
-	e[n++] = (struct e820_range){ARGON_GUEST_ECAM_BASE, ARGON_GUEST_ECAM_SIZE, E820_RESERVED};
+	for (unsigned i = 0; i < g->mem_count && n < GUEST_RAM_PIECES_MAX; i++)
+		if (g->mem[i].type == GMEM_RAM)
+			p[n++] = (struct guest_ram_piece){g->mem[i].gpa, g->mem[i].size};
 	return n;
 }
 
@@ -84,16 +82,17 @@ int guest_load_linux(struct guest *g, const struct boot_file *kernel,
 {
 	struct bzimage_info bi;
 	struct linux_boot_layout layout;
-	struct e820_range e820[E820_MAX];
+	struct e820_range e820[GUEST_E820_MAX];
+	struct guest_ram_piece ram[GUEST_RAM_PIECES_MAX];
+	unsigned nram = ram_pieces(g, ram), ne820 = guest_linux_e820(ram, nram, e820);
 	char *cmdline = guest_ram_ptr(g, LINUX_CMDLINE_GPA, LINUX_CMDLINE_MAX);
 	void *zero_page = guest_ram_ptr(g, LINUX_BOOT_PARAMS_GPA, 0x1000);
 	uint64_t initrd_size = initrd ? initrd->size : 0, rsdp;
 	int err;
 
-	if (g->ram_size > ARGON_GUEST_LOW_RAM_END) {
-		pr_err("guest '%s': Linux guests have at most %u MiB of RAM so far\n", g->name,
-		       ARGON_GUEST_LOW_RAM_END >> 20);
-		return -ERR_NOTSUP;
+	if (!ne820) {
+		pr_err("guest '%s': too little RAM for Linux\n", g->name);
+		return -ERR_NOSPC;
 	}
 	err = bzimage_parse(kernel->data, kernel->size, &bi);
 	if (err) {
@@ -102,7 +101,8 @@ int guest_load_linux(struct guest *g, const struct boot_file *kernel,
 		       g->name, kernel->name, err_str(err));
 		return err;
 	}
-	err = bzimage_plan(&bi, g->ram_size, initrd_size, 0x100000, &layout);
+	/* The kernel and initrd go below 4 GiB, in the first piece. */
+	err = bzimage_plan(&bi, ram[0].size, initrd_size, 0x100000, &layout);
 	if (err) {
 		pr_err("guest '%s': kernel %s and initrd do not fit in %llu MiB (%s)\n", g->name,
 		       kernel->name, (unsigned long long)(g->ram_size >> 20), err_str(err));
@@ -119,7 +119,7 @@ int guest_load_linux(struct guest *g, const struct boot_file *kernel,
 	layout.boot_params_gpa = LINUX_BOOT_PARAMS_GPA;
 	layout.rsdp_gpa = rsdp;
 	layout.e820 = e820;
-	layout.e820_count = build_e820(g, e820);
+	layout.e820_count = ne820;
 	err = bzimage_fill_boot_params(zero_page, kernel->data, kernel->size, &bi, &layout);
 	if (err) {
 		pr_err("guest '%s': cannot build the zero page (%s)\n", g->name, err_str(err));

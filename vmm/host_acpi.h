@@ -7,8 +7,12 @@
 
 extern const struct acpi_mem host_acpi_mem;
 
-/* Fills pcpus[] from the MADT, in table order; the boot CPU is marked by
- * its APIC id. Returns the CPU count or a negative code. */
+/* Fills pcpus[] from the MADT, in table order (enabled CPUs only), and
+ * places each in its socket, core and thread; the boot CPU is marked by
+ * its APIC id. A MADT that argon cannot take whole (malformed, more than
+ * MAX_CPUS processors, the boot CPU missing) is an error, logged here,
+ * and the result is negative; a machine without a MADT runs on its boot
+ * CPU alone. Returns the CPU count or a negative code. */
 int host_cpus_discover(const struct boot_info *bi);
 
 /* Powers the machine off: ACPI S5 from the FADT, else the firmware's

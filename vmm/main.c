@@ -85,38 +85,35 @@ static void print_diags(const struct boot_info *bi)
 		log_raw("%s: %u more errors not shown\n", file, diags.dropped);
 }
 
-static bool cpu_in_a_guest(unsigned cpu)
+/* Only CPUs that a guest (or, below, the console) uses are started: the
+ * others stay as the firmware left them. Returns how many besides the boot
+ * CPU. */
+static unsigned mark_wanted_cpus(void)
 {
-	for (unsigned i = 0; i < config.nguests; i++)
-		for (unsigned c = 0; c < config.guests[i].ncpus; c++)
-			if (config.guests[i].cpus[c] == cpu)
-				return true;
-	return false;
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < config.nguests; i++) {
+		for (unsigned c = 0; c < config.guests[i].ncpus; c++) {
+			struct pcpu *cpu = &pcpus[config.guests[i].cpus[c]];
+
+			if (!cpu->wanted && cpu->index != boot_cpu_index())
+				n++;
+			cpu->wanted = true;
+		}
+	}
+	return n;
 }
 
 /* The console CPU: the boot CPU if no guest has it, else the first CPU
  * that no guest has; none when guests have them all. */
 static struct pcpu *pick_console_cpu(void)
 {
-	if (!cpu_in_a_guest(boot_cpu_index()))
+	if (!pcpus[boot_cpu_index()].wanted)
 		return &pcpus[boot_cpu_index()];
 	for (unsigned i = 0; i < pcpu_count; i++)
-		if (!cpu_in_a_guest(i))
+		if (!pcpus[i].wanted)
 			return &pcpus[i];
 	return NULL;
-}
-
-/* Only CPUs that a guest or the console uses are started: the others stay
- * as the firmware left them. */
-static bool needs_aps(const struct pcpu *console)
-{
-	if (console && console->index != boot_cpu_index())
-		return true;
-	for (unsigned i = 0; i < config.nguests; i++)
-		for (unsigned c = 0; c < config.guests[i].ncpus; c++)
-			if (config.guests[i].cpus[c] != boot_cpu_index())
-				return true;
-	return false;
 }
 
 static bool all_guests_finished(void)
@@ -175,13 +172,13 @@ static int load_config(const struct boot_info *bi)
 void core_main(struct boot_info *bi)
 {
 	struct pcpu *console = NULL;
-	unsigned started = 0;
+	unsigned started = 0, others;
 	int err;
 
 	console_init();
 	if (bi->magic != BOOT_INFO_MAGIC)
 		panic("bad boot_info magic\n");
-	cpu_tables_load(0);
+	cpu_tables_load(cpu_tables_boot());
 	cpu_features_init();
 	log_raw("\n");
 	pr_info("core starting (loader %s)\n", bi->loader);
@@ -193,8 +190,17 @@ void core_main(struct boot_info *bi)
 	tsc_calibrate_khz();
 	host_rtc_init();
 	err = host_cpus_discover(bi);
-	pr_info("%d CPU(s), boot CPU %u, %llu MiB free, TSC %llu kHz\n", err, boot_cpu_index(),
-		(unsigned long long)(mem_free_bytes() / MiB), (unsigned long long)tsc_khz);
+	if (err < 0) {
+		pr_err("cannot take this machine's CPUs as the MADT lists them (%s); no guest "
+		       "started\n",
+		       err_str(err));
+		idle(bi);
+	}
+	this_cpu()->tables = cpu_tables_boot();
+	pr_info("%u CPU(s), boot CPU %u, %llu MiB free, TSC %llu kHz\n", pcpu_count,
+		boot_cpu_index(), (unsigned long long)(mem_free_bytes() / MiB),
+		(unsigned long long)tsc_khz);
+	host_cpus_print();
 
 	if (load_config(bi))
 		idle(bi);
@@ -217,18 +223,23 @@ void core_main(struct boot_info *bi)
 	}
 	this_cpu()->online = true;
 	pr_info("backend %s enabled on CPU %u\n", vcpu_ops->name, this_cpu()->index);
+	others = mark_wanted_cpus();
 	console = pick_console_cpu();
 	if (console) {
 		console->console = true;
 		pr_info("console on CPU %u\n", console->index);
+		if (console->index != boot_cpu_index()) {
+			console->wanted = true;
+			others++;
+		}
 	} else {
 		pr_info("every CPU runs a guest: no console CPU, so no console input, and guest "
 			"output moves only when a guest uses its UART\n");
 	}
-	if (needs_aps(console)) {
-		unsigned up = smp_start_aps(bi);
+	if (others) {
+		unsigned up = smp_start_aps();
 
-		pr_info("%u of %u other CPU(s) up\n", up, pcpu_count - 1);
+		pr_info("%u of %u other CPU(s) up\n", up, others);
 	}
 
 	for (unsigned i = 0; i < config.nguests; i++) {

@@ -7,11 +7,43 @@
 #include "vmm/mem_range.h"
 #include "vmm/spinlock.h"
 
-/* Below 1 MiB stays with the firmware and, later, the AP start-up code. */
+/* Below 1 MiB stays with the firmware, except the AP start-up pages. */
 #define LOW_MEM_LIMIT (1 * MiB)
 
 static struct mr_pool pool;
 static struct spinlock pool_lock;
+static uint64_t ap_start_pa;
+
+/* The AP start-up pages: the lowest run of AP_START_PAGES free pages that
+ * the firmware's map reports below 1 MiB (a SIPI vector addresses only
+ * those). Page 0 is left alone: real-mode code and firmware data live
+ * there. argon's allocator never hands out memory below 1 MiB, so once
+ * chosen here the run belongs to vmm/smp.c alone. */
+static void reserve_ap_start_pages(const struct boot_info *bi)
+{
+	uint64_t len = AP_START_PAGES * PAGE_SIZE;
+
+	for (uint32_t i = 0; i < bi->mem_count; i++) {
+		const struct boot_mem_range *r = &bi->mem[i];
+		uint64_t base = ALIGN_UP(r->base, PAGE_SIZE), end = r->base + r->size;
+
+		if (base < PAGE_SIZE)
+			base = PAGE_SIZE;
+		if (r->type != BOOT_MEM_USABLE || base >= end || end - base < len ||
+		    base + len > LOW_MEM_LIMIT)
+			continue;
+		if (!ap_start_pa || base < ap_start_pa)
+			ap_start_pa = base;
+	}
+	if (!ap_start_pa)
+		pr_warn("no %u free pages below 1 MiB: other CPUs cannot be started\n",
+			AP_START_PAGES);
+}
+
+uint64_t mem_ap_start_pages(void)
+{
+	return ap_start_pa;
+}
 
 static void add_ranges(const struct boot_info *bi, uint32_t type)
 {
@@ -32,6 +64,7 @@ static void add_ranges(const struct boot_info *bi, uint32_t type)
 void mem_init(const struct boot_info *bi)
 {
 	mr_init(&pool);
+	reserve_ap_start_pages(bi);
 	mr_add_free(&pool, bi->early_pool_base, bi->early_pool_size);
 	add_ranges(bi, BOOT_MEM_USABLE);
 }

@@ -14,12 +14,11 @@
 #include "vmm/x86.h"
 
 #define AP_STACK_PAGES 4
-#define LOW_MEM_END 0x100000ULL
 #define AP_START_TIMEOUT_US 200000
 
 extern const uint8_t ap_trampoline_start[], ap_trampoline_end[];
-extern uint8_t ap_tr_gdt_ptr[], ap_tr_pm32_jump[], ap_tr_cr3[], ap_tr_cr0[], ap_tr_cr4[],
-	ap_tr_efer[], ap_tr_stack[], ap_tr_entry[], ap_tr_arg[];
+extern uint8_t ap_tr_gdt_ptr[], ap_tr_pm32_jump[], ap_tr_cr3[], ap_tr_cr3_64[], ap_tr_cr0[],
+	ap_tr_cr4[], ap_tr_efer[], ap_tr_stack[], ap_tr_entry[], ap_tr_arg[];
 
 static volatile int released;
 
@@ -29,23 +28,6 @@ void udelay(uint64_t us)
 
 	while (rdtsc() - start < cycles)
 		cpu_relax();
-}
-
-/* A free page below 1 MiB (SIPI vectors address only those), from the
- * firmware's map; argon's allocator never hands out that range. */
-static uint64_t low_page(const struct boot_info *bi)
-{
-	for (uint32_t i = 0; i < bi->mem_count; i++) {
-		const struct boot_mem_range *r = &bi->mem[i];
-		uint64_t base = ALIGN_UP(r->base, PAGE_SIZE), end = r->base + r->size;
-
-		if (r->type != BOOT_MEM_USABLE || base < 0x1000)
-			base = base < 0x1000 ? 0x1000 : base;
-		if (r->type == BOOT_MEM_USABLE && base + PAGE_SIZE <= end &&
-		    base + PAGE_SIZE <= LOW_MEM_END)
-			return base;
-	}
-	return 0;
 }
 
 static void patch32(uint8_t *page, const uint8_t *slot, uint64_t val)
@@ -74,7 +56,7 @@ static void ap_main(struct pcpu *cpu)
 {
 	int err;
 
-	cpu_tables_load(cpu->index);
+	cpu_tables_load(cpu->tables);
 	cpu_features_init();
 	wrmsr(MSR_PAT, PT_HOST_PAT);
 	x2apic_enable();
@@ -101,8 +83,12 @@ static bool start_one(uint8_t *page, uint64_t page_pa, struct pcpu *cpu)
 	void *stack = pages_alloc(AP_STACK_PAGES);
 	uint32_t sipi = ICR_MODE_SIPI << ICR_MODE_OFF | (uint32_t)(page_pa >> 12);
 
-	if (!stack)
+	if (!cpu->tables)
+		cpu->tables = cpu_tables_alloc();
+	if (!stack || !cpu->tables) {
+		pages_free(stack, AP_STACK_PAGES);
 		return false;
+	}
 	patch64(page, ap_tr_stack, virt_to_phys(stack) + AP_STACK_PAGES * PAGE_SIZE);
 	patch64(page, ap_tr_entry, (uint64_t)(uintptr_t)ap_main);
 	patch64(page, ap_tr_arg, (uint64_t)(uintptr_t)cpu);
@@ -122,24 +108,28 @@ static bool start_one(uint8_t *page, uint64_t page_pa, struct pcpu *cpu)
 	return false;
 }
 
-unsigned smp_start_aps(const struct boot_info *bi)
+unsigned smp_start_aps(void)
 {
-	uint64_t page_pa = low_page(bi);
+	/* The trampoline's page, then the copy of the top-level table. */
+	uint64_t page_pa = mem_ap_start_pages(), cr3 = read_cr3();
 	uint8_t *page = phys_to_virt(page_pa);
 	size_t len = (size_t)(ap_trampoline_end - ap_trampoline_start);
 	unsigned up = 0;
 
 	if (pcpu_count < 2)
 		return 0;
-	if (!page_pa || read_cr3() >= 4 * GiB) {
-		pr_warn("no page below 1 MiB or page tables above 4 GiB: other CPUs stay off\n");
+	if (!page_pa) {
+		pr_warn("no start-up pages below 1 MiB: other CPUs stay off\n");
 		return 0;
 	}
+	_Static_assert(AP_START_PAGES >= 2, "trampoline and top-level table");
 	memcpy(page, ap_trampoline_start, len);
+	memcpy(page + PAGE_SIZE, phys_to_virt(cr3 & PT_ADDR_MASK), PAGE_SIZE);
 	/* The trampoline holds offsets where it needs linear addresses. */
 	patch32(page, ap_tr_gdt_ptr + 2, page_pa + orig32(ap_tr_gdt_ptr + 2));
 	patch32(page, ap_tr_pm32_jump, page_pa + orig32(ap_tr_pm32_jump));
-	patch32(page, ap_tr_cr3, read_cr3());
+	patch32(page, ap_tr_cr3, page_pa + PAGE_SIZE);
+	patch64(page, ap_tr_cr3_64, cr3);
 	patch32(page, ap_tr_cr4, read_cr4() & ~CR4_VMXE); /* VMXE comes with cpu_enable */
 	patch32(page, ap_tr_cr0, read_cr0());
 	patch32(page, ap_tr_efer, rdmsr(MSR_EFER) & ~EFER_SVME);
@@ -147,7 +137,7 @@ unsigned smp_start_aps(const struct boot_info *bi)
 	for (unsigned i = 0; i < pcpu_count; i++) {
 		struct pcpu *cpu = &pcpus[i];
 
-		if (cpu->index == boot_cpu_index())
+		if (cpu->index == boot_cpu_index() || !cpu->wanted)
 			continue;
 		if (start_one(page, page_pa, cpu))
 			up++;

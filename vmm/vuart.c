@@ -213,7 +213,7 @@ static void write_thr(struct vuart *u, uint8_t c)
 
 static void write_fcr(struct vuart *u, uint8_t v)
 {
-	u->fcr = v & (uint8_t)~(FCR_CLEAR_RX | FCR_CLEAR_TX);
+	u->fcr = v & (uint8_t) ~(FCR_CLEAR_RX | FCR_CLEAR_TX);
 	if (v & FCR_CLEAR_RX) {
 		u->rx_len = 0;
 		u->rx_head = 0;

@@ -16,9 +16,9 @@
 #include "lib/conq.h"
 
 #define VUART_PORTS 8
-#define VUART_FIFO 16	       /* transmit FIFO, as on a 16550A */
-#define VUART_RX_SIZE 256      /* receive FIFO */
-#define VUART_OUT_SIZE 16384u  /* console queue per guest: a power of two */
+#define VUART_FIFO 16	      /* transmit FIFO, as on a 16550A */
+#define VUART_RX_SIZE 256     /* receive FIFO */
+#define VUART_OUT_SIZE 16384u /* console queue per guest: a power of two */
 
 struct vuart {
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
@@ -29,7 +29,7 @@ struct vuart {
 	unsigned tx_len;
 	uint8_t rx[VUART_RX_SIZE];
 	unsigned rx_head, rx_len;
-	struct conq out;      /* what the guest sent, for the console */
+	struct conq out; /* what the guest sent, for the console */
 	char out_buf[VUART_OUT_SIZE];
 	void (*irq)(void *ctx); /* a rising edge of the interrupt output */
 	void *irq_ctx;

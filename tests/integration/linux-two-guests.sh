@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Two unmodified Debian kernels at once, each with 2 cores and 512 MiB of its
-# own: both boot to their initramfs, see exactly their own cores and memory,
-# fill most of their RAM with data and verify its checksum, and power off.
+# own, on a server-like machine: 16 GiB (most of it above 4 GiB) and 8 CPUs
+# in two sockets, one guest per socket. Both boot to their initramfs, see
+# exactly their own cores and memory, fill most of their RAM with data and
+# verify its checksum, and power off.
 # Usage: linux-two-guests.sh ARGON_EFI TESTGUEST_ELF IMAGES_DIR
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -18,7 +20,7 @@ cmdline = "console=ttyS0 quiet argon.test=fill"
 kernel = "bzImage"
 initrd = "initrd.img"
 memory = "512M"
-cpus = [2, 3]
+cpus = [4, 5]
 cmdline = "console=ttyS0 quiet argon.test=fill"
 CONF
 )
@@ -26,11 +28,15 @@ trap 'rm -rf "$esp"' EXIT
 
 log=$esp/console.log
 start=$SECONDS
-boot "$esp" "$log" --timeout 600 --smp 4 --mem 2G ||
+boot "$esp" "$log" --timeout 600 --smp 8,sockets=2,cores=4 --mem 16G ||
 	fail "machine did not power off by itself (qemu-run exit $?)"
 echo "linux-two-guests: $((SECONDS - start)) s"
 
-expect "$log" '^argon: 3 of 3 other CPU\(s\) up$' "all four CPUs up"
+expect "$log" '^argon: 8 CPU\(s\), boot CPU 0, 1[0-9]{4} MiB free' "8 CPUs and about 16 GiB"
+# QEMU gives each socket 4 APIC ids (2 bits of core, no thread bits).
+expect "$log" '^argon: cpus 0-7: 0=0/0\.0\.0 1=1/0\.1\.0 2=2/0\.2\.0 3=3/0\.3\.0 4=4/1\.0\.0 5=5/1\.1\.0 6=6/1\.2\.0 7=7/1\.3\.0$' \
+	"CPU table: CPUs 0-3 in socket 0, 4-7 in socket 1"
+expect "$log" '^argon: 3 of 3 other CPU\(s\) up$' "the guests' four CPUs up, the others left alone"
 for g in alpha beta; do
 	expect "$log" "^\\[$g\\] ARGON-TEST begin fill$" "$g reached its initramfs"
 	nproc=$(test_value "$log" "$g" nproc)

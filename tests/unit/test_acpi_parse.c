@@ -769,6 +769,75 @@ static void test_madt_built(void)
 	CHECK_EQ(madt_of(e, 0, cpus, 8), 0);
 }
 
+/* A MADT of a big machine: nentries x2APIC entries (ids from id_of(i)),
+ * the first nlapic of them also listed as Local APIC entries, as firmware
+ * does for ids below 255. */
+static int madt_big(size_t nentries, size_t nlapic, uint32_t (*id_of)(size_t),
+		    struct acpi_cpu *cpus, size_t max)
+{
+	size_t body_len = 8 + nlapic * 8 + nentries * 16, len, n = 8;
+	uint8_t *body = calloc(1, body_len), *t;
+	int ret;
+
+	wr32(body, 0xFEE00000u);
+	for (size_t i = 0; i < nlapic; i++)
+		n += add_lapic(body + n, (uint8_t)i, (uint8_t)id_of(i), ACPI_MADT_CPU_ENABLED);
+	for (size_t i = 0; i < nentries; i++)
+		n += add_x2apic(body + n, id_of(i), (uint32_t)i,
+				i % 7 == 6 ? ACPI_MADT_CPU_ONLINE_CAPABLE : ACPI_MADT_CPU_ENABLED);
+	t = make_table(ACPI_SIG_MADT, body, body_len, &len);
+	put(MADT_PA, t, len);
+	free(t);
+	free(body);
+	ret = acpi_madt_cpus(&mem, MADT_PA, cpus, max);
+	mem_reset();
+	return ret;
+}
+
+/* Two sockets of 192 cores with 2 threads each, socket 1 from 0x100 on;
+ * then a sparse layout with holes and ids above 0xFFFF. */
+static uint32_t id_two_socket(size_t i)
+{
+	return (uint32_t)(i < 384 ? i : 0x200 + (i - 384));
+}
+
+static uint32_t id_sparse(size_t i)
+{
+	return (uint32_t)(i * 4 + (i & 1) + (i >= 512 ? 0x10000 : 0));
+}
+
+static void test_madt_many(void)
+{
+	size_t max = 1024;
+	struct acpi_cpu *cpus = calloc(max + 1, sizeof(*cpus));
+	int ret;
+
+	/* 768 CPUs, the first 255 listed twice (Local APIC and x2APIC). */
+	ret = madt_big(768, 255, id_two_socket, cpus, max);
+	CHECK_EQ(ret, 768);
+	if (ret == 768) {
+		CHECK_EQ(cpus[0].apic_id, 0);
+		CHECK(!cpus[0].x2apic_entry);
+		CHECK_EQ(cpus[254].apic_id, 254);
+		CHECK_EQ(cpus[255].apic_id, 255);
+		CHECK(cpus[255].x2apic_entry);
+		CHECK_EQ(cpus[384].apic_id, 0x200);
+		CHECK_EQ(cpus[767].apic_id, 0x200 + 383);
+		CHECK_EQ(cpus[767].uid, 767);
+		/* Disabled-but-online-capable entries are listed, not enabled. */
+		CHECK(!cpus[300].enabled && cpus[300].online_capable);
+		CHECK(cpus[301].enabled);
+	}
+	/* Exactly as many as fit, then one too many. */
+	CHECK_EQ(madt_big(1024, 0, id_sparse, cpus, max), 1024);
+	CHECK_EQ(cpus[1023].apic_id, 0x10000 + 1023 * 4 + 1);
+	CHECK_EQ(cpus[513].apic_id, 0x10000 + 513 * 4 + 1);
+	CHECK_EQ(madt_big(1025, 0, id_sparse, cpus, max), -ERR_NOSPC);
+	/* Duplicates do not count against the space. */
+	CHECK_EQ(madt_big(1024, 255, id_two_socket, cpus, max), 1024);
+	free(cpus);
+}
+
 static void test_mcfg(void)
 {
 	struct acpi_ecam ecam[4];
@@ -829,4 +898,4 @@ static void test_teardown(void)
 CHECK_MAIN(test_setup, test_fixtures_valid, test_find_table_xsdt, test_find_table_rsdt,
 	   test_bad_rsdp, test_table_checksum, test_truncated_tables, test_sleep_info_qemu,
 	   test_sleep_info_variants, test_dsdt_without_s5, test_aml_s5, test_madt_qemu,
-	   test_madt_built, test_mcfg, test_teardown)
+	   test_madt_built, test_madt_many, test_mcfg, test_teardown)

@@ -102,7 +102,7 @@ static void test_several_guests(void)
 		       "[guest.c]\n"
 		       "kernel = \"a..b/k\"\n"
 		       "memory = 4194304\n"
-		       "cpus = [255, 254]\n"),
+		       "cpus = [1023, 254]\n"),
 		 0);
 	CHECK_STR(diag_text(), "");
 	CHECK_EQ(cfg.log, ARGON_LOG_DEBUG);
@@ -135,7 +135,7 @@ static void test_several_guests(void)
 	CHECK_STR(g->kernel, "a..b/k");
 	CHECK_EQ(g->memory, 4 * MiB);
 	CHECK_EQ(g->ncpus, 2);
-	CHECK_EQ(g->cpus[0], 255);
+	CHECK_EQ(g->cpus[0], 1023);
 	CHECK_EQ(g->cpus[1], 254);
 }
 
@@ -375,7 +375,7 @@ static void test_cpus(void)
 		       "memory = \"2M\"\n"
 		       "cpus = [3,\n"
 		       "        1,   # taken by web\n"
-		       "        3, 256, -1]\n"
+		       "        3, 1024, -1]\n"
 		       "[guest.e]\n"
 		       "kernel = \"k\"\n"
 		       "memory = \"2M\"\n"
@@ -383,8 +383,8 @@ static void test_cpus(void)
 		 -ERR_INVAL);
 	CHECK_STR(diag_text(), "9:9 CPU 1 is already used by guest 'web'\n"
 			       "10:9 CPU 3 is listed twice\n"
-			       "10:12 CPU 256 is out of range (0-255)\n"
-			       "10:17 CPU -1 is out of range (0-255)\n"
+			       "10:12 CPU 1024 is out of range (0-1023)\n"
+			       "10:18 CPU -1 is out of range (0-1023)\n"
 			       "14:8 cpus is empty (list at least one CPU)\n");
 	CHECK_EQ(cfg.guests[1].ncpus, 1);
 }

@@ -70,9 +70,9 @@ static void test_partial_line_stays_open(void)
 	conq_init(&a, ba, sizeof(ba));
 	conq_init(&b, bb, sizeof(bb));
 	conmux_init(&m, src, 2);
-	conq_put(&a, "# ", 2); /* a prompt */
-	CHECK_STR(drain(&m, 100, 50), "");     /* first seen now */
-	CHECK_STR(drain(&m, 149, 50), "");     /* still young */
+	conq_put(&a, "# ", 2);			 /* a prompt */
+	CHECK_STR(drain(&m, 100, 50), "");	 /* first seen now */
+	CHECK_STR(drain(&m, 149, 50), "");	 /* still young */
 	CHECK_STR(drain(&m, 150, 50), "[a] # "); /* aged: out, line open */
 	conq_put(&a, "l", 1);			 /* typed characters continue it */
 	CHECK_STR(drain(&m, 200, 50), "");
@@ -116,7 +116,7 @@ static void test_drops_reported_in_place(void)
 	conq_init(&a, ba, sizeof(ba));
 	conmux_init(&m, src, 1);
 	conq_put(&a, "abc\ndefgh", 9); /* "h" dropped after "abc\ndefg" */
-	conq_put(&a, "ij", 2);		/* and these */
+	conq_put(&a, "ij", 2);	       /* and these */
 	CHECK_STR(drain(&m, 0, 1000), "[a] abc\n[a] defg\n[a] ... 3 bytes dropped\n");
 	conq_put(&a, "k\n", 2);
 	CHECK_STR(drain(&m, 1, 1000), "[a] k\n");

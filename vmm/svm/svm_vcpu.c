@@ -20,8 +20,6 @@ _Static_assert(offsetof(struct guest_regs, r15) == 120, "guest_regs layout");
 
 #define DEFAULT_PAT 0x0007040600070406ULL
 
-static struct svm_vcpu svm_vcpus[MAX_CPUS];
-
 static struct svm_vcpu *to_svm(struct vcpu *v)
 {
 	return v->arch;
@@ -29,10 +27,13 @@ static struct svm_vcpu *to_svm(struct vcpu *v)
 
 static int svm_vcpu_create(struct vcpu *v)
 {
-	struct svm_vcpu *s = &svm_vcpus[v->pcpu->index];
+	/* Allocated per vCPU: a static array for every possible CPU would sit
+	 * in argon's image. */
+	struct svm_vcpu *s = page_alloc();
 	struct vmcb_control *c;
 
-	memset(s, 0, sizeof(*s));
+	if (!s)
+		return trace_err(-ERR_NOMEM);
 	s->vmcb = page_alloc();
 	s->msrpm = pages_alloc(SVM_MSRPM_SIZE / PAGE_SIZE);
 	s->iopm = pages_alloc(SVM_IOPM_SIZE / PAGE_SIZE);
@@ -82,6 +83,7 @@ static void svm_vcpu_destroy(struct vcpu *v)
 	page_free(s->vmcb);
 	pages_free(s->msrpm, SVM_MSRPM_SIZE / PAGE_SIZE);
 	pages_free(s->iopm, SVM_IOPM_SIZE / PAGE_SIZE);
+	page_free(s);
 	v->arch = NULL;
 }
 

@@ -26,8 +26,6 @@ _Static_assert(offsetof(struct guest_regs, r15) == 120, "guest_regs layout");
 
 void vmx_exit_point(void);
 
-static struct vmx_vcpu vmx_vcpus[MAX_CPUS];
-
 static struct vmx_vcpu *to_vmx(struct vcpu *v)
 {
 	return v->arch;
@@ -130,10 +128,13 @@ static void controls(struct vcpu *v)
 
 static int vmx_vcpu_create(struct vcpu *v)
 {
-	struct vmx_vcpu *x = &vmx_vcpus[v->pcpu->index];
+	/* Allocated per vCPU: a static array for every possible CPU would sit
+	 * in argon's image. */
+	struct vmx_vcpu *x = page_alloc();
 	uint8_t fail;
 
-	memset(x, 0, sizeof(*x));
+	if (!x)
+		return trace_err(-ERR_NOMEM);
 	x->vmcs = page_alloc();
 	x->msr_bitmap = page_alloc();
 	x->io_bitmaps = pages_alloc(VMX_IO_BITMAPS_SIZE / PAGE_SIZE);
@@ -173,6 +174,7 @@ static void vmx_vcpu_destroy(struct vcpu *v)
 	page_free(x->vmcs);
 	page_free(x->msr_bitmap);
 	pages_free(x->io_bitmaps, VMX_IO_BITMAPS_SIZE / PAGE_SIZE);
+	page_free(x);
 	v->arch = NULL;
 }
 
