@@ -36,7 +36,8 @@ expect "$log" '^argon: 8 CPU\(s\), boot CPU 0, 1[0-9]{4} MiB free' "8 CPUs and a
 # QEMU gives each socket 4 APIC ids (2 bits of core, no thread bits).
 expect "$log" '^argon: cpus 0-7: 0=0/0\.0\.0 1=1/0\.1\.0 2=2/0\.2\.0 3=3/0\.3\.0 4=4/1\.0\.0 5=5/1\.1\.0 6=6/1\.2\.0 7=7/1\.3\.0$' \
 	"CPU table: CPUs 0-3 in socket 0, 4-7 in socket 1"
-expect "$log" '^argon: 3 of 3 other CPU\(s\) up$' "the guests' four CPUs up, the others left alone"
+expect "$log" '^argon: console on CPU 2$' "the first CPU no guest has serves the console"
+expect "$log" '^argon: 4 of 4 other CPU\(s\) up$' "the guests' four CPUs and the console's up, the others left alone"
 for g in alpha beta; do
 	expect "$log" "^\\[$g\\] ARGON-TEST begin fill$" "$g reached its initramfs"
 	nproc=$(test_value "$log" "$g" nproc)
