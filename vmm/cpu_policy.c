@@ -331,9 +331,10 @@ static struct cpuid_regs filtered(const struct cpu_host *h, uint32_t leaf, uint3
 		r.edx &= (uint32_t)CPUID_8000_0007_EDX_INVTSC;
 		break;
 	case EXT(8):
-		/* No PerfTsc size; INVLPGB and RDPRU counts follow their bits. */
+		/* No PerfTsc size and, with INVLPGB hidden, no INVLPGB page
+		 * count; RDPRU's highest register id (EDX[23:16]) stays. */
 		r.ecx = (uint32_t)bit_insert(r.ecx, 0, 16, 2);
-		r.edx = 0;
+		r.edx = (uint32_t)bit_insert(r.edx, 0, 0, 16);
 		break;
 	default:
 		break;
