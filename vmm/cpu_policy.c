@@ -43,6 +43,10 @@ const struct cpu_feature_msrs cpu_feature_msrs[] = {
 	{"PBE", 1, 0, EDX, 31, true, 0, 0, MSR_GP, MSR_GP},
 	/* Leaf 1 ECX. */
 	{"DTES64", 1, 0, ECX, 2, true, 0, 0, MSR_GP, MSR_GP},
+	/* MWAIT brings in Linux's intel_idle, which drives model-specific power
+	 * MSRs (POWER_CTL, PKG_CST_CONFIG_CONTROL); guests idle with HLT, which
+	 * stays on the core without an exit. */
+	{"MONITOR", 1, 0, ECX, 3, true, 0, 0, MSR_GP, MSR_GP},
 	{"VMX", 1, 0, ECX, 5, true, 0x480, 0x12, MSR_GP, MSR_GP},
 	{"VMX", 1, 0, ECX, 5, true, 0x3A, 1, MSR_GP, MSR_GP},
 	{"SMX", 1, 0, ECX, 6, true, 0x3A, 1, MSR_GP, MSR_GP},
@@ -173,7 +177,6 @@ const size_t cpu_feature_msrs_count = sizeof(cpu_feature_msrs) / sizeof(cpu_feat
 
 #define XFEATURE_MPX (BIT(3) | BIT(4))
 #define CPUID_1_ECX_VMX BIT(5)
-#define CPUID_1_ECX_MONITOR BIT(3)
 #define CPUID_1_ECX_OSXSAVE BIT(27)
 #define CPUID_1_ECX_HYPERVISOR BIT(31)
 #define CPUID_7_ECX_OSPKE BIT(4)
@@ -185,9 +188,8 @@ const size_t cpu_feature_msrs_count = sizeof(cpu_feature_msrs) / sizeof(cpu_feat
 #define CPUID_HV_RANGE_END 0x4FFFFFFFu
 
 /* Misc. enables as a guest finds them: fast strings on, no branch trace
- * store, no PEBS, and the MONITOR bit following CPUID. */
-#define MISC_ENABLE_BASE (BIT(0) | BIT(11) | BIT(12))
-#define MISC_ENABLE_MONITOR BIT(18)
+ * store, no PEBS, MONITOR/MWAIT off (bit 18 clear, as CPUID says). */
+#define MISC_ENABLE_GUEST (BIT(0) | BIT(11) | BIT(12))
 #define MTRR_DEF_TYPE_VALID (BIT(11) | BIT(10) | 0xFFULL)
 #define MTRR_TYPE_VALID(t) ((t) == 0 || (t) == 1 || (t) == 4 || (t) == 5 || (t) == 6)
 
@@ -235,15 +237,15 @@ static struct cpuid_regs hypervisor_leaf(uint32_t leaf)
 }
 
 /* Leaves passed on (filtered below); every other one reads as zeros:
- * PSN (3), DCA (9), the PMU (0xA), RDT (0xF, 0x10), SGX (0x12), PT (0x14),
+ * PSN (3), MONITOR (5), DCA (9), the PMU (0xA), RDT (0xF, 0x10), SGX (0x12), PT (0x14),
  * PCONFIG (0x1B), LBR (0x1C), SVM (8000_000Ah), IBS (8000_001Bh), SME/SEV
  * (8000_001Fh), PQoS (8000_0020h), PerfMonV2 (8000_0022h), and whatever
  * later CPUs add until someone looks at it. */
 static const uint32_t leaves_passed[] = {
-	0,	1,	   2,	      4,	 5,	    6,	       7,	  0xB,
-	0xD,	0x15,	   0x16,      0x18,	 0x1A,	    0x1D,      0x1E,	  0x1F,
-	EXT(0), EXT(1),	   EXT(2),    EXT(3),	 EXT(4),    EXT(5),    EXT(6),	  EXT(7),
-	EXT(8), EXT(0x19), EXT(0x1A), EXT(0x1D), EXT(0x1E), EXT(0x21), EXT(0x26),
+	0,	   1,	      2,	 4,	    6,	       7,	  0xB,	  0xD,
+	0x15,	   0x16,      0x18,	 0x1A,	    0x1D,      0x1E,	  0x1F,	  EXT(0),
+	EXT(1),	   EXT(2),    EXT(3),	 EXT(4),    EXT(5),    EXT(6),	  EXT(7), EXT(8),
+	EXT(0x19), EXT(0x1A), EXT(0x1D), EXT(0x1E), EXT(0x21), EXT(0x26),
 };
 
 static bool leaf_passed(uint32_t leaf)
@@ -455,15 +457,6 @@ int msr_passthrough_build(const struct cpu_host *h, struct msr_passthrough *out,
 	return (int)n;
 }
 
-static uint64_t misc_enable(const struct cpu_host *h)
-{
-	uint64_t v = MISC_ENABLE_BASE;
-
-	if (filtered(h, 1, 0).ecx & CPUID_1_ECX_MONITOR)
-		v |= MISC_ENABLE_MONITOR;
-	return v;
-}
-
 int msr_emulate_read(const struct cpu_host *h, const uint64_t *mtrr_def_type, uint32_t msr,
 		     uint64_t *val)
 {
@@ -478,7 +471,7 @@ int msr_emulate_read(const struct cpu_host *h, const uint64_t *mtrr_def_type, ui
 	case MSR_MISC_ENABLE:
 		/* argon's own value, not the host's: not every CPU has this
 		 * MSR, and reading it there would fault in argon. */
-		*val = misc_enable(h);
+		*val = MISC_ENABLE_GUEST;
 		return 0;
 	case MSR_MTRR_CAP:
 		/* No variable or fixed ranges: memory types come from the
@@ -505,7 +498,7 @@ int msr_emulate_write(const struct cpu_host *h, uint64_t *mtrr_def_type, uint32_
 	case MSR_MCG_STATUS:
 		return val ? -ERR_INVAL : 0;
 	case MSR_MISC_ENABLE:
-		return val == misc_enable(h) ? 0 : -ERR_INVAL;
+		return val == MISC_ENABLE_GUEST ? 0 : -ERR_INVAL;
 	case MSR_MTRR_DEF_TYPE:
 		if ((val & ~MTRR_DEF_TYPE_VALID) || !MTRR_TYPE_VALID(val & 0xFF))
 			return -ERR_INVAL;
