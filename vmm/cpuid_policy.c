@@ -37,9 +37,11 @@ struct cpuid_regs cpuid_policy(struct vcpu *v, uint32_t leaf, uint32_t subleaf)
 {
 	const struct guest *g = v->guest;
 	uint32_t ids[GUEST_MAX_VCPUS];
-	struct cpuid_view view = {vcpu_ops->get_cr(v, 4), v->pcpu->apic_id, ids, g->vcpu_count};
+	struct cpuid_view view = {vcpu_ops->get_cr(v, 4), v->pcpu->apic_id, ids, 0};
 
-	for (unsigned i = 0; i < g->vcpu_count && i < GUEST_MAX_VCPUS; i++)
-		ids[i] = g->vcpus[i].pcpu->apic_id;
+	while (view.ncpus < g->vcpu_count && view.ncpus < GUEST_MAX_VCPUS) {
+		ids[view.ncpus] = g->vcpus[view.ncpus].pcpu->apic_id;
+		view.ncpus++;
+	}
 	return cpuid_guest(&cpu_host, &view, leaf, subleaf);
 }
