@@ -27,6 +27,7 @@ set(ARGON_PURE_SOURCES
   vmm/dev/vioapic.c
   vmm/vmx/vmcs_check.c
   vmm/vmx/vmx_maps.c
+  vmm/cpu_policy.c
 )
 
 # Code that only runs on the bare machine.

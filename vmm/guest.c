@@ -320,6 +320,7 @@ static void run_once(struct vcpu *v)
 	struct guest *g = v->guest;
 	struct vcpu_init_state st;
 
+	msr_policy_vcpu_start(v);
 	if (v->index == 0) {
 		vcpu_ops->vcpu_set_state(v, &g->boot_state);
 		g->start_tsc = rdtsc();

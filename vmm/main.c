@@ -10,6 +10,7 @@
 #include "vmm/cpu.h"
 #include "vmm/apic.h"
 #include "vmm/cpu_tables.h"
+#include "vmm/cpuid_policy.h"
 #include "vmm/guest.h"
 #include "vmm/host_acpi.h"
 #include "vmm/log.h"
@@ -206,6 +207,7 @@ void core_main(struct boot_info *bi)
 		idle(bi);
 	cmdline_get(bi->cmdline, "vmx.break_entry", vmx_break_entry, sizeof(vmx_break_entry));
 	err = vcpu_backend_select();
+	cpu_policy_init();
 	if (err) {
 		pr_err("this CPU has neither SVM with nested paging nor VMX with EPT; no guest "
 		       "started\n");

@@ -1,67 +1,62 @@
 #include "vmm/msr_policy.h"
 
+#include "lib/bits.h"
 #include "lib/err.h"
 #include "vmm/apic.h"
+#include "vmm/cpuid_policy.h"
+#include "vmm/log.h"
+#include "vmm/panic.h"
 #include "vmm/vlapic.h"
 #include "vmm/x86.h"
 
-#define MSR_MISC_ENABLE 0x1A0u
-#define MSR_MPERF 0xE7u
-/* Fast strings on; branch trace and PEBS unavailable (no PMU for guests). */
-#define MISC_ENABLE_GUEST ((1ULL << 0) | (1ULL << 11) | (1ULL << 12))
-#define MSR_MTRR_CAP 0xFEu
-#define MSR_MTRR_DEF_TYPE 0x2FFu
-#define MTRR_DEF_TYPE_E (1ULL << 11)
-#define MTRR_TYPE_WB 6ULL
-#define MTRR_DEF_TYPE_VALID (MTRR_DEF_TYPE_E | (1ULL << 10) | 0xFFULL)
 #define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)
+#define CPUID_D1_EAX_XSAVES BIT(3)
+#define PASSTHROUGH_MAX 32
 
-/* State the backends switch with the guest (VMLOAD/VMSAVE, VMCS fields),
- * state of the guest's own core (its x2APIC, TSC deadline), or state only
- * the guest uses on its dedicated core (syscall MSRs on VMX): direct access
- * touches nothing of argon's or another guest's. The x2APIC's ICR is
- * excluded: IPIs are checked (vmm/vlapic.c). */
-const struct msr_passthrough msr_passthrough_list[] = {
-	{MSR_FS_BASE, 3, true}, /* FS_BASE, GS_BASE, KERNEL_GS_BASE */
-	{MSR_STAR, 4, true},	/* STAR, LSTAR, CSTAR, SFMASK */
-	{MSR_SYSENTER_CS, 3, true},
-	{MSR_PAT, 1, true},
-	{MSR_TSC, 1, false},
-	{MSR_MPERF, 2, false},
-	/* MPERF, APERF: the core's own counters, read every tick */ {MSR_TSC_AUX, 1, true},
-	{MSR_TSC_DEADLINE, 1, true},
-	{MSR_X2APIC_BASE, MSR_X2APIC_ICR - MSR_X2APIC_BASE, true},
-	{MSR_X2APIC_ICR, 1, false},
-	{MSR_X2APIC_ICR + 1, MSR_X2APIC_LAST - MSR_X2APIC_ICR, true},
-};
-const size_t msr_passthrough_count = sizeof(msr_passthrough_list) / sizeof(msr_passthrough_list[0]);
+struct msr_passthrough msr_passthrough_list[PASSTHROUGH_MAX];
+size_t msr_passthrough_count;
+
+void msr_policy_init(void)
+{
+	int n = msr_passthrough_build(&cpu_host, msr_passthrough_list, PASSTHROUGH_MAX);
+
+	if (n < 0)
+		panic("MSR pass-through list longer than %d runs\n", PASSTHROUGH_MAX);
+	msr_passthrough_count = (size_t)n;
+}
+
+void msr_policy_vcpu_start(struct vcpu *v)
+{
+	v->mtrr_def_type = MTRR_DEF_TYPE_RESET;
+	if (msr_policy_how(&cpu_host, MSR_SPEC_CTRL, true) == MSR_DIRECT)
+		wrmsr(MSR_SPEC_CTRL, 0);
+	/* The guest sees XSS as 0 (msr_emulate_read); XSAVES on its core
+	 * must find the same. */
+	if (cpuid(0, 0).eax >= 0xD && (cpuid(0xD, 1).eax & CPUID_D1_EAX_XSAVES))
+		wrmsr(MSR_XSS, 0);
+}
 
 int msr_read(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
+	switch (msr_policy_how(&cpu_host, msr, false)) {
+	case MSR_GP:
+		return -ERR_NOTSUP;
+	case MSR_DIRECT:
+		/* Not intercepted, so never here: argon does not touch the
+		 * real register on a guest's behalf (a fault would be argon's). */
+		return -ERR_NOTSUP;
+	case MSR_EMULATED:
+		return msr_emulate_read(&cpu_host, &v->mtrr_def_type, msr, val);
+	case MSR_VCPU:
+		break;
+	}
 	switch (msr) {
 	case MSR_EFER:
 		*val = vcpu_ops->get_efer(v);
 		return 0;
-	case MSR_TSC:
-		*val = rdtsc();
-		return 0;
 	case MSR_APIC_BASE:
 		/* The guest's first vCPU is its bootstrap processor. */
 		*val = (rdmsr(msr) & ~APIC_BASE_BSP) | (v->index == 0 ? APIC_BASE_BSP : 0);
-		return 0;
-	case MSR_MISC_ENABLE:
-		/* Argon's own value, not the host's: not every CPU has this MSR
-		 * (AMD's and some emulators' do not), and reading it there would
-		 * fault in argon. */
-		*val = MISC_ENABLE_GUEST;
-		return 0;
-	case MSR_MTRR_CAP:
-		/* No variable or fixed ranges: memory types come from the nested
-		 * tables and the guest's PAT, so MTRRs would change nothing. */
-		*val = 0;
-		return 0;
-	case MSR_MTRR_DEF_TYPE:
-		*val = v->mtrr_def_type;
 		return 0;
 	default:
 		return -ERR_NOTSUP;
@@ -72,6 +67,16 @@ int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	uint64_t efer;
 
+	switch (msr_policy_how(&cpu_host, msr, true)) {
+	case MSR_GP:
+		return -ERR_NOTSUP;
+	case MSR_DIRECT:
+		return -ERR_NOTSUP;
+	case MSR_EMULATED:
+		return msr_emulate_write(&cpu_host, &v->mtrr_def_type, msr, val);
+	case MSR_VCPU:
+		break;
+	}
 	switch (msr) {
 	case MSR_EFER:
 		if (val & ~(EFER_GUEST_WRITABLE | EFER_LMA))
@@ -84,13 +89,6 @@ int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		/* Writing back what it read is fine; leaving x2APIC mode or
 		 * moving the APIC is not. */
 		return ((rdmsr(msr) ^ val) & ~APIC_BASE_BSP) ? -ERR_NOTSUP : 0;
-	case MSR_MISC_ENABLE:
-		return val == MISC_ENABLE_GUEST ? 0 : -ERR_NOTSUP;
-	case MSR_MTRR_DEF_TYPE:
-		if (val & ~MTRR_DEF_TYPE_VALID)
-			return -ERR_INVAL;
-		v->mtrr_def_type = val;
-		return 0;
 	case MSR_X2APIC_ICR:
 		return vlapic_icr_write(v, val);
 	default:

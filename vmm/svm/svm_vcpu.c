@@ -48,7 +48,7 @@ static int svm_vcpu_create(struct vcpu *v)
 		const struct msr_passthrough *m = &msr_passthrough_list[i];
 
 		for (uint32_t n = 0; n < m->count; n++)
-			svm_msrpm_set(s->msrpm, m->msr + n, false, !m->write);
+			svm_msrpm_set(s->msrpm, m->msr + n, !m->read, !m->write);
 	}
 
 	c = &s->vmcb->ctl;

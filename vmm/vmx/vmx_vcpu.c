@@ -150,7 +150,7 @@ static int vmx_vcpu_create(struct vcpu *v)
 		const struct msr_passthrough *m = &msr_passthrough_list[i];
 
 		for (uint32_t n = 0; n < m->count; n++)
-			vmx_msr_bitmap_set(x->msr_bitmap, m->msr + n, false, !m->write);
+			vmx_msr_bitmap_set(x->msr_bitmap, m->msr + n, !m->read, !m->write);
 	}
 	__asm__ volatile("vmclear %[pa]; setna %[fail]"
 			 : [fail] "=qm"(fail)
