@@ -19,6 +19,7 @@ set(ARGON_PURE_SOURCES
   vmm/vpit_count.c
   vmm/vmx/vmcs_check.c
   vmm/vmx/vmx_maps.c
+  vmm/vmx/vmx_cr.c
 )
 
 # Code that only runs on the bare machine.

@@ -22,6 +22,23 @@ struct guest_regs {
 	uint64_t rip, rflags;
 };
 
+/* Register n of the x86 encoding (RAX = 0, RCX = 1, ... R15 = 15). */
+static inline uint64_t *guest_gpr(struct guest_regs *r, unsigned n)
+{
+	uint64_t *const gprs[16] = {&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp,
+				    &r->rsi, &r->rdi, &r->r8,  &r->r9,	&r->r10, &r->r11,
+				    &r->r12, &r->r13, &r->r14, &r->r15};
+
+	return gprs[n & 15];
+}
+
+enum cr_access {
+	CR_ACCESS_WRITE, /* MOV to CRn */
+	CR_ACCESS_READ,	 /* MOV from CRn */
+	CR_ACCESS_CLTS,
+	CR_ACCESS_LMSW,
+};
+
 struct vm_exit {
 	enum argon_exit_kind kind;
 	uint64_t raw_reason; /* backend's own exit code, for dumps */
@@ -51,6 +68,13 @@ struct vm_exit {
 		struct {
 			uint32_t xcr;
 		} xsetbv;
+		struct {
+			uint8_t cr; /* 0, 3, 4 or 8 */
+			enum cr_access access;
+			uint8_t gpr;	   /* guest_gpr() number of the operand */
+			bool op64;	   /* 64-bit operand (64-bit mode), else 32 */
+			uint16_t lmsw_src; /* LMSW's source operand */
+		} cr;
 	};
 };
 
@@ -103,7 +127,12 @@ struct vcpu_ops {
 	void (*kick)(const struct pcpu *target);
 	uint64_t (*get_efer)(struct vcpu *v);
 	void (*set_efer)(struct vcpu *v, uint64_t efer);
+	/* CRn as the guest sees it (0, 2, 3, 4, 8). */
 	uint64_t (*get_cr)(struct vcpu *v, unsigned cr);
+	/* Loads CRn (0, 3, 4, 8) on the guest's behalf, as its MOV to CRn
+	 * would; -ERR_INVAL where that MOV raises #GP. NULL for a backend
+	 * that never intercepts CR accesses (SVM: the guest owns its CRs). */
+	int (*set_cr)(struct vcpu *v, unsigned cr, uint64_t val);
 	/* Prints the backend's whole guest state (VMCB or VMCS). */
 	void (*dump)(struct vcpu *v);
 };
