@@ -35,6 +35,7 @@ set(ARGON_BARE_SOURCES
   vmm/page_alloc.c
   vmm/main.c
   vmm/guest.c
+  vmm/lapic_reset.c
   vmm/guest_boot.c
   vmm/guest_linux.c
   vmm/exit.c

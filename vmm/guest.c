@@ -10,6 +10,7 @@
 #include "lib/string.h"
 #include "vmm/apic.h"
 #include "vmm/cpu.h"
+#include "vmm/lapic_reset.h"
 #include "vmm/log.h"
 #include "vmm/msr_policy.h"
 #include "vmm/page_alloc.h"
@@ -226,10 +227,31 @@ static bool wait_for_sipi(struct vcpu *v)
 	return !v->stop;
 }
 
+#define CPUID_EXT_EDX_RDTSCP BIT(27)
+
+/* Before every boot, on the vCPU's own core: what the guest keeps in the
+ * core rather than in the VMCB/VMCS goes back to its power-on state (the
+ * backends reset the rest in vcpu_set_state). */
+static void reset_core(struct vcpu *v)
+{
+	unsigned dropped = lapic_guest_reset(vcpu_ops->host_intr_window);
+
+	if (dropped)
+		pr_info("guest '%s': CPU %u: %u interrupt(s) left pending by its last boot "
+			"dropped\n",
+			v->guest->name, v->pcpu->index, dropped);
+	if (cpuid(0x80000001u, 0).edx & CPUID_EXT_EDX_RDTSCP)
+		wrmsr(MSR_TSC_AUX, 0);
+	if (read_cr4() & CR4_OSXSAVE)
+		xsetbv(0, XCR0_X87);
+}
+
 static void run_once(struct vcpu *v)
 {
 	struct guest *g = v->guest;
 	struct vcpu_init_state st;
+
+	reset_core(v);
 
 	if (v->index == 0) {
 		vcpu_ops->vcpu_set_state(v, &g->boot_state);

@@ -133,6 +133,10 @@ struct vcpu_ops {
 	 * would; -ERR_INVAL where that MOV raises #GP. NULL for a backend
 	 * that never intercepts CR accesses (SVM: the guest owns its CRs). */
 	int (*set_cr)(struct vcpu *v, unsigned cr, uint64_t val);
+	/* Lets interrupts and NMIs the host holds reach it (open) or holds
+	 * them again: SVM's GIF, around STI/CLI. NULL where IF alone rules
+	 * (VMX). */
+	void (*host_intr_window)(bool open);
 	/* Prints the backend's whole guest state (VMCB or VMCS). */
 	void (*dump)(struct vcpu *v);
 };

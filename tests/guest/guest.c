@@ -358,6 +358,20 @@ static const struct {
 	{"no-stray-interrupts", check_no_stray_interrupts},
 };
 
+static void run_check(const char *name, check_fn fn)
+{
+	char why[192];
+
+	why[0] = '\0';
+	if (fn(why, sizeof(why))) {
+		n_passed++;
+		con_printf("PASS %s\n", name);
+	} else {
+		n_failed++;
+		con_printf("FAIL %s: %s\n", name, why);
+	}
+}
+
 static void print_summary(void)
 {
 	con_printf("argon-testguest: %u passed, %u failed\n", n_passed, n_failed);
@@ -422,7 +436,16 @@ void guest_main(const char *cmdline, uint64_t ram)
 		fill_ram(0x5A5A5A5A5A5A5A5Aull);
 		triple_fault();
 	}
+	if (cmdline && strstr_simple(cmdline, "testguest.mode=timer-crash") &&
+	    strstr_simple(cmdline, "argon.boot=1")) {
+		lapic_arm_and_crash();
+		triple_fault();
+	}
 	hypercall_init();
+	if (cmdline && strstr_simple(cmdline, "testguest.mode=timer-crash")) {
+		run_check("lapic-reset", check_lapic_reset);
+		run_check("lapic-quiet", check_lapic_quiet);
+	}
 	if (cmdline && strstr_simple(cmdline, "testguest.mode=smp")) {
 		why[0] = '\0';
 		if (check_ap_start(why, sizeof(why))) {
@@ -433,19 +456,12 @@ void guest_main(const char *cmdline, uint64_t ram)
 			con_printf("FAIL ap-start: %s\n", why);
 		}
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
-		why[0] = '\0';
-		if (checks[i].fn(why, sizeof(why))) {
-			n_passed++;
-			con_printf("PASS %s\n", checks[i].name);
-		} else {
-			n_failed++;
-			con_printf("FAIL %s: %s\n", checks[i].name, why);
-		}
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(checks); i++)
+		run_check(checks[i].name, checks[i].fn);
 	/* After its restart, crash-first ends with a power-off: another crash
 	 * would only restart it again. */
-	if (cmdline && strstr_simple(cmdline, "testguest.mode=crash-first")) {
+	if (cmdline && (strstr_simple(cmdline, "testguest.mode=crash-first") ||
+			strstr_simple(cmdline, "testguest.mode=timer-crash"))) {
 		print_summary();
 		power_off();
 	}

@@ -250,6 +250,16 @@ static void vmx_vcpu_set_state(struct vcpu *v, const struct vcpu_init_state *st)
 	vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	vmwrite(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
 	vmwrite(VMCS_GUEST_PENDING_DBG, 0);
+	/* No event left to inject from before. */
+	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+	/* The syscall MSRs, KERNEL_GS_BASE and CR2 are not switched by VMX:
+	 * the guest's values live on its core, back to their reset values. */
+	wrmsr(MSR_STAR, 0);
+	wrmsr(MSR_LSTAR, 0);
+	wrmsr(MSR_CSTAR, 0);
+	wrmsr(MSR_SFMASK, 0);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+	write_cr2(0);
 	v->regs = st->regs;
 }
 
