@@ -102,7 +102,7 @@ expect_testguest() {
 	expect "$log" "^\[$name\] argon-testguest: start, 64 MiB RAM, cmdline \"$cmdline\"\$" \
 		"guest started and got its RAM size and command line from argon"
 	for check in ram-zeroed cpuid-hypervisor-bit cpuid-hides-virt cpuid-signature hypercall-version \
-		exit-counts io-unassigned-port msr-efer msr-unknown-gp hlt ram-readback \
+		exit-counts io-unassigned-port msr-efer msr-unknown-gp cr-owned-bits hlt ram-readback \
 		no-stray-interrupts; do
 		expect "$log" "^\[$name\] PASS $check\$" "guest check $check passed"
 	done
