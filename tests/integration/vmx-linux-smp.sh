@@ -22,7 +22,7 @@ trap 'rm -rf "$dir"' EXIT
 
 log=$dir/console.log
 start=$SECONDS
-boot_bochs "$dir" "$log" "" 1200 --smp 2 ||
+boot_bochs "$dir" "$log" "" 400 --smp 2 ||
 	fail "machine did not power off by itself (bochs-run exit $?)"
 echo "vmx-linux-smp: the Bochs run took $((SECONDS - start)) s"
 
