@@ -28,6 +28,7 @@ set(ARGON_PURE_SOURCES
   vmm/vmx/vmcs_check.c
   vmm/vmx/vmx_maps.c
   vmm/cpu_policy.c
+  vmm/vmx/vmx_cr.c
 )
 
 # Code that only runs on the bare machine.
@@ -43,6 +44,7 @@ set(ARGON_BARE_SOURCES
   vmm/page_alloc.c
   vmm/main.c
   vmm/guest.c
+  vmm/lapic_reset.c
   vmm/guest_boot.c
   vmm/guest_linux.c
   vmm/exit.c

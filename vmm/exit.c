@@ -326,6 +326,35 @@ static void handle_xsetbv(struct vcpu *v, const struct vm_exit *e)
 	skip_insn(v, e);
 }
 
+/* A CR access the backend intercepts (VMX: a bit argon owns changes);
+ * the backend loads the value and says whether the MOV would #GP. */
+static void handle_cr(struct vcpu *v, const struct vm_exit *e)
+{
+	uint64_t *reg = guest_gpr(&v->regs, e->cr.gpr);
+	uint64_t opmask = e->cr.op64 ? ~0ULL : 0xFFFFFFFFULL, val;
+
+	switch (e->cr.access) {
+	case CR_ACCESS_READ:
+		*reg = vcpu_ops->get_cr(v, e->cr.cr) & opmask;
+		skip_insn(v, e);
+		return;
+	case CR_ACCESS_WRITE:
+		val = *reg & opmask;
+		break;
+	case CR_ACCESS_CLTS:
+		val = vcpu_ops->get_cr(v, 0) & ~CR0_TS;
+		break;
+	default: /* LMSW: PE, MP, EM, TS; it can set PE but not clear it */
+		val = (vcpu_ops->get_cr(v, 0) & ~0xEULL) | (e->cr.lmsw_src & 0xFULL);
+		break;
+	}
+	if (!vcpu_ops->set_cr || vcpu_ops->set_cr(v, e->cr.cr, val)) {
+		vcpu_ops->inject_exception(v, X86_GP, true, 0);
+		return;
+	}
+	skip_insn(v, e);
+}
+
 static void handle_shutdown(struct vcpu *v, const struct vm_exit *e)
 {
 	stop_with_dump(v, "triple fault", e);
@@ -375,6 +404,7 @@ static const exit_handler handlers[ARGON_EXIT_KIND_COUNT] = {
 	[ARGON_EXIT_ENTRY_FAIL] = handle_entry_fail,
 	[ARGON_EXIT_INIT] = handle_init,
 	[ARGON_EXIT_NMI] = handle_nmi,
+	[ARGON_EXIT_CR] = handle_cr,
 };
 
 void exit_handle(struct vcpu *v, const struct vm_exit *e)

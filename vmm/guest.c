@@ -13,6 +13,8 @@
 #include "vmm/apic.h"
 #include "vmm/cpu.h"
 #include "vmm/guest_layout.h"
+#include "vmm/cpuid_policy.h"
+#include "vmm/lapic_reset.h"
 #include "vmm/log.h"
 #include "vmm/msr_policy.h"
 #include "vmm/page_alloc.h"
@@ -315,18 +317,87 @@ static bool wait_for_sipi(struct vcpu *v)
 	return !v->stop;
 }
 
+#define CPUID_EXT_EDX_RDTSCP BIT(27)
+#define XSAVE_LEGACY_MXCSR 24
+#define MXCSR_RESET 0x1F80u
+#define DR6_RESET 0xFFFF0FF0ULL
+#define DR7_RESET 0x400ULL
+
+/* An XSAVE area (legacy region and header) whose header marks every
+ * component as in its initial state; MXCSR holds its reset value. */
+static const struct {
+	uint8_t bytes[576];
+} __attribute__((aligned(64))) xstate_init = {
+	.bytes = {[XSAVE_LEGACY_MXCSR] = MXCSR_RESET & 0xFF,
+		  [XSAVE_LEGACY_MXCSR + 1] = MXCSR_RESET >> 8},
+};
+
+/* x87, SSE, AVX and every other extended state component live on the
+ * core (argon never switches them): XRSTOR of the area above puts all of
+ * them in their initial state, then XCR0 goes back to x87 only. */
+static void reset_extended_state(void)
+{
+	struct cpuid_regs d;
+	uint64_t all;
+
+	if (!(read_cr4() & CR4_OSXSAVE)) {
+		__asm__ volatile("fninit");
+		return;
+	}
+	d = cpuid(0xD, 0);
+	all = ((uint64_t)d.edx << 32) | d.eax;
+	xsetbv(0, all);
+	__asm__ volatile("xrstor %0"
+			 :
+			 : "m"(xstate_init), "a"((uint32_t)all), "d"((uint32_t)(all >> 32))
+			 : "memory");
+	xsetbv(0, XCR0_X87);
+}
+
+/* DR0-DR3 (and under VMX DR6 and DR7) are the core's, not switched. */
+static void reset_debug_registers(void)
+{
+	__asm__ volatile("mov %0, %%db0\n\t"
+			 "mov %0, %%db1\n\t"
+			 "mov %0, %%db2\n\t"
+			 "mov %0, %%db3\n\t"
+			 "mov %1, %%db6\n\t"
+			 "mov %2, %%db7"
+			 :
+			 : "r"(0ULL), "r"(DR6_RESET), "r"(DR7_RESET));
+}
+
+/* Before every boot, on the vCPU's own core: what the guest keeps in the
+ * core rather than in the VMCB/VMCS goes back to its power-on state (the
+ * backends reset the rest in vcpu_set_state). */
+static void reset_core(struct vcpu *v)
+{
+	unsigned dropped = lapic_guest_reset(vcpu_ops->host_intr_window);
+
+	if (dropped)
+		pr_info("guest '%s': CPU %u: %u interrupt(s) left pending by its last boot "
+			"dropped\n",
+			v->guest->name, v->pcpu->index, dropped);
+	if (cpuid(0x80000001u, 0).edx & CPUID_EXT_EDX_RDTSCP)
+		wrmsr(MSR_TSC_AUX, 0);
+	reset_extended_state();
+	reset_debug_registers();
+}
+
 static void run_once(struct vcpu *v)
 {
 	struct guest *g = v->guest;
 	struct vcpu_init_state st;
 
 	msr_policy_vcpu_start(v);
+	reset_core(v);
+
 	if (v->index == 0) {
 		vcpu_ops->vcpu_set_state(v, &g->boot_state);
 		g->start_tsc = rdtsc();
 		vcpu_run_loop(v);
 	} else if (wait_for_sipi(v)) {
-		guest_sipi_state((unsigned)v->sipi_vector, &st);
+		guest_sipi_state((unsigned)v->sipi_vector, cpuid_policy(v, 1, 0).eax, &st);
 		vcpu_ops->vcpu_set_state(v, &st);
 		vcpu_run_loop(v);
 	}

@@ -111,8 +111,8 @@ const char *exit_kind_name(enum argon_exit_kind kind);
 void guest_vcpu_main(struct vcpu *v);
 
 /* The state a vCPU starts in after INIT and a SIPI with this vector: real
- * mode at vector << 12. */
-void guest_sipi_state(unsigned vector, struct vcpu_init_state *st);
+ * mode at vector << 12, EDX = signature (the guest's CPUID.1:EAX). */
+void guest_sipi_state(unsigned vector, uint32_t signature, struct vcpu_init_state *st);
 
 /* Puts a GDT (64-bit code at selector cs, data at ds) and identity page
  * tables for the first 4 GiB into the guest's RAM at ARGON_GUEST_BOOT_AREA

@@ -48,6 +48,7 @@ enum argon_exit_kind {
 	ARGON_EXIT_ENTRY_FAIL = 13,
 	ARGON_EXIT_UNKNOWN = 14,
 	ARGON_EXIT_INIT = 15, /* an INIT signal: argon's own kick to stop a vCPU */
+	ARGON_EXIT_CR = 16,   /* a control-register access (VMX: bits argon owns) */
 	ARGON_EXIT_KIND_COUNT
 };
 

@@ -31,8 +31,8 @@ _Static_assert(ARGON_GUEST_CMDLINE + ARGON_GUEST_CMDLINE_MAX <= ARGON_GUEST_BOOT
 #define SEG_ATTR_LDT 0x0082
 #define SEG_ATTR_REAL_CODE 0x009B
 #define SEG_ATTR_REAL_DATA 0x0093
-#define SEG_ATTR_TSS16_BUSY 0x008B
-#define CR0_RESET 0x60000010ULL /* CD, NW, ET */
+#define SEG_ATTR_TSS_BUSY 0x008B /* busy 32-bit TSS: VM entry takes it in real mode */
+#define CR0_RESET 0x60000010ULL	 /* CD, NW, ET */
 
 int guest_boot_long_mode(struct guest *g, uint64_t rip, uint16_t cs, uint16_t ds,
 			 struct vcpu_init_state *st)
@@ -72,9 +72,11 @@ int guest_boot_long_mode(struct guest *g, uint64_t rip, uint16_t cs, uint16_t ds
 	return 0;
 }
 
-/* After INIT and SIPI (SDM 9.1.1 and 9.4.4): real mode, CS = vector << 8,
- * everything else at its reset value. */
-void guest_sipi_state(unsigned vector, struct vcpu_init_state *st)
+/* After INIT and SIPI (SDM 9.1.1 and 9.4.4): real mode, CS = vector << 8
+ * with base vector << 12, IP 0, EDX = the processor signature (CPUID.1:EAX),
+ * everything else at its reset value; the backends reset DR6/DR7, PAT and
+ * the MSRs they hold. */
+void guest_sipi_state(unsigned vector, uint32_t signature, struct vcpu_init_state *st)
 {
 	struct seg_state data = {0, SEG_ATTR_REAL_DATA, 0xFFFF, 0};
 
@@ -82,10 +84,11 @@ void guest_sipi_state(unsigned vector, struct vcpu_init_state *st)
 	st->cs = (struct seg_state){(uint16_t)(vector << 8), SEG_ATTR_REAL_CODE, 0xFFFF,
 				    (uint64_t)vector << 12};
 	st->ds = st->es = st->ss = st->fs = st->gs = data;
-	st->tr = (struct seg_state){0, SEG_ATTR_TSS16_BUSY, 0xFFFF, 0};
+	st->tr = (struct seg_state){0, SEG_ATTR_TSS_BUSY, 0xFFFF, 0};
 	st->ldtr = (struct seg_state){0, SEG_ATTR_LDT, 0xFFFF, 0};
 	st->gdtr_limit = 0xFFFF;
 	st->idtr_limit = 0xFFFF;
 	st->cr0 = CR0_RESET;
 	st->regs.rflags = RFLAGS_FIXED;
+	st->regs.rdx = signature;
 }

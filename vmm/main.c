@@ -257,8 +257,8 @@ void core_main(struct boot_info *bi)
 	if (this_cpu()->vcpu)
 		guest_vcpu_main(this_cpu()->vcpu);
 	if (this_cpu()->console) {
-		if (vcpu_ops->cpu_serve_host)
-			vcpu_ops->cpu_serve_host();
+		if (vcpu_ops->host_intr_window)
+			vcpu_ops->host_intr_window(true);
 		console_serve(all_guests_finished);
 	}
 	while (!all_guests_finished())

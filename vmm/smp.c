@@ -70,8 +70,8 @@ static void ap_main(struct pcpu *cpu)
 	if (cpu->vcpu)
 		guest_vcpu_main(cpu->vcpu);
 	if (cpu->console) {
-		if (vcpu_ops->cpu_serve_host)
-			vcpu_ops->cpu_serve_host();
+		if (vcpu_ops->host_intr_window)
+			vcpu_ops->host_intr_window(true);
 		console_serve(NULL);
 	}
 	/* Nothing (more) to run here: this core stays halted. */

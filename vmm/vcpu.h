@@ -24,6 +24,23 @@ struct guest_regs {
 	uint64_t rip, rflags;
 };
 
+/* Register n of the x86 encoding (RAX = 0, RCX = 1, ... R15 = 15). */
+static inline uint64_t *guest_gpr(struct guest_regs *r, unsigned n)
+{
+	uint64_t *const gprs[16] = {&r->rax, &r->rcx, &r->rdx, &r->rbx, &r->rsp, &r->rbp,
+				    &r->rsi, &r->rdi, &r->r8,  &r->r9,	&r->r10, &r->r11,
+				    &r->r12, &r->r13, &r->r14, &r->r15};
+
+	return gprs[n & 15];
+}
+
+enum cr_access {
+	CR_ACCESS_WRITE, /* MOV to CRn */
+	CR_ACCESS_READ,	 /* MOV from CRn */
+	CR_ACCESS_CLTS,
+	CR_ACCESS_LMSW,
+};
+
 struct vm_exit {
 	enum argon_exit_kind kind;
 	uint64_t raw_reason; /* backend's own exit code, for dumps */
@@ -54,6 +71,13 @@ struct vm_exit {
 		struct {
 			uint32_t xcr;
 		} xsetbv;
+		struct {
+			uint8_t cr; /* 0, 3, 4 or 8 */
+			enum cr_access access;
+			uint8_t gpr;	   /* guest_gpr() number of the operand */
+			bool op64;	   /* 64-bit operand (64-bit mode), else 32 */
+			uint16_t lmsw_src; /* LMSW's source operand */
+		} cr;
 	};
 };
 
@@ -94,9 +118,6 @@ struct vcpu_ops {
 	bool (*nested_1g)(void);
 	/* Enables root mode on the calling CPU. */
 	int (*cpu_enable)(struct pcpu *cpu);
-	/* The calling CPU runs no guest but argon's own interrupt-driven work
-	 * (the console): lets interrupts reach argon. NULL if nothing to do. */
-	void (*cpu_serve_host)(void);
 	int (*vcpu_create)(struct vcpu *v);
 	void (*vcpu_destroy)(struct vcpu *v);
 	void (*vcpu_set_state)(struct vcpu *v, const struct vcpu_init_state *s);
@@ -109,6 +130,7 @@ struct vcpu_ops {
 	void (*kick)(const struct pcpu *target);
 	uint64_t (*get_efer)(struct vcpu *v);
 	void (*set_efer)(struct vcpu *v, uint64_t efer);
+	/* CRn as the guest sees it (0, 2, 3, 4, 8). */
 	uint64_t (*get_cr)(struct vcpu *v, unsigned cr);
 	/* What the guest's MMU uses now (CR0, CR3, CR4, EFER as the hardware
 	 * holds them, not as the guest reads them back; CPL), for walking
@@ -117,6 +139,14 @@ struct vcpu_ops {
 	/* A segment register (attrib in struct seg_state's layout; 0 for an
 	 * unusable segment). */
 	void (*get_seg)(struct vcpu *v, enum x86_seg seg, struct seg_state *out);
+	/* Loads CRn (0, 3, 4, 8) on the guest's behalf, as its MOV to CRn
+	 * would; -ERR_INVAL where that MOV raises #GP. NULL for a backend
+	 * that never intercepts CR accesses (SVM: the guest owns its CRs). */
+	int (*set_cr)(struct vcpu *v, unsigned cr, uint64_t val);
+	/* Lets interrupts and NMIs the host holds reach it (open) or holds
+	 * them again: SVM's GIF, around STI/CLI. NULL where IF alone rules
+	 * (VMX). */
+	void (*host_intr_window)(bool open);
 	/* Prints the backend's whole guest state (VMCB or VMCS). */
 	void (*dump)(struct vcpu *v);
 };

@@ -29,6 +29,7 @@
 
 #define CR0_PE (1ULL << 0)
 #define CR0_MP (1ULL << 1)
+#define CR0_TS (1ULL << 3)
 #define CR0_ET (1ULL << 4)
 #define CR0_NE (1ULL << 5)
 #define CR0_WP (1ULL << 16)
@@ -144,6 +145,7 @@ DEFINE_CR_ACCESSORS(0)
 DEFINE_CR_ACCESSORS(2)
 DEFINE_CR_ACCESSORS(3)
 DEFINE_CR_ACCESSORS(4)
+DEFINE_CR_ACCESSORS(8)
 #undef DEFINE_CR_ACCESSORS
 
 /* Zeroes len bytes (a multiple of 8, 8-byte aligned). Guest RAM, GiBs of

@@ -242,6 +242,59 @@ static bool check_msr_unknown_gp(char *why, size_t size)
 	return rdmsr_faults(why, size, MSR_VM_HSAVE_PA) && rdmsr_faults(why, size, MSR_NOWHERE);
 }
 
+#define MOV_TO_CR4_LEN 3 /* 0f 22 e0: mov %rax, %cr4 */
+
+static bool cpu_is_intel(void)
+{
+	struct cpuid_regs r = cpuid(0, 0);
+
+	return !memcmp(&r.ebx, "Genu", 4) && !memcmp(&r.edx, "ineI", 4) &&
+	       !memcmp(&r.ecx, "ntel", 4);
+}
+
+/* CR0.NE and CR4.VMXE are pinned under VMX, where argon owns them: the
+ * guest still sees and changes CR0.NE as on hardware, sees no VMXE and
+ * gets #GP setting it, as on a CPU without VMX. Under SVM the guest owns
+ * its CR4 and an AMD CPU has no VMXE to set; QEMU's SVM model lets it be
+ * set and then refuses the next VMRUN, so VMXE is probed on Intel only. */
+static bool check_cr_owned_bits(char *why, size_t size)
+{
+	uint64_t cr0 = read_cr0(), cr4 = read_cr4(), got, insn, before = trap_last().count;
+	uint64_t flipped = cr0 ^ CR0_NE, vmxe = cr4 | CR4_VMXE;
+	struct trap_record t;
+
+	if (cr4 & CR4_VMXE)
+		return guest_explain(why, size, "CR4 = 0x%lx shows VMXE", cr4);
+	write_cr0(flipped);
+	got = read_cr0();
+	write_cr0(cr0);
+	if (got != flipped)
+		return guest_explain(why, size, "wrote CR0 = 0x%lx, read back 0x%lx", flipped, got);
+	if (read_cr0() != cr0)
+		return guest_explain(why, size, "restored CR0 = 0x%lx, read back 0x%lx", cr0,
+				     read_cr0());
+	if (!cpu_is_intel())
+		return true;
+	trap_expect(VEC_GP, MOV_TO_CR4_LEN);
+	__asm__ volatile("leaq 1f(%%rip), %0\n"
+			 "1:\tmov %%rax, %%cr4"
+			 : "=&r"(insn)
+			 : "a"(vmxe)
+			 : "memory");
+	trap_expect_none();
+	t = trap_last();
+	if (t.count != before + 1)
+		return guest_explain(why, size, "setting CR4.VMXE raised no #GP; CR4 reads 0x%lx",
+				     read_cr4());
+	if (t.rip != insn)
+		return guest_explain(why, size, "MOV to CR4 at 0x%lx: #GP reported at 0x%lx", insn,
+				     t.rip);
+	if (read_cr4() != cr4)
+		return guest_explain(why, size, "CR4 = 0x%lx after the #GP, was 0x%lx", read_cr4(),
+				     cr4);
+	return true;
+}
+
 /* argon completes a HLT with interrupts enabled and resumes at the next
  * instruction; the IDT covers all vectors in case something comes in. */
 static bool check_hlt(char *why, size_t size)
@@ -354,6 +407,7 @@ static const struct {
 	{"io-unassigned-port", check_io_unassigned_port},
 	{"msr-efer", check_msr_efer},
 	{"msr-unknown-gp", check_msr_unknown_gp},
+	{"cr-owned-bits", check_cr_owned_bits},
 	{"hlt", check_hlt},
 	{"ram-readback", check_ram_readback},
 	{"no-stray-interrupts", check_no_stray_interrupts},
@@ -361,6 +415,20 @@ static const struct {
 	{"string-io-in", check_string_io_in},
 	{"mmio-ioapic", check_mmio_ioapic},
 };
+
+static void run_check(const char *name, check_fn fn)
+{
+	char why[192];
+
+	why[0] = '\0';
+	if (fn(why, sizeof(why))) {
+		n_passed++;
+		con_printf("PASS %s\n", name);
+	} else {
+		n_failed++;
+		con_printf("FAIL %s: %s\n", name, why);
+	}
+}
 
 static void print_summary(void)
 {
@@ -426,7 +494,16 @@ void guest_main(const char *cmdline, uint64_t ram)
 		fill_ram(0x5A5A5A5A5A5A5A5Aull);
 		triple_fault();
 	}
+	if (cmdline && strstr_simple(cmdline, "testguest.mode=timer-crash") &&
+	    strstr_simple(cmdline, "argon.boot=1")) {
+		lapic_arm_and_crash();
+		triple_fault();
+	}
 	hypercall_init();
+	if (cmdline && strstr_simple(cmdline, "testguest.mode=timer-crash")) {
+		run_check("lapic-reset", check_lapic_reset);
+		run_check("lapic-quiet", check_lapic_quiet);
+	}
 	if (cmdline && strstr_simple(cmdline, "testguest.mode=smp")) {
 		why[0] = '\0';
 		if (check_ap_start(why, sizeof(why))) {
@@ -437,19 +514,12 @@ void guest_main(const char *cmdline, uint64_t ram)
 			con_printf("FAIL ap-start: %s\n", why);
 		}
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(checks); i++) {
-		why[0] = '\0';
-		if (checks[i].fn(why, sizeof(why))) {
-			n_passed++;
-			con_printf("PASS %s\n", checks[i].name);
-		} else {
-			n_failed++;
-			con_printf("FAIL %s: %s\n", checks[i].name, why);
-		}
-	}
+	for (size_t i = 0; i < ARRAY_SIZE(checks); i++)
+		run_check(checks[i].name, checks[i].fn);
 	/* After its restart, crash-first ends with a power-off: another crash
 	 * would only restart it again. */
-	if (cmdline && strstr_simple(cmdline, "testguest.mode=crash-first")) {
+	if (cmdline && (strstr_simple(cmdline, "testguest.mode=crash-first") ||
+			strstr_simple(cmdline, "testguest.mode=timer-crash"))) {
 		print_summary();
 		power_off();
 	}

@@ -22,4 +22,11 @@ __attribute__((format(printf, 3, 4))) bool guest_explain(char *why, size_t size,
 /* testguest.mode=smp: starts the second vCPU through INIT and SIPI. */
 bool check_ap_start(char *why, size_t size);
 
+/* testguest.mode=timer-crash (tests/guest/lapic.c): the first boot arms
+ * its LAPIC timer and leaves a tick in service and one pending; the next
+ * boot checks the LAPIC is as after reset and stays quiet. */
+void lapic_arm_and_crash(void);
+bool check_lapic_reset(char *why, size_t size);
+bool check_lapic_quiet(char *why, size_t size);
+
 #endif

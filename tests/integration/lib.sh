@@ -28,15 +28,16 @@ boot() {
 	return "$rc"
 }
 
-# boot_bochs DIR LOG [ARGON_CMDLINE [TIMEOUT]]: a GRUB rescue ISO of DIR
-# (argon.elf, argon.conf, guest files) booted in Bochs; console to LOG and
-# stdout.
+# boot_bochs DIR LOG [ARGON_CMDLINE [TIMEOUT [bochs-run args...]]]: a GRUB
+# rescue ISO of DIR (argon.elf, argon.conf, guest files) booted in Bochs;
+# console to LOG and stdout.
 boot_bochs() {
-	local dir=$1 log=$2 iso
+	local dir=$1 log=$2 cmdline=${3:-} timeout=${4:-300} iso
+	shift $(($# < 4 ? $# : 4))
 	iso=$(mktemp "${TMPDIR:-/tmp}/argon-iso.XXXXXX")
-	"$rig_dir/mkiso" "$dir" "$iso" "${3:-}"
+	"$rig_dir/mkiso" "$dir" "$iso" "$cmdline"
 	set +e
-	"$rig_dir/bochs-run" "$iso" --timeout "${4:-300}" 2>&1 | tr -d '\r' | tee "$log"
+	"$rig_dir/bochs-run" "$iso" --timeout "$timeout" "$@" 2>&1 | tr -d '\r' | tee "$log"
 	local rc=${PIPESTATUS[0]}
 	set -e
 	rm -f "$iso"
@@ -143,7 +144,7 @@ expect_testguest() {
 	expect "$log" "^\[$name\] argon-testguest: start, 64 MiB RAM, cmdline \"$cmdline\"\$" \
 		"guest started and got its RAM size and command line from argon"
 	for check in ram-zeroed cpuid-hypervisor-bit cpuid-hides-virt cpuid-signature hypercall-version \
-		exit-counts io-unassigned-port msr-efer msr-unknown-gp hlt ram-readback \
+		exit-counts io-unassigned-port msr-efer msr-unknown-gp cr-owned-bits hlt ram-readback \
 		no-stray-interrupts; do
 		expect "$log" "^\[$name\] PASS $check\$" "guest check $check passed"
 	done

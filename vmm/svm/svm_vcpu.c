@@ -98,6 +98,7 @@ static void load_seg(struct vmcb_seg *d, const struct seg_state *s)
 static void svm_vcpu_set_state(struct vcpu *v, const struct vcpu_init_state *st)
 {
 	struct vmcb_save *g = &to_svm(v)->vmcb->save;
+	struct vmcb_control *c = &to_svm(v)->vmcb->ctl;
 
 	load_seg(&g->cs, &st->cs);
 	load_seg(&g->ds, &st->ds);
@@ -120,8 +121,19 @@ static void svm_vcpu_set_state(struct vcpu *v, const struct vcpu_init_state *st)
 	g->dr7 = 0x400;
 	g->g_pat = DEFAULT_PAT;
 	g->cpl = 0;
+	/* The MSRs VMLOAD/VMSAVE and VMRUN switch live here: back to their
+	 * reset values, like CR2 and DEBUGCTL, so that nothing of a previous
+	 * boot (or the one before an INIT) carries over. */
+	g->star = g->lstar = g->cstar = g->sfmask = g->kernel_gs_base = 0;
+	g->sysenter_cs = g->sysenter_esp = g->sysenter_eip = 0;
+	g->cr2 = 0;
+	g->dbgctl = 0;
+	/* No event left to inject, no interrupt shadow, no virtual IRQ. */
+	c->event_inj = 0;
+	c->int_shadow = 0;
+	c->int_ctl = 0;
 	v->regs = st->regs;
-	to_svm(v)->vmcb->ctl.tlb_control = SVM_TLB_CONTROL_FLUSH_ALL;
+	c->tlb_control = SVM_TLB_CONTROL_FLUSH_ALL;
 }
 
 static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
@@ -165,6 +177,15 @@ static void svm_inject_nmi(struct vcpu *v)
 static void svm_kick(const struct pcpu *target)
 {
 	x2apic_send(target->apic_id, ICR_MODE_NMI << ICR_MODE_OFF);
+}
+
+/* The host runs with GIF clear (svm.c); STGI lets what is pending in. */
+static void svm_host_intr_window(bool open)
+{
+	if (open)
+		__asm__ volatile("stgi" ::: "memory");
+	else
+		__asm__ volatile("clgi" ::: "memory");
 }
 
 static uint64_t svm_get_efer(struct vcpu *v)
@@ -284,12 +305,6 @@ static int svm_ops_cpu_enable(struct pcpu *cpu)
 	return svm_cpu_enable(cpu);
 }
 
-/* argon runs with GIF clear on a CPU that enters guests (svm_run.S). */
-static void svm_cpu_serve_host(void)
-{
-	__asm__ volatile("stgi" ::: "memory");
-}
-
 static bool svm_nested_1g(void)
 {
 	return cpuid(0x80000001u, 0).edx & BIT(26); /* Page1GB */
@@ -300,7 +315,6 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.nested_format = PT_FMT_NPT,
 	.nested_1g = svm_nested_1g,
 	.cpu_enable = svm_ops_cpu_enable,
-	.cpu_serve_host = svm_cpu_serve_host,
 	.vcpu_create = svm_vcpu_create,
 	.vcpu_destroy = svm_vcpu_destroy,
 	.vcpu_set_state = svm_vcpu_set_state,
@@ -313,5 +327,6 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.get_cr = svm_get_cr,
 	.get_paging = svm_get_paging,
 	.get_seg = svm_get_seg,
+	.host_intr_window = svm_host_intr_window,
 	.dump = svm_dump,
 };

@@ -423,6 +423,16 @@
 #define IO_QUAL_PORT_LEN 16
 
 /* Exit qualification of EPT violations (SDM table 28-7) */
+/* Exit qualification of a control-register access (SDM table 28-3). */
+#define CR_QUAL_CR_OFF 0
+#define CR_QUAL_CR_LEN 4
+#define CR_QUAL_ACCESS_OFF 4
+#define CR_QUAL_ACCESS_LEN 2 /* 0 MOV to CR, 1 MOV from CR, 2 CLTS, 3 LMSW */
+#define CR_QUAL_GPR_OFF 8
+#define CR_QUAL_GPR_LEN 4
+#define CR_QUAL_LMSW_SRC_OFF 16
+#define CR_QUAL_LMSW_SRC_LEN 16
+
 #define EPT_QUAL_READ BIT(0)
 #define EPT_QUAL_WRITE BIT(1)
 #define EPT_QUAL_FETCH BIT(2)

@@ -1,5 +1,6 @@
 /* Decoding VMX exits into struct vm_exit: one function per basic reason. */
 #include "vmm/vmx/vmx.h"
+#include "vmm/x86.h"
 
 typedef void (*vmx_decoder)(struct vm_exit *e);
 
@@ -102,6 +103,21 @@ static void decode_ept_violation(struct vm_exit *e)
 	e->npf.table_walk = (q & EPT_QUAL_LINEAR_VALID) && !(q & EPT_QUAL_TRANSLATED);
 }
 
+/* Only the bits argon owns exit (vmx_cr.h), and CR3/CR8 accesses should
+ * the CPU insist on exiting them. */
+static void decode_cr_access(struct vm_exit *e)
+{
+	uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
+
+	e->kind = ARGON_EXIT_CR;
+	e->insn_len = insn_len();
+	e->cr.cr = (uint8_t)bit_extract(q, CR_QUAL_CR_OFF, CR_QUAL_CR_LEN);
+	e->cr.access = (enum cr_access)bit_extract(q, CR_QUAL_ACCESS_OFF, CR_QUAL_ACCESS_LEN);
+	e->cr.gpr = (uint8_t)bit_extract(q, CR_QUAL_GPR_OFF, CR_QUAL_GPR_LEN);
+	e->cr.lmsw_src = (uint16_t)bit_extract(q, CR_QUAL_LMSW_SRC_OFF, CR_QUAL_LMSW_SRC_LEN);
+	e->cr.op64 = (vmread(VMCS_GUEST_EFER) & EFER_LMA) && (vmread(VMCS_GUEST_CS_AR) & AR_L);
+}
+
 static void decode_xsetbv(struct vm_exit *e)
 {
 	e->kind = ARGON_EXIT_XSETBV;
@@ -127,6 +143,7 @@ static const vmx_decoder decoders[EXIT_REASON_MAX] = {
 	[EXIT_REASON_VMXON] = decode_virt_insn,
 	[EXIT_REASON_INVEPT] = decode_virt_insn,
 	[EXIT_REASON_INVVPID] = decode_virt_insn,
+	[EXIT_REASON_CR_ACCESS] = decode_cr_access,
 	[EXIT_REASON_IO] = decode_io,
 	[EXIT_REASON_RDMSR] = decode_rdmsr,
 	[EXIT_REASON_WRMSR] = decode_wrmsr,

@@ -11,6 +11,7 @@
 #include "vmm/msr_policy.h"
 #include "vmm/page_alloc.h"
 #include "vmm/vmx/vmx.h"
+#include "vmm/vmx/vmx_cr.h"
 #include "vmm/vmx/vmx_maps.h"
 #include "vmm/x86.h"
 
@@ -20,7 +21,6 @@ _Static_assert(offsetof(struct guest_regs, rdi) == 56, "guest_regs layout");
 _Static_assert(offsetof(struct guest_regs, r15) == 120, "guest_regs layout");
 
 #define DEFAULT_PAT 0x0007040600070406ULL
-#define CR0_NE_BIT CR0_NE
 #define EPTP_WB 6ULL
 #define EPTP_WALK_4 (3ULL << EPTP_WALK_OFF)
 
@@ -36,6 +36,21 @@ static struct vmx_vcpu *to_vmx(struct vcpu *v)
 static uint32_t adjust(uint64_t allowed, uint32_t want)
 {
 	return (uint32_t)((want | (uint32_t)allowed) & (allowed >> 32));
+}
+
+static bool unrestricted(void)
+{
+	return vmread(VMCS_PROC_CONTROLS2) & PROC2_UNRESTRICTED_GUEST;
+}
+
+static struct vmx_cr_fixed cr0_fixed(void)
+{
+	return vmx_cr0_fixed(vmx_caps.cr0_fixed0, vmx_caps.cr0_fixed1, unrestricted());
+}
+
+static struct vmx_cr_fixed cr4_fixed(void)
+{
+	return vmx_cr4_fixed(vmx_caps.cr4_fixed0, vmx_caps.cr4_fixed1);
 }
 
 static void vmcs_load(struct vmx_vcpu *x)
@@ -115,11 +130,16 @@ static void controls(struct vcpu *v)
 	vmwrite(VMCS_EPT_POINTER, v->guest->npt.root_pa | EPTP_WALK_4 | EPTP_WB);
 	vmwrite(VMCS_VPID, v->guest->id + 1);
 	vmwrite(VMCS_LINK_POINTER, ~0ULL);
-	/* The guest owns CR0 and CR4 except the bits VMX operation pins:
-	 * CR0.NE and CR4.VMXE are set underneath and shown as the guest set
-	 * them. */
-	vmwrite(VMCS_CR0_MASK, CR0_NE_BIT);
-	vmwrite(VMCS_CR4_MASK, CR4_VMXE);
+	/* The guest owns CR0 and CR4 except the bits VMX operation pins
+	 * (CR0.NE, CR4.VMXE, ...) and the CR4 bits it may not set: the real
+	 * register holds the pinned values, the read shadow the guest's, and
+	 * a change of an owned bit exits (vmx_set_cr). */
+	{
+		struct vmx_cr_fixed f0 = cr0_fixed(), f4 = cr4_fixed();
+
+		vmwrite(VMCS_CR0_MASK, vmx_cr0_mask(&f0));
+		vmwrite(VMCS_CR4_MASK, vmx_cr4_mask(&f4));
+	}
 	vmwrite(VMCS_ENTRY_MSR_LOAD_COUNT, 0);
 	vmwrite(VMCS_EXIT_MSR_LOAD_COUNT, 0);
 	vmwrite(VMCS_EXIT_MSR_STORE_COUNT, 0);
@@ -199,7 +219,11 @@ static void update_ia32e_entry(uint64_t efer)
 
 static void vmx_vcpu_set_state(struct vcpu *v, const struct vcpu_init_state *st)
 {
+	struct vmx_cr_fixed f0, f4;
+
 	vmcs_load(to_vmx(v));
+	f0 = cr0_fixed();
+	f4 = cr4_fixed();
 	LOAD_SEG(cs, CS);
 	LOAD_SEG(ds, DS);
 	LOAD_SEG(es, ES);
@@ -212,10 +236,10 @@ static void vmx_vcpu_set_state(struct vcpu *v, const struct vcpu_init_state *st)
 	vmwrite(VMCS_GUEST_GDTR_LIMIT, st->gdtr_limit);
 	vmwrite(VMCS_GUEST_IDTR_BASE, st->idtr_base);
 	vmwrite(VMCS_GUEST_IDTR_LIMIT, st->idtr_limit);
-	vmwrite(VMCS_GUEST_CR0, st->cr0 | CR0_NE);
+	vmwrite(VMCS_GUEST_CR0, vmx_cr_real(&f0, st->cr0));
 	vmwrite(VMCS_CR0_READ_SHADOW, st->cr0);
 	vmwrite(VMCS_GUEST_CR3, st->cr3);
-	vmwrite(VMCS_GUEST_CR4, st->cr4 | CR4_VMXE);
+	vmwrite(VMCS_GUEST_CR4, vmx_cr_real(&f4, st->cr4));
 	vmwrite(VMCS_CR4_READ_SHADOW, st->cr4);
 	vmwrite(VMCS_GUEST_EFER, st->efer);
 	update_ia32e_entry(st->efer);
@@ -228,6 +252,16 @@ static void vmx_vcpu_set_state(struct vcpu *v, const struct vcpu_init_state *st)
 	vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	vmwrite(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
 	vmwrite(VMCS_GUEST_PENDING_DBG, 0);
+	/* No event left to inject from before. */
+	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+	/* The syscall MSRs, KERNEL_GS_BASE and CR2 are not switched by VMX:
+	 * the guest's values live on its core, back to their reset values. */
+	wrmsr(MSR_STAR, 0);
+	wrmsr(MSR_LSTAR, 0);
+	wrmsr(MSR_CSTAR, 0);
+	wrmsr(MSR_SFMASK, 0);
+	wrmsr(MSR_KERNEL_GS_BASE, 0);
+	write_cr2(0);
 	v->regs = st->regs;
 }
 
@@ -318,13 +352,17 @@ static uint64_t vmx_get_cr(struct vcpu *v, unsigned cr)
 {
 	switch (cr) {
 	case 0:
-		return vmread(VMCS_CR0_READ_SHADOW);
+		return vmx_cr_guest_view(vmread(VMCS_GUEST_CR0), vmread(VMCS_CR0_READ_SHADOW),
+					 vmread(VMCS_CR0_MASK));
 	case 2:
 		return read_cr2(); /* not switched: the guest's own */
 	case 3:
 		return vmread(VMCS_GUEST_CR3);
 	case 4:
-		return vmread(VMCS_CR4_READ_SHADOW);
+		return vmx_cr_guest_view(vmread(VMCS_GUEST_CR4), vmread(VMCS_CR4_READ_SHADOW),
+					 vmread(VMCS_CR4_MASK));
+	case 8:
+		return read_cr8(); /* the guest's core's own TPR */
 	default:
 		return 0;
 	}
@@ -352,6 +390,94 @@ static void vmx_get_seg(struct vcpu *v, enum x86_seg seg, struct seg_state *out)
 	out->limit = (uint32_t)vmread(VMCS_GUEST_ES_LIMIT + 2 * i);
 	out->base = vmread(VMCS_GUEST_ES_BASE + 2 * i);
 	out->attrib = (ar & AR_UNUSABLE) ? 0 : (uint16_t)((ar & 0xFF) | ((ar >> 4) & 0xF00));
+}
+
+/* What the CPU does after its own MOV to a CR that changes paging: the
+ * PDPTEs of PAE paging are loaded from guest memory (with EPT, VM entry
+ * takes them from the VMCS), and the guest's TLB entries go. */
+static void paging_changed(struct vcpu *v, bool flush)
+{
+	uint64_t cr0 = vmread(VMCS_GUEST_CR0), cr4 = vmread(VMCS_GUEST_CR4);
+
+	if ((cr0 & CR0_PG) && (cr4 & CR4_PAE) && !(vmread(VMCS_GUEST_EFER) & EFER_LMA)) {
+		const uint64_t *pdpte =
+			guest_ram_ptr(v->guest, vmread(VMCS_GUEST_CR3) & 0xFFFFFFE0ULL, 32);
+
+		for (unsigned i = 0; i < 4; i++)
+			vmwrite(VMCS_GUEST_PDPTE0 + 2 * i, pdpte ? pdpte[i] : 0);
+	}
+	if (flush && (vmread(VMCS_PROC_CONTROLS2) & PROC2_ENABLE_VPID) &&
+	    (vmx_caps.ept_vpid & VPID_CAP_INVVPID)) {
+		struct {
+			uint64_t vpid, addr;
+		} desc = {v->guest->id + 1, 0};
+		uint64_t type = (vmx_caps.ept_vpid & VPID_CAP_INVVPID_SINGLE) ? 1 : 2;
+
+		__asm__ volatile("invvpid %0, %1" : : "m"(desc), "r"(type) : "cc", "memory");
+	}
+}
+
+static int set_cr0(struct vcpu *v, uint64_t val)
+{
+	struct vmx_cr_fixed f = cr0_fixed();
+	uint64_t old = vmx_get_cr(v, 0), efer = vmread(VMCS_GUEST_EFER);
+	bool long_code = (efer & EFER_LMA) && (vmread(VMCS_GUEST_CS_AR) & AR_L);
+
+	if (cr0_load_check(old, val, vmx_get_cr(v, 4), efer, long_code))
+		return -ERR_INVAL;
+	vmwrite(VMCS_GUEST_CR0, vmx_cr_real(&f, val));
+	vmwrite(VMCS_CR0_READ_SHADOW, val);
+	if ((old ^ val) & CR0_PG)
+		vmx_set_efer(v, cr0_load_efer(val, efer));
+	paging_changed(v, cr0_change_flushes(old, val));
+	return 0;
+}
+
+static int set_cr4(struct vcpu *v, uint64_t val)
+{
+	struct vmx_cr_fixed f = cr4_fixed();
+	uint64_t old = vmx_get_cr(v, 4);
+
+	if (cr4_load_check(old, val, vmx_cr4_guest_bits(&f), vmread(VMCS_GUEST_EFER),
+			   vmread(VMCS_GUEST_CR3)))
+		return -ERR_INVAL;
+	vmwrite(VMCS_GUEST_CR4, vmx_cr_real(&f, val));
+	vmwrite(VMCS_CR4_READ_SHADOW, val);
+	paging_changed(v, cr4_change_flushes(old, val));
+	return 0;
+}
+
+/* Only if the CPU cannot leave CR3 to the guest (CR3-load exiting fixed
+ * to 1). */
+static int set_cr3(struct vcpu *v, uint64_t val)
+{
+	bool keep = (vmx_get_cr(v, 4) & CR4_PCIDE) && (val & CR3_NO_FLUSH);
+
+	val &= ~CR3_NO_FLUSH;
+	if (val >> vmx_caps.maxphyaddr)
+		return -ERR_INVAL;
+	vmwrite(VMCS_GUEST_CR3, val);
+	paging_changed(v, !keep);
+	return 0;
+}
+
+static int vmx_set_cr(struct vcpu *v, unsigned cr, uint64_t val)
+{
+	switch (cr) {
+	case 0:
+		return set_cr0(v, val);
+	case 3:
+		return set_cr3(v, val);
+	case 4:
+		return set_cr4(v, val);
+	case 8:
+		if (val & ~0xFULL)
+			return -ERR_INVAL;
+		write_cr8(val);
+		return 0;
+	default:
+		return -ERR_INVAL;
+	}
 }
 
 static int vmx_ops_cpu_enable(struct pcpu *cpu)
@@ -383,5 +509,6 @@ const struct vcpu_ops vmx_vcpu_ops = {
 	.get_cr = vmx_get_cr,
 	.get_paging = vmx_get_paging,
 	.get_seg = vmx_get_seg,
+	.set_cr = vmx_set_cr,
 	.dump = vmx_dump,
 };
