@@ -8,30 +8,8 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-esp=$(linux_esp "$1" "$3" <<'CONF'
-[guest.a]
-kernel = "bzImage"
-initrd = "initrd-base.img"
-memory = "256M"
-cpus = [1]
-cmdline = "console=ttyS0 quiet argon.test=shell"
-
-[guest.b]
-kernel = "bzImage"
-initrd = "initrd-base.img"
-memory = "256M"
-cpus = [2]
-cmdline = "console=ttyS0 quiet argon.test=shell"
-CONF
-)
-cp "$3/initrd-base.img" "$esp/"
-rm "$esp/initrd.img"
-keys=$(mktemp -u "${TMPDIR:-/tmp}/argon-keys.XXXXXX")
-trap 'rm -rf "$esp" "$keys"' EXIT
-
-log=$(mktemp "${TMPDIR:-/tmp}/argon-console.XXXXXX")
-trap 'rm -rf "$esp" "$keys" "$log"' EXIT
-boot_typed "$esp" "$log" "$keys" --timeout 400 --smp 3
+boot_shells "$1" "$3" a b
+log=$LOG
 
 ok=true
 wait_line "$log" "^argon: console on CPU 0$" 120 || ok=false

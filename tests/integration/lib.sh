@@ -103,6 +103,36 @@ wait_line() {
 	done
 }
 
+# boot_shells ARGON_EFI IMAGES_DIR A B: boots a 3-CPU machine with two
+# Linux guests, A on CPU 1 and B on CPU 2 (CPU 0 is left to the console),
+# each running a shell on its console (initrd-base.img), for typing into
+# with type_keys. Sets LOG (the console, written as it comes) and BOOT_PID;
+# cleans up on exit.
+boot_shells() {
+	local efi=$1 images=$2 esp
+	esp=$(new_esp "$efi" "$images/bzImage" "$images/initrd-base.img" <<CONF
+[guest.$3]
+kernel = "bzImage"
+initrd = "initrd-base.img"
+memory = "256M"
+cpus = [1]
+cmdline = "console=ttyS0 quiet argon.test=shell"
+
+[guest.$4]
+kernel = "bzImage"
+initrd = "initrd-base.img"
+memory = "256M"
+cpus = [2]
+cmdline = "console=ttyS0 quiet argon.test=shell"
+CONF
+	)
+	SHELLS_ESP=$esp
+	SHELLS_KEYS=$(mktemp -u "${TMPDIR:-/tmp}/argon-keys.XXXXXX")
+	LOG=$(mktemp "${TMPDIR:-/tmp}/argon-console.XXXXXX")
+	trap 'rm -rf "$SHELLS_ESP" "$SHELLS_KEYS" "$LOG"' EXIT
+	boot_typed "$esp" "$LOG" "$SHELLS_KEYS" --timeout 400 --smp 3
+}
+
 # linux_esp ARGON_EFI IMAGES_DIR: an ESP folder with argon.efi, bzImage and
 # initrd.img, argon.conf from stdin; prints its path.
 linux_esp() {

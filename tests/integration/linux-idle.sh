@@ -11,34 +11,14 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 IDLE_S=30
-esp=$(linux_esp "$1" "$3" <<'CONF'
-[guest.busy]
-kernel = "bzImage"
-initrd = "initrd-base.img"
-memory = "256M"
-cpus = [1]
-cmdline = "console=ttyS0 quiet argon.test=shell"
-
-[guest.idle]
-kernel = "bzImage"
-initrd = "initrd-base.img"
-memory = "256M"
-cpus = [2]
-cmdline = "console=ttyS0 quiet argon.test=shell"
-CONF
-)
-cp "$3/initrd-base.img" "$esp/"
-rm "$esp/initrd.img"
-keys=$(mktemp -u "${TMPDIR:-/tmp}/argon-keys.XXXXXX")
-log=$(mktemp "${TMPDIR:-/tmp}/argon-console.XXXXXX")
-trap 'rm -rf "$esp" "$keys" "$log"' EXIT
-boot_typed "$esp" "$log" "$keys" --timeout 400 --smp 3
+# The focus starts at busy, the first guest.
+boot_shells "$1" "$3" busy idle
+log=$LOG
 
 ok=true
 for g in busy idle; do
 	$ok && { wait_line "$log" "^\[$g\] / # " 200 || ok=false; }
 done
-# The focus starts at busy, the first guest.
 type_keys 'exit\r'
 $ok && { wait_line "$log" "^argon: guest 'busy' stopped" 60 || ok=false; }
 start=$SECONDS
