@@ -2,10 +2,11 @@
  * binary seed is kept in the tree: bzImage headers built here, the test
  * guest's ELF cut after its last loaded byte plus a minimal ELF, the ACPI
  * tables of tests/unit/fixtures laid out as fuzz_acpi.c reads its input,
- * and a few MMIO instructions.
+ * a few MMIO instructions, and the guest platform's ACPI configuration.
  *
  * Usage: make_seeds FIXTURES_DIR TESTGUEST_ELF OUT_DIR (OUT_DIR/bzimage,
- * OUT_DIR/elf64, OUT_DIR/acpi and OUT_DIR/x86_decode must exist). */
+ * OUT_DIR/elf64, OUT_DIR/acpi, OUT_DIR/x86_decode and OUT_DIR/vacpi must
+ * exist). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include "lib/boot_params.h"
 #include "lib/elf64.h"
 #include "vmm/acpi_tables.h"
+#include "vmm/guest_abi.h"
 
 static const char *out_dir;
 
@@ -303,6 +305,37 @@ static void x86_seeds(void)
 		write_seed("x86_decode", seeds[i].name, seeds[i].bytes, seeds[i].len, NULL, 0);
 }
 
+/* ---- vacpi: the configuration fields in fuzz_vacpi.c's order ---- */
+
+static void vacpi_seed(const char *name, unsigned ncpus, uint32_t id_step, const char *oem,
+		       uint32_t mmio64_mib)
+{
+	uint8_t b[64 + 4 * 256], *p = b;
+
+	memset(b, 0, sizeof(b));
+	put32(p, ARGON_GUEST_ACPI_BASE), p += 4;
+	put16(p, 0x8000), p += 2;
+	*p++ = (uint8_t)ncpus;
+	put32(p, ARGON_GUEST_ECAM_BASE >> 20), p += 4;
+	*p++ = ARGON_GUEST_ECAM_BUS_START;
+	*p++ = ARGON_GUEST_ECAM_BUS_END;
+	put32(p, ARGON_GUEST_MMIO32_BASE), p += 4;
+	put32(p, ARGON_GUEST_MMIO32_SIZE), p += 4;
+	put32(p, mmio64_mib), p += 4;
+	put32(p, mmio64_mib ? 1u << 16 : 0), p += 4;
+	put32(p, ARGON_GUEST_IOAPIC_BASE), p += 4;
+	*p++ = ARGON_GUEST_IOAPIC_ID;
+	*p++ = ARGON_GUEST_IOAPIC_GSI_BASE;
+	*p++ = ARGON_GUEST_UART_GSI;
+	*p++ = oem ? (uint8_t)strlen(oem) : 8;
+	if (oem)
+		memcpy(p, oem, strlen(oem));
+	p += 7;
+	for (unsigned i = 0; i < ncpus; i++, p += 4)
+		put32(p, i * id_step);
+	write_seed("vacpi", name, b, (size_t)(p - b), NULL, 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 4) {
@@ -317,5 +350,7 @@ int main(int argc, char **argv)
 	elf_seeds(argv[2]);
 	acpi_seeds(argv[1]);
 	x86_seeds();
+	vacpi_seed("4-cpus", 4, 1, NULL, 0);
+	vacpi_seed("x2apic-ids-mmio64", 6, 0x40, "OEMX", 1u << 20);
 	return 0;
 }
