@@ -167,7 +167,7 @@ static void check_table(uint64_t pa, const char *sig)
 	const struct acpi_sdt_hdr *h = fake_map(NULL, pa, sizeof(*h));
 	const void *t;
 
-	if (!h || memcmp(h->signature, sig, 4) || h->length < sizeof(*h) ||
+	if (!h || memcmp(h->signature, sig, 4) != 0 || h->length < sizeof(*h) ||
 	    h->length > ACPI_TABLE_MAX_LEN)
 		abort();
 	t = fake_map(NULL, pa, h->length);
@@ -177,7 +177,8 @@ static void check_table(uint64_t pa, const char *sig)
 
 static void check_madt(uint64_t pa)
 {
-	static struct acpi_cpu cpus[MAX_CPUS], again[MAX_CPUS];
+	static struct acpi_cpu cpus[MAX_CPUS];
+	struct acpi_cpu *again;
 	int n = acpi_madt_cpus(&mem, pa, cpus, MAX_CPUS);
 
 	if (n < 0)
@@ -194,11 +195,21 @@ static void check_madt(uint64_t pa)
 				abort();
 		}
 	}
-	if (acpi_madt_cpus(&mem, pa, again, (size_t)n) != n ||
-	    memcmp(cpus, again, (size_t)n * sizeof(cpus[0])))
+	/* The same list into an array of exactly its size, and one slot
+	 * fewer is refused. */
+	again = malloc((size_t)(n ? n : 1) * sizeof(*again));
+	if (!again || acpi_madt_cpus(&mem, pa, again, (size_t)n) != n)
 		abort();
+	for (int i = 0; i < n; i++) {
+		if (again[i].apic_id != cpus[i].apic_id || again[i].uid != cpus[i].uid ||
+		    again[i].enabled != cpus[i].enabled ||
+		    again[i].online_capable != cpus[i].online_capable ||
+		    again[i].x2apic_entry != cpus[i].x2apic_entry)
+			abort();
+	}
 	if (n && acpi_madt_cpus(&mem, pa, again, (size_t)n - 1) != -ERR_NOSPC)
 		abort();
+	free(again);
 }
 
 static void check_mcfg(uint64_t pa)

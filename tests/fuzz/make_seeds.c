@@ -196,7 +196,8 @@ static uint8_t *load_xxd(const char *dir, const char *name, size_t *len)
 			memset(buf + size, 0, off + n - size);
 			size = off + n;
 		}
-		memcpy(buf + off, bytes, n);
+		if (n)
+			memcpy(buf + off, bytes, n);
 	}
 	fclose(f);
 	*len = size;
