@@ -42,22 +42,25 @@ void exception_dispatch(struct exc_frame *f)
 	/* The dump goes straight to the UART from this CPU, whatever the
 	 * console CPU does and whatever lock this CPU held. */
 	panic_print("argon: PANIC: exception %llu (%s) in argon, error code 0x%llx\n",
-		(unsigned long long)f->vector, name, (unsigned long long)f->error);
+		    (unsigned long long)f->vector, name, (unsigned long long)f->error);
 	panic_print("  rip %016llx cs %04llx rflags %016llx rsp %016llx ss %04llx\n",
-		(unsigned long long)f->rip, (unsigned long long)f->cs,
-		(unsigned long long)f->rflags, (unsigned long long)f->rsp,
-		(unsigned long long)f->ss);
-	panic_print("  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n", (unsigned long long)f->rax,
-		(unsigned long long)f->rbx, (unsigned long long)f->rcx, (unsigned long long)f->rdx);
-	panic_print("  rsi %016llx rdi %016llx rbp %016llx r8  %016llx\n", (unsigned long long)f->rsi,
-		(unsigned long long)f->rdi, (unsigned long long)f->rbp, (unsigned long long)f->r8);
-	panic_print("  r9  %016llx r10 %016llx r11 %016llx r12 %016llx\n", (unsigned long long)f->r9,
-		(unsigned long long)f->r10, (unsigned long long)f->r11, (unsigned long long)f->r12);
+		    (unsigned long long)f->rip, (unsigned long long)f->cs,
+		    (unsigned long long)f->rflags, (unsigned long long)f->rsp,
+		    (unsigned long long)f->ss);
+	panic_print("  rax %016llx rbx %016llx rcx %016llx rdx %016llx\n",
+		    (unsigned long long)f->rax, (unsigned long long)f->rbx,
+		    (unsigned long long)f->rcx, (unsigned long long)f->rdx);
+	panic_print("  rsi %016llx rdi %016llx rbp %016llx r8  %016llx\n",
+		    (unsigned long long)f->rsi, (unsigned long long)f->rdi,
+		    (unsigned long long)f->rbp, (unsigned long long)f->r8);
+	panic_print("  r9  %016llx r10 %016llx r11 %016llx r12 %016llx\n",
+		    (unsigned long long)f->r9, (unsigned long long)f->r10,
+		    (unsigned long long)f->r11, (unsigned long long)f->r12);
 	panic_print("  r13 %016llx r14 %016llx r15 %016llx\n", (unsigned long long)f->r13,
-		(unsigned long long)f->r14, (unsigned long long)f->r15);
+		    (unsigned long long)f->r14, (unsigned long long)f->r15);
 	panic_print("  cr0 %016llx cr2 %016llx cr3 %016llx cr4 %016llx\n",
-		(unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
-		(unsigned long long)read_cr3(), (unsigned long long)read_cr4());
+		    (unsigned long long)read_cr0(), (unsigned long long)read_cr2(),
+		    (unsigned long long)read_cr3(), (unsigned long long)read_cr4());
 	panic("halting after an exception in argon\n");
 }
 

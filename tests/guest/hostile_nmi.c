@@ -89,8 +89,9 @@ static bool bursts(uint64_t icr, uint64_t (*count)(void), const char *what, uint
 		for (unsigned i = 0; i < NMI_PER_BURST; i++)
 			wrmsr(MSR_X2APIC_ICR, icr);
 		if (!wait_above(count, base))
-			return guest_explain(why, size, "%s: burst %u of %u brought no NMI (%lu so far)",
-					     what, b + 1, NMI_BURSTS, count() - first);
+			return guest_explain(why, size,
+					     "%s: burst %u of %u brought no NMI (%lu so far)", what,
+					     b + 1, NMI_BURSTS, count() - first);
 	}
 	*got = count() - first;
 	return true;
@@ -168,7 +169,8 @@ static bool check_nmi_peer_flood(char *why, size_t size)
 	alive = peer_alive();
 	if (!wait_above(peer_alive, alive))
 		return guest_explain(why, size, "the second vCPU stopped running");
-	con_printf("hostile-nmi: peer wrote %u console line(s) meanwhile\n", *ap_word(HNMI_AP_LINES));
+	con_printf("hostile-nmi: peer wrote %u console line(s) meanwhile\n",
+		   *ap_word(HNMI_AP_LINES));
 	if (!*ap_word(HNMI_AP_LINES))
 		return guest_explain(why, size, "the second vCPU wrote no console line");
 	return true;

@@ -28,7 +28,7 @@ CONF
 trap 'rm -rf "$esp"' EXIT
 
 log=$esp/console.log
-boot_bochs "$esp" "$log" "" 600 --smp 3 || fail "machine did not power off by itself (bochs-run exit $?)"
+boot_bochs "$esp" "$log" "" 120 --smp 3 || fail "machine did not power off by itself (bochs-run exit $?)"
 
 expect "$log" '^argon: backend vmx enabled on CPU 0$' "VMX backend"
 expect_nmi_guest "$log" nmi
