@@ -312,9 +312,13 @@ static void set_nmi_window(bool on)
  * v->nmi_pending at any point here; it then sets the window itself
  * (vmx_host_nmi), so the window is cleared only before a last look at
  * the flag. */
-static void vmx_nmi_entry(struct vcpu *v)
+static void vmx_nmi_entry(struct vcpu *v, bool window)
 {
-	uint64_t blocked = INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_MOV_SS | INTERRUPTIBILITY_STI;
+	/* A processor that can inject an NMI in an STI shadow may also give
+	 * the NMI-window exit there: after that exit STI blocking does not
+	 * count, or the exit would repeat without end. */
+	uint64_t blocked = INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_MOV_SS |
+			   (window ? 0 : INTERRUPTIBILITY_STI);
 
 	if (__atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE) &&
 	    !(vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID) &&
@@ -350,9 +354,10 @@ static void vmx_host_nmi(struct vcpu *v)
 static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 {
 	struct vmx_vcpu *x = to_vmx(v);
+	bool window = false;
 
 again:
-	vmx_nmi_entry(v);
+	vmx_nmi_entry(v, window);
 	vmwrite(VMCS_GUEST_RSP, v->regs.rsp);
 	vmwrite(VMCS_GUEST_RIP, v->regs.rip);
 	vmwrite(VMCS_GUEST_RFLAGS, v->regs.rflags);
@@ -377,8 +382,10 @@ again:
 	/* The guest can take its pending NMI now: straight back in, unless
 	 * it is stopping (then handle_nmi drops the NMI). */
 	if (nmi_window_exit()) {
-		if (!v->stop)
+		if (!v->stop) {
+			window = true;
 			goto again;
+		}
 		*e = (struct vm_exit){.kind = ARGON_EXIT_NMI, .raw_reason = EXIT_REASON_NMI_WINDOW};
 		return;
 	}
