@@ -23,6 +23,7 @@ struct svm_vcpu {
 	bool nmi_masked;
 	/* Stepping over the guest's IRET that ends it; DR6 as before. */
 	bool nmi_iret_step;
+	bool nmi_db_was_intercepted; /* #DB intercepted before the step */
 	uint64_t nmi_dr6;
 };
 

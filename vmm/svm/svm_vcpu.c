@@ -134,10 +134,11 @@ static void svm_vcpu_set_state(struct vcpu *v, const struct vcpu_init_state *st)
 	c->int_ctl = 0;
 	/* Nor an NMI held, or one the guest was handling. */
 	v->nmi_pending = false;
+	if (to_svm(v)->nmi_iret_step && !to_svm(v)->nmi_db_was_intercepted)
+		c->intercept_exceptions &= ~BIT(SVM_EXC_DB);
+	c->intercept_misc1 &= ~SVM_INTERCEPT_IRET;
 	to_svm(v)->nmi_masked = false;
 	to_svm(v)->nmi_iret_step = false;
-	c->intercept_misc1 &= ~SVM_INTERCEPT_IRET;
-	c->intercept_exceptions &= ~BIT(SVM_EXC_DB);
 	v->regs = st->regs;
 	c->tlb_control = SVM_TLB_CONTROL_FLUSH_ALL;
 }
@@ -171,6 +172,7 @@ static bool svm_nmi_exit(struct vcpu *v)
 		vmcb->ctl.intercept_misc1 &= ~SVM_INTERCEPT_IRET;
 		s->nmi_iret_step = true;
 		s->nmi_dr6 = vmcb->save.dr6;
+		s->nmi_db_was_intercepted = vmcb->ctl.intercept_exceptions & BIT(SVM_EXC_DB);
 		vmcb->save.rflags |= RFLAGS_TF;
 		vmcb->ctl.intercept_exceptions |= BIT(SVM_EXC_DB);
 		return true;
@@ -181,7 +183,8 @@ static bool svm_nmi_exit(struct vcpu *v)
 		s->nmi_iret_step = false;
 		s->nmi_masked = false;
 		vmcb->save.dr6 = s->nmi_dr6;
-		vmcb->ctl.intercept_exceptions &= ~BIT(SVM_EXC_DB);
+		if (!s->nmi_db_was_intercepted)
+			vmcb->ctl.intercept_exceptions &= ~BIT(SVM_EXC_DB);
 		return true;
 	}
 	return false;
