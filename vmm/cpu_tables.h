@@ -26,6 +26,8 @@ struct cpu_tables *cpu_tables_alloc(void);
  * on the calling CPU. Each CPU has its own t. */
 void cpu_tables_load(struct cpu_tables *t);
 void exception_dispatch(struct exc_frame *f);
+/* Vector 2: an NMI while argon runs (vmm/exceptions.c). */
+void nmi_dispatch(void);
 /* The console CPU's timer tick (isr.S): acknowledges it, nothing more. */
 void console_tick_isr(void);
 void spurious_isr(void);

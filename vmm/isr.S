@@ -42,6 +42,37 @@ isr_common:
 	hlt
 	jmp 1b
 
+/* NMI: not fatal (exceptions.c, nmi_dispatch). The C caller-saved
+ * registers are saved; IRETQ restores RFLAGS and ends NMI blocking. */
+	.globl nmi_isr
+nmi_isr:
+	pushq %rax
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %rbp
+	mov %rsp, %rbp
+	and $-16, %rsp
+	cld
+	call nmi_dispatch
+	mov %rbp, %rsp
+	popq %rbp
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rax
+	iretq
+
 /* The console CPU's timer tick only wakes it from HLT. */
 	.globl console_tick_isr
 console_tick_isr:
@@ -63,7 +94,11 @@ spurious_isr:
 	iretq
 
 .macro STUBADDR vec
+	.if \vec == 2
+	.quad nmi_isr
+	.else
 	.quad isr_\vec
+	.endif
 .endm
 
 	.section .data.rel.ro, "aw"

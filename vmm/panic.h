@@ -5,6 +5,11 @@
  * bad config: prints, then stops this CPU for good. */
 void panic(const char *fmt, ...) __attribute__((noreturn, format(printf, 1, 2)));
 
+/* Formats straight to the UART, taking no lock: for the fault and panic
+ * paths, which may run on a CPU that holds the console's or the log's
+ * lock. Lines of other CPUs may interleave. */
+void panic_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 #define BUG_ON(cond)                                                             \
 	do {                                                                     \
 		if (cond)                                                        \

@@ -108,6 +108,9 @@ struct vcpu {
 	volatile bool init_received;
 	volatile int sipi_vector; /* -1 until a SIPI arrives */
 	uint64_t mtrr_def_type;	  /* emulated IA32_MTRR_DEF_TYPE */
+	/* An NMI of the guest's own that waits to be injected (when the
+	 * guest can take one). Set from argon's NMI handler too. */
+	volatile bool nmi_pending;
 };
 
 struct vcpu_ops {
@@ -147,6 +150,11 @@ struct vcpu_ops {
 	 * them again: SVM's GIF, around STI/CLI. NULL where IF alone rules
 	 * (VMX). */
 	void (*host_intr_window)(bool open);
+	/* Called from argon's NMI handler when an NMI arrives while argon
+	 * runs on the core of v, after v->nmi_pending is set: makes the next
+	 * entry deliver it. Lock-free. NULL where NMIs never reach argon
+	 * while a vCPU is pinned (SVM: GIF is clear). */
+	void (*host_nmi)(struct vcpu *v);
 	/* Prints the backend's whole guest state (VMCB or VMCS). */
 	void (*dump)(struct vcpu *v);
 };

@@ -40,6 +40,7 @@
 #define CR4_VMXE (1ULL << 13)
 #define CR4_OSXSAVE (1ULL << 18)
 
+#define RFLAGS_TF (1ULL << 8)
 #define RFLAGS_IF (1ULL << 9)
 #define RFLAGS_DF (1ULL << 10)
 #define RFLAGS_FIXED (1ULL << 1)

@@ -435,6 +435,17 @@ static void print_summary(void)
 	con_printf("argon-testguest: %u passed, %u failed\n", n_passed, n_failed);
 }
 
+void guest_run_check(const char *name, bool (*fn)(char *why, size_t size))
+{
+	run_check(name, fn);
+}
+
+void guest_finish(void)
+{
+	print_summary();
+	power_off();
+}
+
 void guest_fail_fatal(const char *name, const char *fmt, ...)
 {
 	char why[192];
@@ -500,6 +511,8 @@ void guest_main(const char *cmdline, uint64_t ram)
 		triple_fault();
 	}
 	hypercall_init();
+	if (cmdline && strstr_simple(cmdline, "testguest.mode=nmi"))
+		hostile_nmi_main(strstr_simple(cmdline, "testguest.nmi-peer"));
 	if (cmdline && strstr_simple(cmdline, "testguest.mode=timer-crash")) {
 		run_check("lapic-reset", check_lapic_reset);
 		run_check("lapic-quiet", check_lapic_quiet);

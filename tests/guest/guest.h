@@ -29,4 +29,13 @@ void lapic_arm_and_crash(void);
 bool check_lapic_reset(char *why, size_t size);
 bool check_lapic_quiet(char *why, size_t size);
 
+/* Runs one check: prints "PASS name" or "FAIL name: why" and counts it. */
+void guest_run_check(const char *name, bool (*fn)(char *why, size_t size));
+/* Prints the summary and powers off. */
+__attribute__((noreturn)) void guest_finish(void);
+
+/* testguest.mode=nmi (tests/guest/hostile_nmi.c): NMI bursts to itself
+ * and, with peer, to its second vCPU while that one floods the console. */
+__attribute__((noreturn)) void hostile_nmi_main(bool peer);
+
 #endif

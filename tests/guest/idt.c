@@ -38,6 +38,7 @@ static volatile int expect_vector = -1;
 static volatile unsigned expect_skip;
 static volatile struct trap_record last;
 static volatile uint64_t stray;
+static volatile uint64_t nmis;
 
 static struct idt_gate make_gate(uint64_t handler)
 {
@@ -87,8 +88,15 @@ uint64_t trap_stray_interrupts(void)
 	return stray;
 }
 
+uint64_t trap_nmis(void)
+{
+	return nmis;
+}
+
 void trap_handler(struct trap_frame *f)
 {
+	if (f->vector == EXC_NMI)
+		nmis = nmis + 1;
 	if (f->vector == EXC_NMI || f->vector >= EXC_FIRST_IRQ) {
 		stray = stray + 1;
 		return;

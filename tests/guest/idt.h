@@ -39,6 +39,8 @@ struct trap_record trap_last(void);
 
 /* Interrupts delivered so far (vectors 2 and 32-255). */
 uint64_t trap_stray_interrupts(void);
+/* NMIs delivered so far (counted among those too). */
+uint64_t trap_nmis(void);
 
 /* Called by entry.S with interrupts off. */
 void trap_handler(struct trap_frame *f);

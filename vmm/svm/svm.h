@@ -18,6 +18,13 @@ struct svm_vcpu {
 	uint8_t *msrpm;
 	uint8_t *iopm;
 	bool launched;
+	/* The guest runs its NMI handler (argon injected an NMI and has not
+	 * seen it finish): NMIs wait. */
+	bool nmi_masked;
+	/* Stepping over the guest's IRET that ends it; DR6 as before. */
+	bool nmi_iret_step;
+	bool nmi_db_was_intercepted; /* #DB intercepted before the step */
+	uint64_t nmi_dr6;
 };
 
 struct svm_caps {

@@ -132,8 +132,62 @@ static void svm_vcpu_set_state(struct vcpu *v, const struct vcpu_init_state *st)
 	c->event_inj = 0;
 	c->int_shadow = 0;
 	c->int_ctl = 0;
+	/* Nor an NMI held, or one the guest was handling. */
+	v->nmi_pending = false;
+	if (to_svm(v)->nmi_iret_step && !to_svm(v)->nmi_db_was_intercepted)
+		c->intercept_exceptions &= ~BIT(SVM_EXC_DB);
+	c->intercept_misc1 &= ~SVM_INTERCEPT_IRET;
+	to_svm(v)->nmi_masked = false;
+	to_svm(v)->nmi_iret_step = false;
 	v->regs = st->regs;
 	c->tlb_control = SVM_TLB_CONTROL_FLUSH_ALL;
+}
+
+/* The guest's NMIs (handle_nmi -> svm_inject_nmi) go in one at a time:
+ * SVM injects an NMI whatever the guest does, so argon keeps the NMI
+ * blocking the CPU keeps on hardware. Once one is injected, the guest's
+ * IRET is intercepted, argon steps over it (TF, #DB intercepted) and only
+ * then lets the next NMI in. Both exits are handled here. */
+static void svm_nmi_entry(struct vcpu *v)
+{
+	struct svm_vcpu *s = to_svm(v);
+	struct vmcb_control *c = &s->vmcb->ctl;
+
+	if (!__atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE) || s->nmi_masked ||
+	    (c->event_inj & SVM_EVTINJ_VALID) || (c->int_shadow & 1))
+		return;
+	__atomic_store_n(&v->nmi_pending, false, __ATOMIC_RELEASE);
+	c->event_inj = SVM_EVTINJ_VALID | (SVM_EVTINJ_TYPE_NMI << SVM_EVTINJ_TYPE_OFF) | 2;
+	s->nmi_masked = true;
+	c->intercept_misc1 |= SVM_INTERCEPT_IRET;
+}
+
+/* True if the exit was one of the NMI-window steps, handled. */
+static bool svm_nmi_exit(struct vcpu *v)
+{
+	struct svm_vcpu *s = to_svm(v);
+	struct vmcb *vmcb = s->vmcb;
+
+	if (vmcb->ctl.exit_code == SVM_EXIT_IRET && s->nmi_masked) {
+		vmcb->ctl.intercept_misc1 &= ~SVM_INTERCEPT_IRET;
+		s->nmi_iret_step = true;
+		s->nmi_dr6 = vmcb->save.dr6;
+		s->nmi_db_was_intercepted = vmcb->ctl.intercept_exceptions & BIT(SVM_EXC_DB);
+		vmcb->save.rflags |= RFLAGS_TF;
+		vmcb->ctl.intercept_exceptions |= BIT(SVM_EXC_DB);
+		return true;
+	}
+	if (vmcb->ctl.exit_code == SVM_EXIT_DB && s->nmi_iret_step) {
+		/* The IRET is done: the single-step trap after it is argon's,
+		 * and its RFLAGS (TF included) are the ones it popped. */
+		s->nmi_iret_step = false;
+		s->nmi_masked = false;
+		vmcb->save.dr6 = s->nmi_dr6;
+		if (!s->nmi_db_was_intercepted)
+			vmcb->ctl.intercept_exceptions &= ~BIT(SVM_EXC_DB);
+		return true;
+	}
+	return false;
 }
 
 static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
@@ -141,6 +195,8 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	struct svm_vcpu *s = to_svm(v);
 	struct vmcb *vmcb = s->vmcb;
 
+again:
+	svm_nmi_entry(v);
 	vmcb->save.rax = v->regs.rax;
 	vmcb->save.rsp = v->regs.rsp;
 	vmcb->save.rip = v->regs.rip;
@@ -153,6 +209,20 @@ static void svm_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	v->regs.rip = vmcb->save.rip;
 	v->regs.rflags = vmcb->save.rflags;
 	vmcb->ctl.tlb_control = 0;
+	/* An intercepted NMI is still pending on the CPU: unless taken, it
+	 * exits again at once on the next VMRUN. The host takes it here,
+	 * through argon's NMI handler (nmi_dispatch marks it pending for
+	 * this vCPU); RFLAGS.IF is clear, so nothing else comes in. */
+	if (vmcb->ctl.exit_code == SVM_EXIT_NMI)
+		__asm__ volatile("stgi; clgi" ::: "memory");
+	if (svm_nmi_exit(v)) {
+		v->regs.rflags = vmcb->save.rflags;
+		if (!v->stop)
+			goto again;
+		/* Stopping: nothing for handle_nmi to do. */
+		*e = (struct vm_exit){.kind = ARGON_EXIT_NMI, .raw_reason = vmcb->ctl.exit_code};
+		return;
+	}
 	svm_decode_exit(s, e);
 }
 
@@ -166,10 +236,11 @@ static void svm_inject_exception(struct vcpu *v, unsigned vector, bool has_error
 	to_svm(v)->vmcb->ctl.event_inj = ev;
 }
 
+/* Held until the guest can take it (svm_nmi_entry); NMIs that come
+ * while one is held merge into it, as on hardware. */
 static void svm_inject_nmi(struct vcpu *v)
 {
-	to_svm(v)->vmcb->ctl.event_inj =
-		SVM_EVTINJ_VALID | (SVM_EVTINJ_TYPE_NMI << SVM_EVTINJ_TYPE_OFF) | 2;
+	__atomic_store_n(&v->nmi_pending, true, __ATOMIC_RELEASE);
 }
 
 /* An NMI rather than INIT: both are held while the host runs with GIF

@@ -15,6 +15,7 @@
 #define SVM_INTERCEPT_INIT BIT(3)
 #define SVM_INTERCEPT_CPUID BIT(18)
 #define SVM_INTERCEPT_INVD BIT(22)
+#define SVM_INTERCEPT_IRET BIT(20)
 #define SVM_INTERCEPT_HLT BIT(24)
 #define SVM_INTERCEPT_INVLPGA BIT(26)
 #define SVM_INTERCEPT_IOIO_PROT BIT(27)
@@ -36,11 +37,14 @@
 
 /* Exit codes (APM vol 2, appendix C). */
 #define SVM_EXIT_EXCP_BASE 0x040
+#define SVM_EXC_DB 1 /* #DB: bit in intercept_exceptions */
+#define SVM_EXIT_DB (SVM_EXIT_EXCP_BASE + SVM_EXC_DB)
 #define SVM_EXIT_INTR 0x060
 #define SVM_EXIT_NMI 0x061
 #define SVM_EXIT_SMI 0x062
 #define SVM_EXIT_INIT 0x063
 #define SVM_EXIT_CPUID 0x072
+#define SVM_EXIT_IRET 0x074
 #define SVM_EXIT_HLT 0x078
 #define SVM_EXIT_INVLPGA 0x07A
 #define SVM_EXIT_IOIO 0x07B

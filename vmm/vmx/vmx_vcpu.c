@@ -109,9 +109,11 @@ static void controls(struct vcpu *v)
 	uint32_t proc2_want = PROC2_ENABLE_EPT | PROC2_ENABLE_VPID | PROC2_UNRESTRICTED_GUEST |
 			      PROC2_RDTSCP | PROC2_INVPCID | PROC2_XSAVES;
 
-	/* External interrupts and NMIs go straight to the guest: no pin
-	 * controls wanted. */
-	vmwrite(VMCS_PIN_CONTROLS, adjust(vmx_caps.pin, 0));
+	/* External interrupts go straight to the guest. NMIs exit, so that
+	 * none lands in argon's IDT while the guest runs; virtual NMIs let
+	 * argon see the guest's NMI blocking and wait for its end with
+	 * NMI-window exiting (vmx_nmi_entry). */
+	vmwrite(VMCS_PIN_CONTROLS, adjust(vmx_caps.pin, PIN_NMI_EXIT | PIN_VIRTUAL_NMIS));
 	vmwrite(VMCS_PROC_CONTROLS,
 		adjust(vmx_caps.proc, (v->guest->hlt_exits ? PROC_HLT_EXIT : 0) |
 					      PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
@@ -252,8 +254,10 @@ static void vmx_vcpu_set_state(struct vcpu *v, const struct vcpu_init_state *st)
 	vmwrite(VMCS_GUEST_INTERRUPTIBILITY, 0);
 	vmwrite(VMCS_GUEST_ACTIVITY_STATE, ACTIVITY_ACTIVE);
 	vmwrite(VMCS_GUEST_PENDING_DBG, 0);
-	/* No event left to inject from before. */
+	/* No event left to inject from before, no NMI held for it. */
 	vmwrite(VMCS_ENTRY_INTR_INFO, 0);
+	v->nmi_pending = false;
+	vmwrite(VMCS_PROC_CONTROLS, vmread(VMCS_PROC_CONTROLS) & ~(uint64_t)PROC_NMI_WINDOW_EXIT);
 	/* The syscall MSRs, KERNEL_GS_BASE and CR2 are not switched by VMX:
 	 * the guest's values live on its core, back to their reset values. */
 	wrmsr(MSR_STAR, 0);
@@ -285,10 +289,75 @@ static void break_entry_field(void)
 	pr_warn("vmx.break_entry=%s: guest state spoiled on purpose\n", vmx_break_entry);
 }
 
+static bool nmi_window_supported(void)
+{
+	return (vmread(VMCS_PIN_CONTROLS) & PIN_VIRTUAL_NMIS) &&
+	       ((vmx_caps.proc >> 32) & PROC_NMI_WINDOW_EXIT);
+}
+
+static void set_nmi_window(bool on)
+{
+	uint64_t proc = vmread(VMCS_PROC_CONTROLS);
+
+	if (on && !(proc & PROC_NMI_WINDOW_EXIT) && nmi_window_supported())
+		vmwrite(VMCS_PROC_CONTROLS, proc | PROC_NMI_WINDOW_EXIT);
+	else if (!on && (proc & PROC_NMI_WINDOW_EXIT))
+		vmwrite(VMCS_PROC_CONTROLS, proc & ~(uint64_t)PROC_NMI_WINDOW_EXIT);
+}
+
+/* A pending guest NMI goes in with this entry if the guest can take it
+ * now: no event injected already, no virtual-NMI blocking (it is in its
+ * own NMI handler until IRET), no MOV SS or STI shadow. Otherwise an
+ * NMI-window exit comes as soon as it can. argon's NMI handler may set
+ * v->nmi_pending at any point here; it then sets the window itself
+ * (vmx_host_nmi), so the window is cleared only before a last look at
+ * the flag. */
+static void vmx_nmi_entry(struct vcpu *v, bool window)
+{
+	/* A processor that can inject an NMI in an STI shadow may also give
+	 * the NMI-window exit there: after that exit STI blocking does not
+	 * count, or the exit would repeat without end. */
+	uint64_t blocked = INTERRUPTIBILITY_NMI | INTERRUPTIBILITY_MOV_SS |
+			   (window ? 0 : INTERRUPTIBILITY_STI);
+
+	if (__atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE) &&
+	    !(vmread(VMCS_ENTRY_INTR_INFO) & INTR_INFO_VALID) &&
+	    !(vmread(VMCS_GUEST_INTERRUPTIBILITY) & blocked)) {
+		__atomic_store_n(&v->nmi_pending, false, __ATOMIC_RELEASE);
+		vmwrite(VMCS_ENTRY_INTR_INFO,
+			INTR_INFO_VALID | ((uint64_t)INTR_TYPE_NMI << INTR_INFO_TYPE_OFF) | 2);
+	}
+	if (__atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE)) {
+		set_nmi_window(true);
+		return;
+	}
+	set_nmi_window(false);
+	if (__atomic_load_n(&v->nmi_pending, __ATOMIC_ACQUIRE))
+		set_nmi_window(true);
+}
+
+static bool nmi_window_exit(void)
+{
+	return (vmread(VMCS_EXIT_REASON) & (EXIT_REASON_ENTRY_FAIL | EXIT_REASON_BASIC_MASK)) ==
+	       EXIT_REASON_NMI_WINDOW;
+}
+
+/* An NMI in VMX root operation on a core with a vCPU: the guest's own
+ * (argon's kick under VMX is INIT), held for its next entry. The VMCS
+ * current on this core is v's; NMI-window exiting makes sure the NMI is
+ * not held until some later exit when it arrives after vmx_nmi_entry. */
+static void vmx_host_nmi(struct vcpu *v)
+{
+	set_nmi_window(true);
+}
+
 static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 {
 	struct vmx_vcpu *x = to_vmx(v);
+	bool window = false;
 
+again:
+	vmx_nmi_entry(v, window);
 	vmwrite(VMCS_GUEST_RSP, v->regs.rsp);
 	vmwrite(VMCS_GUEST_RIP, v->regs.rip);
 	vmwrite(VMCS_GUEST_RFLAGS, v->regs.rflags);
@@ -310,6 +379,16 @@ static void vmx_vcpu_run(struct vcpu *v, struct vm_exit *e)
 	v->regs.rsp = vmread(VMCS_GUEST_RSP);
 	v->regs.rip = vmread(VMCS_GUEST_RIP);
 	v->regs.rflags = vmread(VMCS_GUEST_RFLAGS);
+	/* The guest can take its pending NMI now: straight back in, unless
+	 * it is stopping (then handle_nmi drops the NMI). */
+	if (nmi_window_exit()) {
+		if (!v->stop) {
+			window = true;
+			goto again;
+		}
+		*e = (struct vm_exit){.kind = ARGON_EXIT_NMI, .raw_reason = EXIT_REASON_NMI_WINDOW};
+		return;
+	}
 	vmx_decode_exit(e);
 }
 
@@ -325,10 +404,11 @@ static void vmx_inject_exception(struct vcpu *v, unsigned vector, bool has_error
 	vmwrite(VMCS_ENTRY_INTR_INFO, info);
 }
 
+/* Held until the guest can take it (vmx_nmi_entry); NMIs that come
+ * while one is held merge into it, as on hardware. */
 static void vmx_inject_nmi(struct vcpu *v)
 {
-	vmwrite(VMCS_ENTRY_INTR_INFO,
-		INTR_INFO_VALID | ((uint64_t)INTR_TYPE_NMI << INTR_INFO_TYPE_OFF) | 2);
+	__atomic_store_n(&v->nmi_pending, true, __ATOMIC_RELEASE);
 }
 
 /* INIT: blocked in VMX root operation, a VM exit in non-root operation. */
@@ -504,6 +584,7 @@ const struct vcpu_ops vmx_vcpu_ops = {
 	.inject_exception = vmx_inject_exception,
 	.inject_nmi = vmx_inject_nmi,
 	.kick = vmx_kick,
+	.host_nmi = vmx_host_nmi,
 	.get_efer = vmx_get_efer,
 	.set_efer = vmx_set_efer,
 	.get_cr = vmx_get_cr,

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# NMIs under SVM: a test guest with two vCPUs sends NMIs through its x2APIC
+# ICR to itself and to its second vCPU (while that one floods the console),
+# in bursts; argon passes each on into the guest (at least one per burst:
+# NMIs merge while one is pending) and keeps running. An ordinary test
+# guest on a third core passes beside it, and the machine powers off.
+# Usage: svm-nmi.sh ARGON_EFI TESTGUEST_ELF
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/nmi-lib.sh"
+
+esp=$(new_esp "$1" "$2" <<'CONF'
+[guest.nmi]
+kernel = "testguest.elf"
+memory = "64M"
+cpus = [0, 1]
+cmdline = "testguest.mode=nmi testguest.nmi-peer"
+
+[guest.plain]
+kernel = "testguest.elf"
+memory = "64M"
+cpus = [2]
+cmdline = "plain"
+CONF
+)
+trap 'rm -rf "$esp"' EXIT
+
+log=$esp/console.log
+boot "$esp" "$log" --timeout 120 --smp 3 || fail "machine did not power off by itself (qemu-run exit $?)"
+
+expect "$log" '^argon: backend svm enabled on CPU 0' "SVM backend"
+expect_nmi_guest "$log" nmi
+expect_testguest "$log" plain "plain"
+expect_not "$log" 'PANIC' "argon did not panic"
+expect "$log" '^argon: all guests stopped \(2 started\)$' "both guests ran"
+expect "$log" '^argon: powering off' "argon powered the machine off"
+finish
