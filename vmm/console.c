@@ -255,15 +255,10 @@ void console_kick(void)
 	spin_unlock(&pump_lock);
 }
 
-void console_sync(void)
-{
-	served = false;
-}
-
 void console_drain(void)
 {
 	/* argon's own last lines (power-off) go out before the calls return. */
-	console_sync();
+	served = false;
 	for (unsigned i = 0; i < mux.count; i++)
 		msrc[i].flush = true;
 	pump_until(everything_out, NULL);

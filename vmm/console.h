@@ -48,9 +48,6 @@ void console_kick(void);
 /* Everything queued goes out, waiting for the UART, and argon's own lines
  * from then on go out before console_log returns: before power-off. */
 void console_drain(void);
-/* From now on argon's lines go out before console_log returns: for a
- * crash dump. */
-void console_sync(void);
 /* The console CPU's loop: moves output, reads input, halts between timer
  * ticks. Returns when done() says so (done may be NULL: never). */
 void console_serve(bool (*done)(void));
