@@ -106,7 +106,7 @@ int lvt_filter(uint32_t msr, uint64_t val, uint64_t *out, const char **why)
 	*why = mode == LVT_MODE_SMI	 ? "SMI"
 	       : mode == LVT_MODE_INIT	 ? "INIT"
 	       : mode == LVT_MODE_EXTINT ? "ExtINT"
-					 : "a reserved delivery mode";
+					 : "reserved";
 	*out = (keep & ~LVT_MODE) | APIC_LVT_MASKED;
 	return 1;
 }

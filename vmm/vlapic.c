@@ -48,17 +48,16 @@ static void start_ap(struct vcpu *t, const struct icr_msg *m)
 		__atomic_store_n(&t->sipi_vector, (int)m->vector, __ATOMIC_RELEASE);
 }
 
-/* One warning per guest and kind of refused write: a guest that repeats
- * one cannot flood the console. */
+/* One warning per guest and kind of refused write (an ICR delivery mode,
+ * or an LVT delivery mode): a guest that repeats one cannot flood the
+ * console. */
+#define WARN_ICR(mode) (1u << (mode))
+#define WARN_LVT(mode) (1u << (8 + (mode)))
 static uint32_t warned[ARGON_MAX_GUESTS];
 
-static void warn_once(const struct guest *g, unsigned kind, const char *fmt, const char *what)
+static bool first_warning(const struct guest *g, uint32_t bit)
 {
-	uint32_t bit = 1u << kind;
-
-	if (__atomic_fetch_or(&warned[g->id], bit, __ATOMIC_RELAXED) & bit)
-		return;
-	pr_warn(fmt, g->name, what);
+	return !(__atomic_fetch_or(&warned[g->id], bit, __ATOMIC_RELAXED) & bit);
 }
 
 /* The guest's ICR value never reaches the real ICR: argon rebuilds each
@@ -72,7 +71,8 @@ int vlapic_icr_write(struct vcpu *v, uint64_t icr)
 	if (icr_decode(icr, &m))
 		return -ERR_INVAL;
 	if (m.action == ICR_DROP) {
-		warn_once(g, 0, "guest '%s': IPI with %s dropped\n", m.why);
+		if (first_warning(g, WARN_ICR(bit_extract(icr, ICR_MODE_OFF, ICR_MODE_LEN))))
+			pr_warn("guest '%s': IPI with %s dropped\n", g->name, m.why);
 		return 0;
 	}
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
@@ -113,9 +113,9 @@ int vlapic_lvt_write(struct vcpu *v, uint32_t msr, uint64_t val)
 	r = lvt_filter(msr, val, &out, &why);
 	if (r < 0)
 		return r;
-	if (r > 0)
-		warn_once(v->guest, 1 + (msr & 0xF), "guest '%s': LVT with delivery mode %s masked\n",
-			  why);
+	if (r > 0 && first_warning(v->guest, WARN_LVT(bit_extract(val, 8, 3))))
+		pr_warn("guest '%s': LVT 0x%x with delivery mode %s written masked\n",
+			v->guest->name, msr, why);
 	wrmsr(msr, out);
 	return 0;
 }
