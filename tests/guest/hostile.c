@@ -324,6 +324,12 @@ static __attribute__((noreturn)) void hostile_xsetbv(void)
 		finish("hostile");
 	}
 	write_cr4(read_cr4() | CR4_OSXSAVE);
+	{
+		struct cpuid_regs d = cpuid(0xD, 0);
+
+		con_printf("argon-hostile: XCR0 components shown 0x%llx\n",
+			   (unsigned long long)(((uint64_t)d.edx << 32) | d.eax));
+	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
 		verdict(xsetbv_faults(0, bad[i].xcr0), bad[i].name, "no #GP");
 	verdict(xsetbv_faults(1, 0x3), "xcr1", "no #GP");
