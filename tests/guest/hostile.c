@@ -15,10 +15,10 @@
 #include "vmm/apic.h"
 
 #define VEC_GP 13
-#define WRMSR_LEN 2	  /* 0f 30 */
-#define XSETBV_LEN 3	  /* 0f 01 d1 */
-#define MOV_CR_LEN 3	  /* 0f 22 /r with rax */
-#define MOV_CR8_LEN 4	  /* 44 0f 22 c0 */
+#define WRMSR_LEN 2   /* 0f 30 */
+#define XSETBV_LEN 3  /* 0f 01 d1 */
+#define MOV_CR_LEN 3  /* 0f 22 /r with rax */
+#define MOV_CR8_LEN 4 /* 44 0f 22 c0 */
 #define MSR_X2APIC_IRR 0x820u
 #define MSR_X2APIC_SELF_IPI 0x83Fu
 #define CR0_NW_BIT (1ULL << 29)
@@ -76,14 +76,16 @@ static __attribute__((noreturn)) void finish(const char *who)
 }
 
 /* Runs one instruction that is expected to #GP; true if it did, at it. */
-#define FAULTS(len, insn, ...)                                                                 \
-	({                                                                                     \
-		uint64_t _before = trap_last().count, _at;                                     \
-		trap_expect(VEC_GP, (len));                                                    \
-		__asm__ volatile("leaq 1f(%%rip), %0\n1:\t" insn : "=&r"(_at) : __VA_ARGS__    \
-				 : "memory");                                                  \
-		trap_expect_none();                                                            \
-		trap_last().count == _before + 1 && trap_last().rip == _at;                    \
+#define FAULTS(len, insn, ...)                                              \
+	({                                                                  \
+		uint64_t _before = trap_last().count, _at;                  \
+		trap_expect(VEC_GP, (len));                                 \
+		__asm__ volatile("leaq 1f(%%rip), %0\n1:\t" insn            \
+				 : "=&r"(_at)                               \
+				 : __VA_ARGS__                              \
+				 : "memory");                               \
+		trap_expect_none();                                         \
+		trap_last().count == _before + 1 && trap_last().rip == _at; \
 	})
 
 static bool wrmsr_faults(uint32_t msr, uint64_t v)
@@ -91,12 +93,13 @@ static bool wrmsr_faults(uint32_t msr, uint64_t v)
 	return FAULTS(WRMSR_LEN, "wrmsr", "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
 
+/* The IRR's eight registers sit at 0x820 + 1 per 32 vectors in x2APIC. */
 static bool irr_has(unsigned vector)
 {
 	return (rdmsr(MSR_X2APIC_IRR + vector / 32) >> (vector % 32)) & 1;
 }
 
-/* The IRR's eight registers sit at 0x820 + 1 per 32 vectors in x2APIC. */
+/* Any vector 32-255 pending (0-31 cannot be). */
 static uint64_t irr_any(void)
 {
 	uint64_t any = 0;
@@ -120,7 +123,7 @@ static uint64_t tsc_hz(void)
 	uint64_t t0, t1;
 
 	outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01)); /* gate on, speaker off */
-	outb(0x43, 0xB0);				     /* ch 2, lo/hi, mode 0 */
+	outb(0x43, 0xB0);				   /* ch 2, lo/hi, mode 0 */
 	outb(0x42, 0xFF);
 	outb(0x42, 0xFF);
 	t0 = rdtsc();
@@ -144,15 +147,16 @@ static uint64_t sums[VICTIM_SIZE / CHUNK];
 
 static __attribute__((noreturn)) void victim(const char *cmdline)
 {
-	uint64_t hz = tsc_hz(), secs = arg_u64(cmdline, "testguest.secs=", 6), start, last_beat, max_gap = 0, beats = 0, bad = 0;
+	uint64_t hz = tsc_hz(), secs = arg_u64(cmdline, "testguest.secs=", 6), start, last_beat,
+		 max_gap = 0, beats = 0, bad = 0;
 	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)VICTIM_BASE;
 
 	for (uint64_t i = 0; i < VICTIM_SIZE / 8; i++)
 		p[i] = (i * 0x9E3779B97F4A7C15ull) ^ VICTIM_BASE;
 	for (size_t c = 0; c < VICTIM_SIZE / CHUNK; c++)
 		sums[c] = chunk_sum(VICTIM_BASE + c * CHUNK);
-	con_printf("argon-victim: ready, %llu MHz TSC, %llu s\n", (unsigned long long)(hz / 1000000),
-		   (unsigned long long)secs);
+	con_printf("argon-victim: ready, %llu MHz TSC, %llu s\n",
+		   (unsigned long long)(hz / 1000000), (unsigned long long)secs);
 	start = last_beat = rdtsc();
 	for (size_t c = 0;; c = (c + 1) % (VICTIM_SIZE / CHUNK)) {
 		uint64_t now;
@@ -191,7 +195,9 @@ static void icr_send_check(const char *name, uint64_t icr, int vec, bool to_self
 	bool gp = wrmsr_faults(MSR_X2APIC_ICR, icr), got = vec >= 0 && irr_has((unsigned)vec);
 
 	verdict(!gp && got == to_self, name,
-		gp ? "#GP" : got ? "reached this core" : "did not reach this core");
+		gp    ? "#GP"
+		: got ? "reached this core"
+		      : "did not reach this core");
 }
 
 static __attribute__((noreturn)) void hostile_icr(const char *cmdline)
@@ -204,7 +210,8 @@ static __attribute__((noreturn)) void hostile_icr(const char *cmdline)
 		char name[32];
 
 		fmt_snprintf(name, sizeof(name), "icr-reserved-bit-%u", reserved[i]);
-		verdict(wrmsr_faults(MSR_X2APIC_ICR, DEST(self) | ICR(0, 0x40) | (1ull << reserved[i])),
+		verdict(wrmsr_faults(MSR_X2APIC_ICR,
+				     DEST(self) | ICR(0, 0x40) | (1ull << reserved[i])),
 			name, "no #GP");
 	}
 	icr_send_check("icr-fixed-self", DEST(self) | ICR(0, 0x41), 0x41, true);
@@ -214,8 +221,9 @@ static __attribute__((noreturn)) void hostile_icr(const char *cmdline)
 	icr_send_check("icr-shorthand-self", SH_SELF | ICR(0, 0x44), 0x44, true);
 	icr_send_check("icr-shorthand-all", SH_ALL | ICR(0, 0x45), 0x45, true);
 	icr_send_check("icr-shorthand-others", SH_OTHERS | ICR(0, 0x51), 0x51, false);
-	icr_send_check("icr-logical-cluster-all", LOGICAL | DEST(((uint64_t)(self >> 4) << 16) | 0xFFFF) |
-		       ICR(0, 0x46), 0x46, true);
+	icr_send_check("icr-logical-cluster-all",
+		       LOGICAL | DEST(((uint64_t)(self >> 4) << 16) | 0xFFFF) | ICR(0, 0x46), 0x46,
+		       true);
 	icr_send_check("icr-logical-other-guest",
 		       LOGICAL | DEST(((uint64_t)(other >> 4) << 16) | (1u << (other & 0xF))) |
 			       ICR(0, 0x52),
@@ -262,8 +270,8 @@ static __attribute__((noreturn)) void hostile_lvt(void)
 	static const struct {
 		const char *name;
 		uint32_t mode;
-	} refused[] = {{"smi", 2}, {"init", 5}, {"extint", 7}, {"mode-1", 1}, {"mode-3", 3},
-		       {"mode-6", 6}};
+	} refused[] = {{"smi", 2},    {"init", 5},   {"extint", 7},
+		       {"mode-1", 1}, {"mode-3", 3}, {"mode-6", 6}};
 	uint32_t max_lvt = (uint32_t)(rdmsr(0x803) >> 16) & 0xFF;
 
 	for (size_t l = 0; l < sizeof(lvts) / sizeof(lvts[0]); l++) {
@@ -272,8 +280,10 @@ static __attribute__((noreturn)) void hostile_lvt(void)
 		if (lvts[l].msr == 0x833 && max_lvt < 5)
 			continue;
 		for (size_t m = 0; m < sizeof(refused) / sizeof(refused[0]); m++) {
-			fmt_snprintf(name, sizeof(name), "lvt-%s-%s", lvts[l].name, refused[m].name);
-			lvt_check(name, lvts[l].msr, (refused[m].mode << 8) | 0x31, LVT_MASKED | 0x31);
+			fmt_snprintf(name, sizeof(name), "lvt-%s-%s", lvts[l].name,
+				     refused[m].name);
+			lvt_check(name, lvts[l].msr, (refused[m].mode << 8) | 0x31,
+				  LVT_MASKED | 0x31);
 		}
 		fmt_snprintf(name, sizeof(name), "lvt-%s-fixed", lvts[l].name);
 		lvt_check(name, lvts[l].msr, LVT_MASKED | 0x32, LVT_MASKED | 0x32);
@@ -293,8 +303,7 @@ static __attribute__((noreturn)) void hostile_lvt(void)
 
 static bool xsetbv_faults(uint32_t index, uint64_t v)
 {
-	return FAULTS(XSETBV_LEN, "xsetbv", "c"(index), "a"((uint32_t)v),
-		      "d"((uint32_t)(v >> 32)));
+	return FAULTS(XSETBV_LEN, "xsetbv", "c"(index), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
 }
 
 static __attribute__((noreturn)) void hostile_xsetbv(void)
