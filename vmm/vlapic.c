@@ -113,7 +113,10 @@ int vlapic_lvt_write(struct vcpu *v, uint32_t msr, uint64_t val)
 	r = lvt_filter(msr, val, &out, &why);
 	if (r < 0)
 		return r;
-	if (r > 0 && first_warning(v->guest, WARN_LVT(bit_extract(val, 8, 3))))
+	/* An entry the guest masks itself (Linux writes LINT0 as ExtINT,
+	 * masked) delivers nothing either way: rewritten without a word. */
+	if (r > 0 && !(val & APIC_LVT_MASKED) &&
+	    first_warning(v->guest, WARN_LVT(bit_extract(val, 8, 3))))
 		pr_warn("guest '%s': LVT 0x%x with delivery mode %s written masked\n",
 			v->guest->name, msr, why);
 	wrmsr(msr, out);
