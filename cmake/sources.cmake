@@ -29,6 +29,7 @@ set(ARGON_PURE_SOURCES
   vmm/vmx/vmx_maps.c
   vmm/cpu_policy.c
   vmm/vmx/vmx_cr.c
+  vmm/guest_rules.c
 )
 
 # Code that only runs on the bare machine.

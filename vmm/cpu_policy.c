@@ -4,6 +4,7 @@
 #include "lib/err.h"
 #include "vmm/apic.h"
 #include "vmm/guest_abi.h"
+#include "vmm/guest_rules.h"
 
 #define EAX CPUID_EAX
 #define EBX CPUID_EBX
@@ -57,12 +58,16 @@ const struct cpu_feature_msrs cpu_feature_msrs[] = {
 	{"xTPR", 1, 0, ECX, 14, true, 0, 0, MSR_GP, MSR_GP},
 	{"PDCM", 1, 0, ECX, 15, true, 0x345, 1, MSR_GP, MSR_GP},
 	{"DCA", 1, 0, ECX, 18, true, 0x1F8, 3, MSR_GP, MSR_GP},
-	{"x2APIC", 1, 0, ECX, 21, false, MSR_X2APIC_BASE, MSR_X2APIC_ICR - MSR_X2APIC_BASE,
+	{"x2APIC", 1, 0, ECX, 21, false, MSR_X2APIC_BASE, MSR_X2APIC_LVT_CMCI - MSR_X2APIC_BASE,
 	 MSR_DIRECT, MSR_DIRECT},
-	/* IPIs are checked (vmm/vlapic.c). */
-	{"x2APIC", 1, 0, ECX, 21, false, MSR_X2APIC_ICR, 1, MSR_DIRECT, MSR_VCPU},
-	{"x2APIC", 1, 0, ECX, 21, false, MSR_X2APIC_ICR + 1, MSR_X2APIC_LAST - MSR_X2APIC_ICR,
-	 MSR_DIRECT, MSR_DIRECT},
+	/* IPIs are checked and LVT delivery modes filtered (vmm/vlapic.c):
+	 * CMCI, then the ICR, then thermal, performance, LINT0/1 and error.
+	 * The timer's LVT has no delivery mode and stays direct. */
+	{"x2APIC", 1, 0, ECX, 21, false, MSR_X2APIC_LVT_CMCI, 2, MSR_DIRECT, MSR_VCPU},
+	{"x2APIC", 1, 0, ECX, 21, false, MSR_X2APIC_ICR + 1, 2, MSR_DIRECT, MSR_DIRECT},
+	{"x2APIC", 1, 0, ECX, 21, false, MSR_X2APIC_LVT_THERMAL, 5, MSR_DIRECT, MSR_VCPU},
+	{"x2APIC", 1, 0, ECX, 21, false, MSR_X2APIC_LVT_ERROR + 1,
+	 MSR_X2APIC_LAST - MSR_X2APIC_LVT_ERROR, MSR_DIRECT, MSR_DIRECT},
 	{"TSC_DEADLINE", 1, 0, ECX, 24, false, MSR_TSC_DEADLINE, 1, MSR_DIRECT, MSR_DIRECT},
 
 	/* Leaf 6: only ARAT and APERF/MPERF are shown (cpuid_guest). */

@@ -4,6 +4,7 @@
 #include "vmm/cpuid_policy.h"
 #include "vmm/emulate.h"
 #include "vmm/guest.h"
+#include "vmm/guest_rules.h"
 #include "vmm/log.h"
 #include "vmm/msr_policy.h"
 #include "vmm/vcpu.h"
@@ -309,16 +310,18 @@ static void handle_hypercall(struct vcpu *v, const struct vm_exit *e)
 }
 
 /* XSETBV exits unconditionally on VMX. The guest owns its core's XCR0
- * (argon never uses extended state), so a valid value goes straight in. */
+ * (argon never uses extended state), so a value that passes the
+ * architecture's rules against the components the guest's own CPUID leaf
+ * 0xD shows goes straight in; any other is the guest's #GP. */
 static void handle_xsetbv(struct vcpu *v, const struct vm_exit *e)
 {
-	struct cpuid_regs d = cpuid(0xD, 0);
-	uint64_t supported = ((uint64_t)d.edx << 32) | d.eax;
+	struct cpuid_regs d = cpuid_policy(v, 0xD, 0), h = cpuid(0xD, 0);
+	uint64_t supported = (((uint64_t)d.edx << 32) | d.eax) & (((uint64_t)h.edx << 32) | h.eax);
 	uint64_t val = (v->regs.rdx << 32) | (uint32_t)v->regs.rax;
 
-	/* x87 state always on; AVX needs SSE (SDM vol 1, 13.3). */
-	if ((uint32_t)v->regs.rcx != 0 || !(val & XCR0_X87) || (val & ~supported) ||
-	    ((val & XCR0_AVX) && !(val & XCR0_SSE))) {
+	if ((uint32_t)v->regs.rcx != 0 || !xcr0_valid(val, supported)) {
+		pr_debug("guest '%s': xsetbv 0x%llx refused (#GP)\n", v->guest->name,
+			 (unsigned long long)val);
 		vcpu_ops->inject_exception(v, X86_GP, true, 0);
 		return;
 	}

@@ -4,6 +4,7 @@
 #include "lib/err.h"
 #include "vmm/apic.h"
 #include "vmm/cpuid_policy.h"
+#include "vmm/guest_rules.h"
 #include "vmm/log.h"
 #include "vmm/panic.h"
 #include "vmm/vlapic.h"
@@ -82,6 +83,9 @@ int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		if (val & ~(EFER_GUEST_WRITABLE | EFER_LMA))
 			return -ERR_INVAL;
 		efer = vcpu_ops->get_efer(v);
+		/* LME cannot change while paging is on (SDM vol 4, WRMSR). */
+		if (((val ^ efer) & EFER_LME) && (vcpu_ops->get_cr(v, 0) & CR0_PG))
+			return -ERR_INVAL;
 		/* LMA follows CR0.PG and LME; software cannot set it. */
 		vcpu_ops->set_efer(v, (val & EFER_GUEST_WRITABLE) | (efer & EFER_LMA));
 		return 0;
@@ -91,6 +95,13 @@ int msr_write(struct vcpu *v, uint32_t msr, uint64_t val)
 		return ((rdmsr(msr) ^ val) & ~APIC_BASE_BSP) ? -ERR_NOTSUP : 0;
 	case MSR_X2APIC_ICR:
 		return vlapic_icr_write(v, val);
+	case MSR_X2APIC_LVT_CMCI:
+	case MSR_X2APIC_LVT_THERMAL:
+	case MSR_X2APIC_LVT_PERF:
+	case MSR_X2APIC_LVT_LINT0:
+	case MSR_X2APIC_LVT_LINT1:
+	case MSR_X2APIC_LVT_ERROR:
+		return vlapic_lvt_write(v, msr, val);
 	default:
 		return -ERR_NOTSUP;
 	}

@@ -4,7 +4,9 @@
 #include "lib/err.h"
 #include "vmm/apic.h"
 #include "vmm/cpu.h"
+#include "vmm/cpuid_policy.h"
 #include "vmm/guest.h"
+#include "vmm/guest_rules.h"
 #include "vmm/log.h"
 #include "vmm/x86.h"
 
@@ -22,12 +24,9 @@ static bool dest_match(uint32_t apic_id, uint32_t dest, bool logical)
 	return dest == 0xFFFFFFFFu || dest == apic_id;
 }
 
-static bool is_target(const struct vcpu *self, const struct vcpu *t, uint64_t icr)
+static bool is_target(const struct vcpu *self, const struct vcpu *t, const struct icr_msg *m)
 {
-	uint32_t shorthand = (uint32_t)bit_extract(icr, ICR_SHORTHAND_OFF, ICR_SHORTHAND_LEN);
-	uint32_t dest = (uint32_t)(icr >> 32);
-
-	switch (shorthand) {
+	switch (m->shorthand) {
 	case ICR_SHORTHAND_SELF:
 		return t == self;
 	case ICR_SHORTHAND_ALL:
@@ -35,44 +34,92 @@ static bool is_target(const struct vcpu *self, const struct vcpu *t, uint64_t ic
 	case ICR_SHORTHAND_OTHERS:
 		return t != self;
 	default:
-		return dest_match(t->pcpu->apic_id, dest, icr & ICR_DEST_LOGICAL);
+		return dest_match(t->pcpu->apic_id, m->dest, m->logical);
 	}
 }
 
-static void start_ap(struct vcpu *t, uint32_t mode, uint64_t icr)
+static void start_ap(struct vcpu *t, const struct icr_msg *m)
 {
-	if (mode == ICR_MODE_INIT) {
-		/* The de-assert message carries no meaning in x2APIC mode. */
-		if (icr & ICR_LEVEL_ASSERT)
-			__atomic_store_n(&t->init_received, true, __ATOMIC_RELEASE);
+	if (m->action == ICR_START_INIT) {
+		__atomic_store_n(&t->init_received, true, __ATOMIC_RELEASE);
 		return;
 	}
 	if (__atomic_load_n(&t->init_received, __ATOMIC_ACQUIRE) && t->sipi_vector < 0)
-		__atomic_store_n(&t->sipi_vector, (int)(icr & ICR_VECTOR_MASK), __ATOMIC_RELEASE);
+		__atomic_store_n(&t->sipi_vector, (int)m->vector, __ATOMIC_RELEASE);
 }
 
+/* One warning per guest and kind of refused write (an ICR delivery mode,
+ * or an LVT delivery mode): a guest that repeats one cannot flood the
+ * console. */
+#define WARN_ICR(mode) (1u << (mode))
+#define WARN_LVT(mode) (1u << (8 + (mode)))
+static uint32_t warned[ARGON_MAX_GUESTS];
+
+static bool first_warning(const struct guest *g, uint32_t bit)
+{
+	return !(__atomic_fetch_or(&warned[g->id], bit, __ATOMIC_RELAXED) & bit);
+}
+
+/* The guest's ICR value never reaches the real ICR: argon rebuilds each
+ * message from the decoded vector and mode and sends it, physical and
+ * without shorthand, to each of the guest's own cores it names. */
 int vlapic_icr_write(struct vcpu *v, uint64_t icr)
 {
 	struct guest *g = v->guest;
-	uint32_t mode = (uint32_t)bit_extract(icr, ICR_MODE_OFF, ICR_MODE_LEN);
-	uint32_t low = (uint32_t)icr & ~(ICR_DEST_LOGICAL | (3u << ICR_SHORTHAND_OFF));
+	struct icr_msg m;
 
-	if (mode == ICR_MODE_SMI || mode == 3 || mode == 7)
-		return -ERR_NOTSUP;
+	if (icr_decode(icr, &m))
+		return -ERR_INVAL;
+	if (m.action == ICR_DROP) {
+		if (first_warning(g, WARN_ICR(bit_extract(icr, ICR_MODE_OFF, ICR_MODE_LEN))))
+			pr_warn("guest '%s': IPI with %s dropped\n", g->name, m.why);
+		return 0;
+	}
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
 		struct vcpu *t = &g->vcpus[i];
 
-		if (!is_target(v, t, icr))
+		if (!is_target(v, t, &m))
 			continue;
-		if (mode == ICR_MODE_INIT || mode == ICR_MODE_SIPI) {
+		switch (m.action) {
+		case ICR_START_INIT:
+		case ICR_START_SIPI:
 			if (t != v)
-				start_ap(t, mode, icr);
-			continue;
+				start_ap(t, &m);
+			break;
+		case ICR_SEND:
+			x2apic_send(t->pcpu->apic_id, m.low);
+			break;
+		case ICR_SEND_ONE:
+			x2apic_send(t->pcpu->apic_id, m.low);
+			return 0;
+		default:
+			return 0;
 		}
-		/* Re-sent one by one in physical mode, so that a broadcast or
-		 * a logical destination never reaches another guest's core. */
-		x2apic_send(t->pcpu->apic_id, low);
 	}
+	return 0;
+}
+
+int vlapic_lvt_write(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	uint32_t max_lvt = (uint32_t)bit_extract(rdmsr(MSR_X2APIC_VERSION), 16, 8);
+	const char *why;
+	uint64_t out;
+	int r;
+
+	/* An LVT the core lacks would fault argon's WRMSR: the guest gets
+	 * the #GP that the real register gives it. */
+	if (!lvt_present(msr, max_lvt, cpu_host.vendor == CPU_VENDOR_INTEL))
+		return -ERR_NOTSUP;
+	r = lvt_filter(msr, val, &out, &why);
+	if (r < 0)
+		return r;
+	/* An entry the guest masks itself (Linux writes LINT0 as ExtINT,
+	 * masked) delivers nothing either way: rewritten without a word. */
+	if (r > 0 && !(val & APIC_LVT_MASKED) &&
+	    first_warning(v->guest, WARN_LVT(bit_extract(val, 8, 3))))
+		pr_warn("guest '%s': LVT 0x%x with delivery mode %s written masked\n",
+			v->guest->name, msr, why);
+	wrmsr(msr, out);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
-/* The one part of a guest's x2APIC that argon intercepts: the ICR. A guest
- * may send IPIs only to its own cores; INIT and SIPI to them start its
- * other vCPUs. */
+/* The parts of a guest's x2APIC that argon intercepts: the ICR and writes
+ * to the LVTs other than the timer's. A guest may send IPIs only to its
+ * own cores; INIT and SIPI to them start its other vCPUs; its LVTs may
+ * deliver only fixed interrupts and NMIs to its core. */
 #ifndef ARGON_VMM_VLAPIC_H
 #define ARGON_VMM_VLAPIC_H
 
@@ -13,6 +14,10 @@ struct guest;
 
 /* 0, or a negative code for a write the guest gets #GP for. */
 int vlapic_icr_write(struct vcpu *v, uint64_t icr);
+
+/* A write to an LVT (vmm/guest_rules.h): 0, or a negative code for #GP.
+ * SMI, INIT, ExtINT and reserved delivery modes are written masked. */
+int vlapic_lvt_write(struct vcpu *v, uint32_t msr, uint64_t val);
 
 /* Sends a fixed interrupt with `vector` to the guest's cores that dest
  * names (an x2APIC physical id, 0xFFFFFFFF for all, or an x2APIC logical

@@ -21,6 +21,7 @@
 #include "tests/guest/arch.h"
 #include "tests/guest/console.h"
 #include "tests/guest/devices.h"
+#include "tests/guest/hostile.h"
 #include "tests/guest/hypercall.h"
 #include "tests/guest/idt.h"
 #include "vmm/guest_abi.h"
@@ -513,6 +514,7 @@ void guest_main(const char *cmdline, uint64_t ram)
 	hypercall_init();
 	if (cmdline && strstr_simple(cmdline, "testguest.mode=nmi"))
 		hostile_nmi_main(strstr_simple(cmdline, "testguest.nmi-peer"));
+	hostile_run(cmdline, ram);
 	if (cmdline && strstr_simple(cmdline, "testguest.mode=timer-crash")) {
 		run_check("lapic-reset", check_lapic_reset);
 		run_check("lapic-quiet", check_lapic_quiet);

@@ -1,0 +1,15 @@
+/* The hostile-guest suite (docs/security.md): a victim that checksums its
+ * RAM and prints heartbeats, and attackers that each try one class of
+ * writes argon executes on a guest's behalf. */
+#ifndef ARGON_TESTGUEST_HOSTILE_H
+#define ARGON_TESTGUEST_HOSTILE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Runs the scenario the command line names (testguest.mode=victim,
+ * hostile-icr, hostile-lvt, hostile-xsetbv, hostile-cr) and powers off;
+ * returns false when it names none. */
+bool hostile_run(const char *cmdline, uint64_t ram_bytes);
+
+#endif
