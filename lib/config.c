@@ -111,6 +111,15 @@ static void set_on_idle(struct cfg *c, const char *key, const struct toml_value 
 		c->out->on_idle = (enum argon_on_idle)i;
 }
 
+static void set_smt_split(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	static const char *const names[] = {"refuse", "allow"};
+	int i = pick(c, key, v, names, ARRAY_SIZE(names));
+
+	if (i >= 0)
+		c->out->smt_split = (enum argon_smt_split)i;
+}
+
 static void set_on_exit(struct cfg *c, const char *key, const struct toml_value *v)
 {
 	static const char *const names[] = {"stop", "restart"};
@@ -288,6 +297,7 @@ static void set_cpus(struct cfg *c, const char *key, const struct toml_value *v)
 static const struct key_def argon_keys[] = {
 	{"log", false, set_log},
 	{"on_idle", false, set_on_idle},
+	{"smt_split", false, set_smt_split},
 };
 
 static const struct key_def guest_keys[] = {
@@ -490,6 +500,47 @@ void config_diag_add(struct config_diags *diags, struct config_pos at, const cha
 	sort_diags(diags);
 }
 
+unsigned config_check_smt(const struct argon_config *cfg, const struct config_cpu_core *cores,
+			  unsigned ncpus, struct config_diags *diags)
+{
+	unsigned found = 0;
+
+	if (cfg->smt_split == ARGON_SMT_ALLOW)
+		return 0;
+	for (unsigned j = 1; j < cfg->nguests; j++) {
+		const struct argon_guest_config *g = &cfg->guests[j];
+
+		for (unsigned c = 0; c < g->ncpus; c++) {
+			unsigned cpu = g->cpus[c], other = 0;
+			const struct argon_guest_config *owner = NULL;
+
+			if (cpu >= ncpus)
+				continue;
+			/* The first CPU of an earlier guest on the same core. */
+			for (unsigned i = 0; !owner && i < j; i++) {
+				const struct argon_guest_config *h = &cfg->guests[i];
+
+				for (unsigned k = 0; !owner && k < h->ncpus; k++) {
+					other = h->cpus[k];
+					if (other < ncpus && other != cpu &&
+					    cores[other].socket == cores[cpu].socket &&
+					    cores[other].core == cores[cpu].core)
+						owner = h;
+				}
+			}
+			if (!owner)
+				continue;
+			config_diag_add(diags, g->cpus_at[c],
+					"CPU %u shares core %u.%u with CPU %u of guest '%s' "
+					"(set smt_split = \"allow\" to permit)",
+					cpu, cores[cpu].socket, cores[cpu].core, other,
+					owner->name);
+			found++;
+		}
+	}
+	return found;
+}
+
 int config_parse(const char *text, size_t len, struct argon_config *out, struct config_diags *diags)
 {
 	static const struct toml_handler handler = {
@@ -503,6 +554,7 @@ int config_parse(const char *text, size_t len, struct argon_config *out, struct 
 	memset(out, 0, sizeof(*out));
 	out->log = ARGON_LOG_INFO;
 	out->on_idle = ARGON_IDLE_POWEROFF;
+	out->smt_split = ARGON_SMT_REFUSE;
 	if (diags)
 		memset(diags, 0, sizeof(*diags));
 	if (!text) {

@@ -31,6 +31,13 @@ enum argon_on_idle {
 	ARGON_IDLE_HALT,
 };
 
+/* Whether two guests may run on the hyperthreads of one core (which share
+ * its caches, branch predictors and buffers). */
+enum argon_smt_split {
+	ARGON_SMT_REFUSE,
+	ARGON_SMT_ALLOW,
+};
+
 /* What to do when a guest powers off or resets itself. */
 enum argon_on_exit {
 	ARGON_EXIT_STOP,
@@ -59,6 +66,7 @@ struct argon_guest_config {
 struct argon_config {
 	enum argon_log_level log;
 	enum argon_on_idle on_idle;
+	enum argon_smt_split smt_split;
 	unsigned nguests;
 	struct argon_guest_config guests[ARGON_MAX_GUESTS]; /* in file order */
 };
@@ -92,6 +100,20 @@ int config_parse_size(const char *s, uint64_t *out);
  * and keeps the list in file order. */
 void config_diag_add(struct config_diags *diags, struct config_pos at, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+
+/* Where one logical CPU sits: two CPUs with the same socket and core are
+ * hyperthreads (SMT siblings) of one core. */
+struct config_cpu_core {
+	uint32_t socket, core;
+};
+
+/* Unless cfg->smt_split is ARGON_SMT_ALLOW, reports every guest CPU that
+ * shares its core with a CPU of an earlier guest, at that CPU's place in
+ * the file. cores[0..ncpus) describes the machine's CPUs by index; CPU
+ * numbers from ncpus up are left to the check that they exist. Returns
+ * how many it reported. */
+unsigned config_check_smt(const struct argon_config *cfg, const struct config_cpu_core *cores,
+			  unsigned ncpus, struct config_diags *diags);
 
 /* Formats "FILE:LINE:COL: error: MSG" like fmt_snprintf() does. */
 int config_diag_format(char *buf, size_t size, const char *file, const struct config_diag *d);

@@ -17,6 +17,7 @@ struct pcpu {
 	uint32_t socket, core, thread; /* from the APIC id (vmm/cpu_topo.h) */
 	bool present;
 	bool wanted;		   /* a guest runs here: smp_start_aps starts it */
+	bool parked;		   /* unused: halted in argon's loop (smp_park_unused) */
 	bool virt_on;		   /* VMX/SVM root mode enabled on this CPU */
 	volatile bool online;	   /* running argon code, ready for work */
 	struct cpu_tables *tables; /* its GDT, TSS and IDT */

@@ -82,7 +82,12 @@ static int alloc_ram(struct guest *g, uint64_t size, bool split)
 
 #define ALL_ONES_BLOCK (2 * MiB)
 
-/* One host block of 0xFF bytes, shared read-only by every guest. */
+/* One host block of 0xFF bytes, shared by every guest. Sharing is safe
+ * because nothing can write it: the nested tables map it read-only (PT_R,
+ * in NPT and EPT alike), so a guest's write is a nested page fault that
+ * stops the guest (handle_npf in vmm/exit.c), and argon's own writes on a
+ * guest's behalf (string I/O, boot data) go through guest_ram_ptr, which
+ * finds only GMEM_RAM. */
 static uint64_t all_ones_block(void)
 {
 	static uint64_t pa;
@@ -271,9 +276,10 @@ int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *
 		       (unsigned long long)(cfg->memory / MiB), err_str(err));
 		return err;
 	}
-	/* A Linux guest's PCI bus is empty until functions are assigned:
-	 * reads of any configuration space find nothing, without an exit. */
-	if (kernel && kernel->data && !is_elf(kernel))
+	/* A guest's PCI bus is empty until functions are assigned: reads of
+	 * any configuration space find nothing, without an exit. An ELF
+	 * guest's RAM is one run from 0 and may cover the range instead. */
+	if ((kernel && kernel->data && !is_elf(kernel)) || cfg->memory <= ARGON_GUEST_ECAM_BASE)
 		err = guest_add_all_ones(g, ARGON_GUEST_ECAM_BASE, ARGON_GUEST_ECAM_SIZE);
 	if (!err)
 		err = guest_build_npt(g);

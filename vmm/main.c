@@ -32,7 +32,14 @@ static struct guest guests[ARGON_MAX_GUESTS];
  * syntax errors still gets these reported too. */
 static void check_against_machine(const struct boot_info *bi)
 {
+	static struct config_cpu_core cores[MAX_CPUS];
 	uint64_t need = 0, have = mem_free_bytes();
+
+	/* Hyperthreads of one core share its caches and predictors: two
+	 * guests there could read each other through them. */
+	for (unsigned i = 0; i < pcpu_count; i++)
+		cores[i] = (struct config_cpu_core){pcpus[i].socket, pcpus[i].core};
+	config_check_smt(&config, cores, pcpu_count, &diags);
 
 	for (unsigned i = 0; i < config.nguests; i++) {
 		const struct argon_guest_config *g = &config.guests[i];
@@ -86,9 +93,9 @@ static void print_diags(const struct boot_info *bi)
 		log_raw("%s: %u more errors not shown\n", file, diags.dropped);
 }
 
-/* Only CPUs that a guest (or, below, the console) uses are started: the
- * others stay as the firmware left them. Returns how many besides the boot
- * CPU. */
+/* Only CPUs that a guest (or, below, the console) uses are started for
+ * work: the others are parked (smp_park_unused). Returns how many besides
+ * the boot CPU. */
 static unsigned mark_wanted_cpus(void)
 {
 	unsigned n = 0;
@@ -174,6 +181,7 @@ void core_main(struct boot_info *bi)
 {
 	struct pcpu *console = NULL;
 	unsigned started = 0, others;
+	bool have_x2apic;
 	int err;
 
 	console_init();
@@ -213,7 +221,8 @@ void core_main(struct boot_info *bi)
 		       "started\n");
 		idle(bi);
 	}
-	if (!x2apic_enable())
+	have_x2apic = x2apic_enable();
+	if (!have_x2apic)
 		pr_warn("no x2APIC: guests run on the boot CPU only\n");
 	else
 		interrupts_quiesce(true);
@@ -242,6 +251,12 @@ void core_main(struct boot_info *bi)
 		unsigned up = smp_start_aps();
 
 		pr_info("%u of %u other CPU(s) up\n", up, others);
+	}
+	if (have_x2apic) {
+		unsigned parked = smp_park_unused();
+
+		if (parked)
+			pr_info("%u unused CPU(s) parked in argon's halt loop\n", parked);
 	}
 
 	for (unsigned i = 0; i < config.nguests; i++) {

@@ -4,6 +4,7 @@
 
 #include "lib/bits.h"
 #include "tests/guest/arch.h"
+#include "tests/guest/console.h"
 #include "tests/guest/guest.h"
 #include "vmm/guest_abi.h"
 
@@ -193,4 +194,31 @@ bool check_mmio_ioapic(char *why, size_t size)
 	*IOAPIC_SEL = 0x19;
 	*IOAPIC_WIN = 0;
 	return true;
+}
+
+#define ECAM_DWORD(off) ((volatile uint32_t *)(uintptr_t)(ARGON_GUEST_ECAM_BASE + (off)))
+
+bool check_ecam_all_ones(char *why, size_t size)
+{
+	/* The second one lands at the same host byte as the first, if argon
+	 * backs the range with one block repeated. */
+	static const uint32_t offs[] = {0, 2u << 20, ARGON_GUEST_ECAM_SIZE - 4};
+
+	for (size_t i = 0; i < ARRAY_SIZE(offs); i++) {
+		uint32_t v = *ECAM_DWORD(offs[i]);
+
+		if (v != 0xFFFFFFFFu)
+			return guest_explain(why, size, "ECAM 0x%x reads 0x%x",
+					     ARGON_GUEST_ECAM_BASE + offs[i], v);
+	}
+	return true;
+}
+
+void ecam_write(void)
+{
+	con_printf("argon-testguest: ECAM reads 0x%x; writing 0 to 0x%x\n", *ECAM_DWORD(0),
+		   ARGON_GUEST_ECAM_BASE);
+	*ECAM_DWORD(0) = 0;
+	con_printf("FAIL ecam-write: the write went on, ECAM now reads 0x%x\n", *ECAM_DWORD(0));
+	power_off();
 }

@@ -14,5 +14,12 @@ bool check_string_io_out(char *why, size_t size);
 bool check_string_io_in(char *why, size_t size);
 /* The IOAPIC at 0xFEC00000 through MOV, MOV imm, MOVZX and byte moves. */
 bool check_mmio_ioapic(char *why, size_t size);
+/* The PCI configuration space (ECAM) has no device: every dword reads
+ * 0xFFFFFFFF, at its first and last byte and 2 MiB in. */
+bool check_ecam_all_ones(char *why, size_t size);
+/* "testguest.mode=ecam-write": prints "argon-testguest: ECAM reads 0xV;
+ * writing 0 to 0xA" and writes a dword of zeros to the ECAM, where argon
+ * must stop the guest. */
+__attribute__((noreturn)) void ecam_write(void);
 
 #endif

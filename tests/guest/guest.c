@@ -415,6 +415,7 @@ static const struct {
 	{"string-io-out", check_string_io_out},
 	{"string-io-in", check_string_io_in},
 	{"mmio-ioapic", check_mmio_ioapic},
+	{"ecam-all-ones", check_ecam_all_ones},
 };
 
 static void run_check(const char *name, check_fn fn)
@@ -499,6 +500,8 @@ void guest_main(const char *cmdline, uint64_t ram)
 		guest_fail_fatal("ram-size", "argon handed over %lu bytes of RAM", ram);
 	if (cmdline && strstr_simple(cmdline, "testguest.mode=triple-fault"))
 		triple_fault();
+	if (cmdline && strstr_simple(cmdline, "testguest.mode=ecam-write"))
+		ecam_write();
 	/* The first boot leaves RAM full of data and crashes; the next one
 	 * (argon.boot=2, after argon's restart) must find it zeroed. */
 	if (cmdline && strstr_simple(cmdline, "testguest.mode=crash-first") &&

@@ -2,7 +2,9 @@
 # A two-socket server with SMT and more than 64 CPUs (2 sockets x 18 cores
 # x 2 threads = 72): argon takes every CPU from the MADT, prints its CPU
 # table with each CPU's APIC id, socket, core and thread, starts CPU 70 (in
-# socket 1) and runs the test guest there.
+# socket 1) and runs the test guest there. The 70 CPUs that neither the
+# guest nor the console (CPU 0) use are parked in argon's halt loop, none
+# left in the firmware's.
 # Usage: svm-72-cpus.sh ARGON_EFI TESTGUEST_ELF
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -42,6 +44,9 @@ expect "$log" '^argon: cpus 64-71: .* 70=98/1\.17\.0 71=99/1\.17\.1$' \
 pt=$(sed -n 's/^argon: page tables at \(0x[0-9a-f]*\) map .*/\1/p' "$log")
 [ -n "$pt" ] && [ $((pt)) -ge $((1 << 32)) ] || fail "argon's page tables at ${pt:-?}, not above 4 GiB"
 expect "$log" '^argon: 1 of 1 other CPU\(s\) up$' "CPU 70 started (and only it)"
+expect "$log" "^argon: 70 unused CPU\\(s\\) parked in argon's halt loop$" \
+	"every CPU but the boot CPU and CPU 70 parked by argon"
+! grep -q 'did not come up' "$log" || fail "a CPU did not come up: $(grep 'did not come up' "$log")"
 expect_testguest "$log" far "console=ttyS0"
 expect "$log" '^argon: powering off' "argon powered the machine off"
 finish

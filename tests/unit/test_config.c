@@ -61,6 +61,7 @@ static void test_full_example(void)
 	CHECK_EQ(diags.dropped, 0);
 	CHECK_EQ(cfg.log, ARGON_LOG_INFO);
 	CHECK_EQ(cfg.on_idle, ARGON_IDLE_POWEROFF);
+	CHECK_EQ(cfg.smt_split, ARGON_SMT_REFUSE);
 	CHECK_EQ(cfg.nguests, 1);
 	CHECK_STR(g->name, "web");
 	CHECK_STR(g->kernel, "testguest.elf");
@@ -225,7 +226,7 @@ static void test_unknown(void)
 		 -ERR_INVAL);
 	CHECK_STR(diag_text(),
 		  "1:1 key 'stray' is outside any table (expected [argon] or [guest.NAME] first)\n"
-		  "3:1 unknown key 'logg' in [argon] (expected log, on_idle)\n"
+		  "3:1 unknown key 'logg' in [argon] (expected log, on_idle, smt_split)\n"
 		  "6:1 unknown key 'memroy' in [guest.web] "
 		  "(expected kernel, initrd, cmdline, memory, cpus, on_exit)\n"
 		  "9:1 [guest] needs a name: [guest.NAME]\n"
@@ -568,7 +569,73 @@ static void test_format(void)
 	CHECK_STR(small, "argon.conf:5:1:");
 }
 
+static void test_smt_split_key(void)
+{
+	CHECK_EQ(parse("[argon]\nsmt_split = \"allow\"\n" GOOD_GUEST), 0);
+	CHECK_EQ(cfg.smt_split, ARGON_SMT_ALLOW);
+	CHECK_EQ(parse("[argon]\nsmt_split = \"refuse\"\n" GOOD_GUEST), 0);
+	CHECK_EQ(cfg.smt_split, ARGON_SMT_REFUSE);
+	CHECK_EQ(parse("[argon]\nsmt_split = \"yes\"\n" GOOD_GUEST), -ERR_INVAL);
+	CHECK_STR(diag_text(), "2:13 bad value 'yes' for smt_split (expected refuse, allow)\n");
+	CHECK_EQ(parse("[argon]\nsmt_split = true\n" GOOD_GUEST), -ERR_INVAL);
+	CHECK_STR(diag_text(), "2:13 smt_split must be a string (refuse, allow)\n");
+	/* It is a setting of argon, not of one guest. */
+	CHECK_EQ(parse(GOOD_GUEST "smt_split = \"allow\"\n"), -ERR_INVAL);
+	CHECK_STR(diag_text(), "5:1 unknown key 'smt_split' in [guest.ok] "
+			       "(expected kernel, initrd, cmdline, memory, cpus, on_exit)\n");
+}
+
+/* 2 sockets x 2 cores x 2 threads, numbered socket, core, thread. */
+static const struct config_cpu_core smt_machine[8] = {
+	{0, 0}, {0, 0}, {0, 1}, {0, 1}, {1, 0}, {1, 0}, {1, 1}, {1, 1},
+};
+
+static unsigned check_smt(const char *text)
+{
+	CHECK_EQ(parse(text), 0);
+	return config_check_smt(&cfg, smt_machine, ARRAY_SIZE(smt_machine), &diags);
+}
+
+static void test_smt_check(void)
+{
+	/* Siblings in one guest, or one guest per core: fine. Cores 0.0 and
+	 * 1.0 have the same core number in different sockets. */
+	CHECK_EQ(check_smt("[guest.a]\nkernel = \"k\"\nmemory = \"2M\"\ncpus = [0, 1]\n"
+			   "[guest.b]\nkernel = \"k\"\nmemory = \"2M\"\ncpus = [2, 4]\n"),
+		 0);
+	CHECK_STR(diag_text(), "");
+	/* b's CPU 3 is 2's sibling, c's 7 is 6's; c's 5 is nobody's. */
+	CHECK_EQ(check_smt("[guest.a]\nkernel = \"k\"\nmemory = \"2M\"\ncpus = [2]\n"
+			   "[guest.b]\nkernel = \"k\"\nmemory = \"2M\"\ncpus = [6, 3]\n"
+			   "[guest.c]\nkernel = \"k\"\nmemory = \"2M\"\ncpus = [5, 7]\n"),
+		 2);
+	CHECK_STR(diag_text(), "8:12 CPU 3 shares core 0.1 with CPU 2 of guest 'a' "
+			       "(set smt_split = \"allow\" to permit)\n"
+			       "12:12 CPU 7 shares core 1.1 with CPU 6 of guest 'b' "
+			       "(set smt_split = \"allow\" to permit)\n");
+	/* Knowingly allowed. */
+	CHECK_EQ(check_smt("[argon]\nsmt_split = \"allow\"\n"
+			   "[guest.a]\nkernel = \"k\"\nmemory = \"2M\"\ncpus = [2]\n"
+			   "[guest.b]\nkernel = \"k\"\nmemory = \"2M\"\ncpus = [3]\n"),
+		 0);
+	CHECK_STR(diag_text(), "");
+	/* CPUs the machine lacks are the existence check's to report. */
+	CHECK_EQ(check_smt("[guest.a]\nkernel = \"k\"\nmemory = \"2M\"\ncpus = [8]\n"
+			   "[guest.b]\nkernel = \"k\"\nmemory = \"2M\"\ncpus = [9, 0]\n"),
+		 0);
+	CHECK_STR(diag_text(), "");
+	/* The longest message still fits whole. */
+	CHECK_EQ(check_smt("[guest.aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa]\nkernel = \"k\"\nmemory = "
+			   "\"2M\"\ncpus = [0]\n"
+			   "[guest.b]\nkernel = \"k\"\nmemory = \"2M\"\ncpus = [1]\n"),
+		 1);
+	CHECK_STR(diag_text(), "8:9 CPU 1 shares core 0.0 with CPU 0 of guest "
+			       "'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa' (set smt_split = \"allow\" to "
+			       "permit)\n");
+}
+
 CHECK_MAIN(test_full_example, test_several_guests, test_defaults, test_parse_size, test_unknown,
 	   test_wrong_types, test_memory, test_paths, test_cmdline_length, test_cpus,
 	   test_too_many_cpus, test_duplicates, test_missing_keys, test_no_guests,
-	   test_too_many_guests, test_many_errors, test_diag_overflow, test_format)
+	   test_too_many_guests, test_many_errors, test_diag_overflow, test_format,
+	   test_smt_split_key, test_smt_check)
