@@ -66,24 +66,41 @@ static struct cpu_tables boot_tables;
  * its LAPIC's spurious vector: an interrupt argon did not ask for ends in
  * #NP, which it reports. */
 static struct idt_gate idt[256] __attribute__((aligned(16)));
+/* For draining a core's LAPIC before a guest boots (vmm/lapic_reset.c):
+ * argon's exception gates, but an NMI and every interrupt only return. */
+static struct idt_gate drain_idt[256] __attribute__((aligned(16)));
 
-static void idt_set(unsigned v, uint64_t handler)
+#define NMI_VECTOR 2
+
+static void idt_set(struct idt_gate *table, unsigned v, uint64_t handler)
 {
-	idt[v].offset_low = (uint16_t)handler;
-	idt[v].offset_mid = (uint16_t)(handler >> 16);
-	idt[v].offset_high = (uint32_t)(handler >> 32);
-	idt[v].selector = HOST_CS;
-	idt[v].type_attr = 0x8E; /* present, interrupt gate */
+	table[v].offset_low = (uint16_t)handler;
+	table[v].offset_mid = (uint16_t)(handler >> 16);
+	table[v].offset_high = (uint32_t)(handler >> 32);
+	table[v].selector = HOST_CS;
+	table[v].type_attr = 0x8E; /* present, interrupt gate */
 }
 
 static void idt_init_once(void)
 {
+	uint64_t ret_only = (uint64_t)(uintptr_t)spurious_isr;
+
 	if (idt[0].selector)
 		return;
 	for (unsigned v = 0; v < NUM_EXC_VECTORS; v++)
-		idt_set(v, isr_stub_table[v]);
-	idt_set(CONSOLE_TICK_VECTOR, (uint64_t)(uintptr_t)console_tick_isr);
-	idt_set(CONSOLE_SPURIOUS_VECTOR, (uint64_t)(uintptr_t)spurious_isr);
+		idt_set(idt, v, isr_stub_table[v]);
+	idt_set(idt, CONSOLE_TICK_VECTOR, (uint64_t)(uintptr_t)console_tick_isr);
+	idt_set(idt, CONSOLE_SPURIOUS_VECTOR, ret_only);
+	for (unsigned v = 0; v < 256; v++)
+		idt_set(drain_idt, v,
+			v < NUM_EXC_VECTORS && v != NMI_VECTOR ? isr_stub_table[v] : ret_only);
+}
+
+void idt_load(bool drain)
+{
+	struct desc_ptr idtr = {sizeof(idt) - 1, (uint64_t)(uintptr_t)(drain ? drain_idt : idt)};
+
+	__asm__ volatile("lidt %0" : : "m"(idtr) : "memory");
 }
 
 struct cpu_tables *cpu_tables_boot(void)
@@ -102,7 +119,6 @@ void cpu_tables_load(struct cpu_tables *t)
 	uint64_t tss = (uint64_t)(uintptr_t)&t->tss;
 	uint64_t limit = sizeof(t->tss) - 1;
 	struct desc_ptr gdtr = {sizeof(t->gdt) - 1, (uint64_t)(uintptr_t)t->gdt};
-	struct desc_ptr idtr = {sizeof(idt) - 1, (uint64_t)(uintptr_t)idt};
 
 	idt_init_once();
 	memset(&t->tss, 0, sizeof(t->tss));
@@ -132,5 +148,5 @@ void cpu_tables_load(struct cpu_tables *t)
 			 : [cs] "i"(HOST_CS), [ds] "i"(HOST_DS)
 			 : "rax", "memory");
 	__asm__ volatile("ltr %w0" : : "r"((uint16_t)HOST_TSS));
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	idt_load(false);
 }

@@ -2,6 +2,7 @@
 #ifndef ARGON_VMM_CPU_TABLES_H
 #define ARGON_VMM_CPU_TABLES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define HOST_CS 0x08
@@ -25,11 +26,16 @@ struct cpu_tables *cpu_tables_alloc(void);
 /* Fills t with argon's GDT (a TSS in it) and loads it, the TSS and the IDT
  * on the calling CPU. Each CPU has its own t. */
 void cpu_tables_load(struct cpu_tables *t);
+/* Loads argon's IDT on the calling CPU, or (drain) the one for draining a
+ * core's LAPIC: argon's exception gates, but an NMI and vectors 32-255
+ * only return. */
+void idt_load(bool drain);
 void exception_dispatch(struct exc_frame *f);
 /* Vector 2: an NMI while argon runs (vmm/exceptions.c). */
 void nmi_dispatch(void);
 /* The console CPU's timer tick (isr.S): acknowledges it, nothing more. */
 void console_tick_isr(void);
+/* Returns at once: the spurious vector, and what the drain IDT takes. */
 void spurious_isr(void);
 
 #endif

@@ -6,7 +6,6 @@
 #include "lib/bits.h"
 #include "vmm/apic.h"
 #include "vmm/cpu_tables.h"
-#include "vmm/spinlock.h"
 #include "vmm/x86.h"
 
 #define MSR_X2APIC_VERSION 0x803u
@@ -29,62 +28,7 @@
 #define SVR_RESET 0xFFu
 #define CPUID1_ECX_TSC_DEADLINE BIT(24)
 #define VECTORS 256
-#define FIRST_IRQ 32
-#define NMI_VECTOR 2
-#define GATE_INTR64 0x8E /* present, DPL 0, 64-bit interrupt gate */
 #define DRAIN_ROUNDS 512 /* two per vector is plenty */
-
-/* An interrupt or NMI taken while draining: nothing to do but return;
- * the EOIs follow in C. */
-__asm__(".text\n"
-	".globl lapic_drop_interrupt\n"
-	"lapic_drop_interrupt:\n\t"
-	"iretq\n");
-void lapic_drop_interrupt(void);
-
-struct drain_gate {
-	uint16_t offset_low;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type_attr;
-	uint16_t offset_mid;
-	uint32_t offset_high;
-	uint32_t reserved;
-} __attribute__((packed));
-_Static_assert(sizeof(struct drain_gate) == 16, "IDT gate layout");
-
-struct idt_ptr {
-	uint16_t limit;
-	uint64_t base;
-} __attribute__((packed));
-
-/* argon's exception gates for 0-31 (copied from the IDT in use, the same
- * on every core), the dropping stub for NMI and 32-255; built once. */
-static struct drain_gate drain_idt[VECTORS] __attribute__((aligned(16)));
-static struct spinlock drain_idt_lock;
-static bool drain_idt_ready;
-
-static void drain_idt_build(const struct idt_ptr *host)
-{
-	const struct drain_gate *exc = (const struct drain_gate *)(uintptr_t)host->base;
-	unsigned host_gates = (host->limit + 1u) / sizeof(struct drain_gate);
-	uint64_t a = (uint64_t)(uintptr_t)lapic_drop_interrupt;
-
-	spin_lock(&drain_idt_lock);
-	for (unsigned v = 0; !drain_idt_ready && v < VECTORS; v++) {
-		if (v < FIRST_IRQ && v != NMI_VECTOR && v < host_gates) {
-			drain_idt[v] = exc[v];
-			continue;
-		}
-		drain_idt[v] = (struct drain_gate){.offset_low = (uint16_t)a,
-						   .selector = HOST_CS,
-						   .type_attr = GATE_INTR64,
-						   .offset_mid = (uint16_t)(a >> 16),
-						   .offset_high = (uint32_t)(a >> 32)};
-	}
-	__atomic_store_n(&drain_idt_ready, true, __ATOMIC_RELEASE);
-	spin_unlock(&drain_idt_lock);
-}
 
 static bool any_bit(uint32_t first_msr)
 {
@@ -105,13 +49,9 @@ static void eoi_all(void)
  * at a time, and retire it. */
 static unsigned drain(void (*window)(bool open))
 {
-	struct idt_ptr host, ours = {sizeof(drain_idt) - 1, (uint64_t)(uintptr_t)drain_idt};
 	unsigned dropped = 0;
 
-	__asm__ volatile("sidt %0" : "=m"(host));
-	if (!__atomic_load_n(&drain_idt_ready, __ATOMIC_ACQUIRE))
-		drain_idt_build(&host);
-	__asm__ volatile("lidt %0" : : "m"(ours) : "memory");
+	idt_load(true);
 	for (unsigned round = 0; round < DRAIN_ROUNDS; round++) {
 		eoi_all();
 		/* The first round also takes an NMI the host holds (SVM). */
@@ -126,7 +66,7 @@ static unsigned drain(void (*window)(bool open))
 			dropped++;
 	}
 	eoi_all();
-	__asm__ volatile("lidt %0" : : "m"(host) : "memory");
+	idt_load(false);
 	return dropped;
 }
 
