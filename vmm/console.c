@@ -264,11 +264,6 @@ void console_drain(void)
 	pump_until(everything_out, NULL);
 }
 
-bool console_served(void)
-{
-	return served;
-}
-
 /* Input: bytes typed go to the guest with the focus; Ctrl-A pressed
  * FOCUS_PRESSES times in a row moves the focus to the next guest. */
 

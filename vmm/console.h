@@ -51,7 +51,5 @@ void console_drain(void);
 /* The console CPU's loop: moves output, reads input, halts between timer
  * ticks. Returns when done() says so (done may be NULL: never). */
 void console_serve(bool (*done)(void));
-/* True once a console CPU serves the console. */
-bool console_served(void);
 
 #endif

@@ -275,9 +275,3 @@ size_t vuart_receive(struct vuart *u, const char *data, size_t len)
 	update_irq(u);
 	return n;
 }
-
-void vuart_poll(struct vuart *u)
-{
-	tx_drain(u);
-	update_irq(u);
-}

@@ -44,9 +44,6 @@ void vuart_write(struct vuart *u, unsigned reg, uint32_t val);
 /* Moves bytes typed for the guest into the receive FIFO; returns how many
  * fit (the rest stays with the caller). */
 size_t vuart_receive(struct vuart *u, const char *data, size_t len);
-/* Moves the transmit FIFO to the console queue if it has room, raising the
- * THR-empty interrupt; for the console once it has made room. */
-void vuart_poll(struct vuart *u);
 /* Free bytes in the receive FIFO. */
 size_t vuart_rx_room(const struct vuart *u);
 
