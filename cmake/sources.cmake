@@ -17,13 +17,13 @@ set(ARGON_PURE_SOURCES
   vmm/guest_walk.c
   vmm/emulate_regs.c
   vmm/mem_range.c
-  vmm/acpi_parse.c
-  vmm/cpu_topo.c
+  vmm/host/acpi_parse.c
+  vmm/host/cpu_topo.c
   vmm/guest_layout.c
-  vmm/vacpi.c
+  vmm/dev/vacpi.c
   vmm/svm/svm_maps.c
-  vmm/vpit_count.c
-  vmm/vuart.c
+  vmm/dev/vpit_count.c
+  vmm/dev/vuart.c
   vmm/dev/vioapic.c
   vmm/vmx/vmcs_check.c
   vmm/vmx/vmx_maps.c
@@ -38,14 +38,14 @@ set(ARGON_BARE_SOURCES
   vmm/console.c
   vmm/log.c
   vmm/panic.c
-  vmm/cpu_tables.c
-  vmm/isr.S
-  vmm/exceptions.c
+  vmm/host/cpu_tables.c
+  vmm/host/isr.S
+  vmm/host/exceptions.c
   vmm/host_paging.c
   vmm/page_alloc.c
   vmm/main.c
   vmm/guest.c
-  vmm/lapic_reset.c
+  vmm/host/lapic_reset.c
   vmm/guest_boot.c
   vmm/guest_linux.c
   vmm/exit.c
@@ -55,17 +55,17 @@ set(ARGON_BARE_SOURCES
   vmm/exit_stats.c
   vmm/cpuid_policy.c
   vmm/msr_policy.c
-  vmm/vrtc.c
-  vmm/vpit.c
-  vmm/power.c
-  vmm/host_acpi.c
+  vmm/dev/vrtc.c
+  vmm/dev/vpit.c
+  vmm/host/power.c
+  vmm/host/host_acpi.c
   vmm/vcpu.c
-  vmm/apic.c
-  vmm/vlapic.c
-  vmm/smp.c
-  vmm/ap_trampoline.S
-  vmm/cpu.c
-  vmm/tsc.c
+  vmm/host/apic.c
+  vmm/dev/vlapic.c
+  vmm/host/smp.c
+  vmm/host/ap_trampoline.S
+  vmm/host/cpu.c
+  vmm/host/tsc.c
   vmm/boot_files.c
   vmm/svm/svm.c
   vmm/svm/svm_vcpu.c

@@ -3,10 +3,10 @@
 #include "lib/conmux.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
-#include "vmm/apic.h"
-#include "vmm/smp.h"
+#include "vmm/host/apic.h"
+#include "vmm/host/smp.h"
 #include "vmm/spinlock.h"
-#include "vmm/tsc.h"
+#include "vmm/host/tsc.h"
 #include "vmm/x86.h"
 
 #define COM1 0x3F8

@@ -2,7 +2,7 @@
 
 #include "lib/bits.h"
 #include "lib/err.h"
-#include "vmm/apic.h"
+#include "vmm/host/apic.h"
 #include "vmm/guest_abi.h"
 #include "vmm/guest_rules.h"
 
@@ -60,7 +60,7 @@ const struct cpu_feature_msrs cpu_feature_msrs[] = {
 	{"DCA", 1, 0, ECX, 18, true, 0x1F8, 3, MSR_GP, MSR_GP},
 	{"x2APIC", 1, 0, ECX, 21, false, MSR_X2APIC_BASE, MSR_X2APIC_LVT_CMCI - MSR_X2APIC_BASE,
 	 MSR_DIRECT, MSR_DIRECT},
-	/* IPIs are checked and LVT delivery modes filtered (vmm/vlapic.c):
+	/* IPIs are checked and LVT delivery modes filtered (vmm/dev/vlapic.c):
 	 * CMCI, then the ICR, then thermal, performance, LINT0/1 and error.
 	 * The timer's LVT has no delivery mode and stays direct. */
 	{"x2APIC", 1, 0, ECX, 21, false, MSR_X2APIC_LVT_CMCI, 2, MSR_DIRECT, MSR_VCPU},

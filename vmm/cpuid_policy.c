@@ -1,7 +1,7 @@
 #include "vmm/cpuid_policy.h"
 
 #include "lib/bits.h"
-#include "vmm/cpu.h"
+#include "vmm/host/cpu.h"
 #include "vmm/guest.h"
 #include "vmm/msr_policy.h"
 

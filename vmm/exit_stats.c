@@ -2,7 +2,7 @@
 #include "lib/fmt.h"
 #include "vmm/guest.h"
 #include "vmm/log.h"
-#include "vmm/tsc.h"
+#include "vmm/host/tsc.h"
 #include "vmm/x86.h"
 
 static const char *const kind_names[ARGON_EXIT_KIND_COUNT] = {

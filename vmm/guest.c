@@ -10,11 +10,11 @@
 #include "lib/err.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
-#include "vmm/apic.h"
-#include "vmm/cpu.h"
+#include "vmm/host/apic.h"
+#include "vmm/host/cpu.h"
 #include "vmm/guest_layout.h"
 #include "vmm/cpuid_policy.h"
-#include "vmm/lapic_reset.h"
+#include "vmm/host/lapic_reset.h"
 #include "vmm/log.h"
 #include "vmm/msr_policy.h"
 #include "vmm/page_alloc.h"
@@ -199,7 +199,7 @@ static int load_images(struct guest *g)
 				&g->boot_state);
 }
 
-/* The UART's interrupt line is the IOAPIC's ISA IRQ 4 (vmm/vacpi.c). */
+/* The UART's interrupt line is the IOAPIC's ISA IRQ 4 (vmm/dev/vacpi.c). */
 static void uart_irq(void *ctx)
 {
 	vioapic_assert_edge(ctx, ARGON_GUEST_UART_GSI);

@@ -14,9 +14,9 @@
 #include "vmm/paging.h"
 #include "vmm/vcpu.h"
 #include "vmm/spinlock.h"
-#include "vmm/vpit.h"
-#include "vmm/vrtc.h"
-#include "vmm/vuart.h"
+#include "vmm/dev/vpit.h"
+#include "vmm/dev/vrtc.h"
+#include "vmm/dev/vuart.h"
 
 #define GUEST_MAX_VCPUS 8
 #define GUEST_MAX_MEM_RANGES 8

@@ -6,12 +6,12 @@
 #include "lib/err.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
-#include "vmm/cpu.h"
+#include "vmm/host/cpu.h"
 #include "vmm/guest.h"
 #include "vmm/guest_layout.h"
 #include "vmm/log.h"
-#include "vmm/tsc.h"
-#include "vmm/vacpi.h"
+#include "vmm/host/tsc.h"
+#include "vmm/dev/vacpi.h"
 
 #define LINUX_CMDLINE_GPA ARGON_GUEST_CMDLINE /* 4 KiB in the boot area */
 #define LINUX_CMDLINE_MAX ARGON_GUEST_CMDLINE_MAX

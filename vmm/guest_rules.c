@@ -2,7 +2,7 @@
 
 #include "lib/bits.h"
 #include "lib/err.h"
-#include "vmm/apic.h"
+#include "vmm/host/apic.h"
 #include "vmm/x86.h"
 
 #define VEC_FIRST_LEGAL 16 /* 0-15 are illegal for fixed delivery */

@@ -32,7 +32,7 @@ int host_paging_init(const struct boot_info *bi)
 	/* The engine encodes memory types against its own PAT layout. */
 	wrmsr(MSR_PAT, PT_HOST_PAT);
 	write_cr3(host_pt.root_pa);
-	/* Where they are matters for starting the other CPUs (vmm/smp.c). */
+	/* Where they are matters for starting the other CPUs (vmm/host/smp.c). */
 	pr_info("page tables at 0x%llx map 0-0x%llx\n", (unsigned long long)host_pt.root_pa,
 		(unsigned long long)top);
 	return 0;

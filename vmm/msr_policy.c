@@ -2,12 +2,12 @@
 
 #include "lib/bits.h"
 #include "lib/err.h"
-#include "vmm/apic.h"
+#include "vmm/host/apic.h"
 #include "vmm/cpuid_policy.h"
 #include "vmm/guest_rules.h"
 #include "vmm/log.h"
 #include "vmm/panic.h"
-#include "vmm/vlapic.h"
+#include "vmm/dev/vlapic.h"
 #include "vmm/x86.h"
 
 #define EFER_GUEST_WRITABLE (EFER_SCE | EFER_LME | EFER_NXE)

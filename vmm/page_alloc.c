@@ -18,7 +18,7 @@ static uint64_t ap_start_pa;
  * the firmware's map reports below 1 MiB (a SIPI vector addresses only
  * those). Page 0 is left alone: real-mode code and firmware data live
  * there. argon's allocator never hands out memory below 1 MiB, so once
- * chosen here the run belongs to vmm/smp.c alone. */
+ * chosen here the run belongs to vmm/host/smp.c alone. */
 static void reserve_ap_start_pages(const struct boot_info *bi)
 {
 	uint64_t len = AP_START_PAGES * PAGE_SIZE;

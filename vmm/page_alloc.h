@@ -23,7 +23,7 @@ static inline void *phys_to_virt(uint64_t pa)
  * boot-services memory, which the firmware's page tables still live in). */
 void mem_init(const struct boot_info *bi);
 /* Physical address of AP_START_PAGES pages below 1 MiB that mem_init set
- * aside for starting the other CPUs (vmm/smp.c), or 0 if there were none. */
+ * aside for starting the other CPUs (vmm/host/smp.c), or 0 if there were none. */
 #define AP_START_PAGES 2
 uint64_t mem_ap_start_pages(void);
 /* Adds boot-services memory, once argon runs on its own tables. */

@@ -104,7 +104,7 @@ struct vcpu {
 	struct guest_regs regs;
 	void *arch;	    /* backend state (VMCB, VMCS) */
 	volatile bool stop; /* leave the run loop (set by any CPU) */
-	/* A second vCPU waits for its guest's INIT and SIPI (vmm/vlapic.c). */
+	/* A second vCPU waits for its guest's INIT and SIPI (vmm/dev/vlapic.c). */
 	volatile bool init_received;
 	volatile int sipi_vector; /* -1 until a SIPI arrives */
 	uint64_t mtrr_def_type;	  /* emulated IA32_MTRR_DEF_TYPE */

@@ -1,4 +1,4 @@
-/* libFuzzer target: the host ACPI readers (vmm/acpi_parse.c) over a fake
+/* libFuzzer target: the host ACPI readers (vmm/host/acpi_parse.c) over a fake
  * physical memory built from the input: an RSDP and up to FUZZ_ACPI_TABLES
  * tables, each in an allocation of exactly its bytes so that a read past
  * what the parser mapped is caught. It looks up the tables argon uses
@@ -23,7 +23,7 @@
 #include <string.h>
 
 #include "lib/err.h"
-#include "vmm/acpi_parse.h"
+#include "vmm/host/acpi_parse.h"
 
 #define FUZZ_ACPI_SUM 0x1u
 #define FUZZ_ACPI_LINK 0x2u

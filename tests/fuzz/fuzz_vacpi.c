@@ -1,9 +1,9 @@
 /* libFuzzer target: the ACPI tables argon builds for a guest
- * (vmm/vacpi.c), from a configuration taken from the input, into a buffer
+ * (vmm/dev/vacpi.c), from a configuration taken from the input, into a buffer
  * of a size taken from the input and of exactly that allocation. A
  * configuration the builder refuses must be refused with -ERR_INVAL,
  * -ERR_RANGE or -ERR_NOSPC; one it accepts must give tables that argon's
- * own ACPI readers (vmm/acpi_parse.c) find from the RSDP and read back as
+ * own ACPI readers (vmm/host/acpi_parse.c) find from the RSDP and read back as
  * configured: every CPU, in order, enabled, with UID = its index; the ECAM
  * range; a hardware-reduced FADT with a DSDT holding \_S5. Nothing may be
  * written past the bytes the builder says it used.
@@ -20,8 +20,8 @@
 #include <string.h>
 
 #include "lib/err.h"
-#include "vmm/acpi_parse.h"
-#include "vmm/vacpi.h"
+#include "vmm/host/acpi_parse.h"
+#include "vmm/dev/vacpi.h"
 
 #define CANARY 0xA5
 

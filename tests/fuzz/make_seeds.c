@@ -14,7 +14,7 @@
 
 #include "lib/boot_params.h"
 #include "lib/elf64.h"
-#include "vmm/acpi_tables.h"
+#include "vmm/host/acpi_tables.h"
 #include "vmm/guest_abi.h"
 
 static const char *out_dir;

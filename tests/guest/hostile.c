@@ -12,7 +12,7 @@
 #include "tests/guest/arch.h"
 #include "tests/guest/console.h"
 #include "tests/guest/idt.h"
-#include "vmm/apic.h"
+#include "vmm/host/apic.h"
 
 #define VEC_GP 13
 #define WRMSR_LEN 2   /* 0f 30 */

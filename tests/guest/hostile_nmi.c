@@ -10,7 +10,7 @@
 #include "tests/guest/console.h"
 #include "tests/guest/guest.h"
 #include "tests/guest/idt.h"
-#include "vmm/apic.h"
+#include "vmm/host/apic.h"
 
 #define NMI_BURSTS 20u
 #define NMI_PER_BURST 25u

@@ -10,7 +10,7 @@
 #include "tests/guest/console.h"
 #include "tests/guest/guest.h"
 #include "tests/guest/idt.h"
-#include "vmm/apic.h"
+#include "vmm/host/apic.h"
 
 #define MSR_X2APIC_TPR 0x808u
 #define MSR_X2APIC_SVR 0x80Fu

@@ -7,7 +7,7 @@
 #include "lib/string.h"
 #include "tests/guest/arch.h"
 #include "tests/guest/guest.h"
-#include "vmm/apic.h"
+#include "vmm/host/apic.h"
 
 #define AP_PAGE 0x20000u
 #define AP_COUNTER (AP_PAGE + 0x100u)

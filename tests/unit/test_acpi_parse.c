@@ -8,7 +8,7 @@
 
 #include "lib/err.h"
 #include "tests/unit/check.h"
-#include "vmm/acpi_parse.h"
+#include "vmm/host/acpi_parse.h"
 
 /* ---- fixtures: the text of `xxd` dumps ---- */
 

@@ -1,10 +1,10 @@
-/* Host tests of the APIC id split (vmm/cpu_topo.c) against the CPUID
+/* Host tests of the APIC id split (vmm/host/cpu_topo.c) against the CPUID
  * answers of machines described here. */
 #include <stdint.h>
 #include <string.h>
 
 #include "tests/unit/check.h"
-#include "vmm/cpu_topo.h"
+#include "vmm/host/cpu_topo.h"
 
 #define VENDOR_INTEL 0x756E6547u /* "Genu" */
 #define VENDOR_AMD 0x68747541u	 /* "Auth" */

@@ -1,6 +1,6 @@
 #include "lib/err.h"
 #include "tests/unit/check.h"
-#include "vmm/apic.h"
+#include "vmm/host/apic.h"
 #include "vmm/guest_rules.h"
 #include "vmm/x86.h"
 

@@ -1,5 +1,5 @@
 /* The guest ACPI builder against two independent readers: argon's own
- * host-table parser (vmm/acpi_parse.c) finds and decodes what vacpi_build
+ * host-table parser (vmm/host/acpi_parse.c) finds and decodes what vacpi_build
  * wrote, and a small AML walker here checks the DSDT's structure and _CRS
  * bytes. When iasl (acpica-tools) is installed, the real ACPI compiler
  * disassembles every table and recompiles the DSDT. Guest memory is one
@@ -11,9 +11,9 @@
 #include "lib/bits.h"
 #include "lib/err.h"
 #include "tests/unit/check.h"
-#include "vmm/acpi_parse.h"
+#include "vmm/host/acpi_parse.h"
 #include "vmm/guest_abi.h"
-#include "vmm/vacpi.h"
+#include "vmm/dev/vacpi.h"
 
 /* ---- guest memory ---- */
 

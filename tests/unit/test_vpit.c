@@ -1,5 +1,5 @@
 #include "tests/unit/check.h"
-#include "vmm/vpit.h"
+#include "vmm/dev/vpit.h"
 
 static void test_mode0(void)
 {

@@ -1,5 +1,5 @@
 #include "tests/unit/check.h"
-#include "vmm/vuart.h"
+#include "vmm/dev/vuart.h"
 
 enum { RBR, IER, IIR, LCR, MCR, LSR, MSR, SCR };
 #define FCR IIR

@@ -5,7 +5,7 @@
 #include "vmm/guest.h"
 #include "vmm/log.h"
 #include "vmm/mmio.h"
-#include "vmm/vlapic.h"
+#include "vmm/dev/vlapic.h"
 
 static void send(void *ctx, const struct vioapic_msg *m)
 {

@@ -2,7 +2,7 @@
 #include "vmm/svm/svm.h"
 
 #include "lib/err.h"
-#include "vmm/cpu.h"
+#include "vmm/host/cpu.h"
 #include "vmm/log.h"
 #include "vmm/page_alloc.h"
 #include "vmm/x86.h"

@@ -3,8 +3,8 @@
 
 #include "lib/err.h"
 #include "lib/string.h"
-#include "vmm/apic.h"
-#include "vmm/cpu.h"
+#include "vmm/host/apic.h"
+#include "vmm/host/cpu.h"
 #include "vmm/guest.h"
 #include "vmm/log.h"
 #include "vmm/msr_policy.h"

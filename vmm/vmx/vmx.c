@@ -3,7 +3,7 @@
 #include "vmm/vmx/vmx.h"
 
 #include "lib/err.h"
-#include "vmm/cpu.h"
+#include "vmm/host/cpu.h"
 #include "vmm/log.h"
 #include "vmm/page_alloc.h"
 #include "vmm/x86.h"

@@ -3,9 +3,9 @@
 
 #include "lib/err.h"
 #include "lib/string.h"
-#include "vmm/apic.h"
-#include "vmm/cpu.h"
-#include "vmm/cpu_tables.h"
+#include "vmm/host/apic.h"
+#include "vmm/host/cpu.h"
+#include "vmm/host/cpu_tables.h"
 #include "vmm/guest.h"
 #include "vmm/log.h"
 #include "vmm/msr_policy.h"

@@ -3,14 +3,14 @@
  * lands; the DSDT's AML is written by a few small emitters (names,
  * integers, PkgLength, packages, buffers) rather than kept as a byte
  * array, so the ECAM and window addresses can come from the config. */
-#include "vmm/vacpi.h"
+#include "vmm/dev/vacpi.h"
 
 #include <stdbool.h>
 
 #include "lib/bits.h"
 #include "lib/err.h"
 #include "lib/string.h"
-#include "vmm/acpi_tables.h"
+#include "vmm/host/acpi_tables.h"
 #include "vmm/guest_abi.h"
 
 #define FOUR_GIB (4ULL << 30)

@@ -1,11 +1,11 @@
 /* Local APIC reset for a new guest boot. */
-#include "vmm/lapic_reset.h"
+#include "vmm/host/lapic_reset.h"
 
 #include <stdint.h>
 
 #include "lib/bits.h"
-#include "vmm/apic.h"
-#include "vmm/cpu_tables.h"
+#include "vmm/host/apic.h"
+#include "vmm/host/cpu_tables.h"
 #include "vmm/x86.h"
 
 #define MSR_X2APIC_VERSION 0x803u

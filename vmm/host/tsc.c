@@ -1,4 +1,4 @@
-#include "vmm/tsc.h"
+#include "vmm/host/tsc.h"
 
 #include <stdbool.h>
 

@@ -2,9 +2,9 @@
  * NMI is not: it is held for the guest of the core. Neither path takes a
  * lock, so that a CPU interrupted inside the console or the log cannot
  * deadlock on its own lock. */
-#include "vmm/apic.h"
-#include "vmm/cpu.h"
-#include "vmm/cpu_tables.h"
+#include "vmm/host/apic.h"
+#include "vmm/host/cpu.h"
+#include "vmm/host/cpu_tables.h"
 #include "vmm/panic.h"
 #include "vmm/vcpu.h"
 #include "vmm/x86.h"

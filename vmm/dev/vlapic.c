@@ -1,9 +1,9 @@
-#include "vmm/vlapic.h"
+#include "vmm/dev/vlapic.h"
 
 #include "lib/bits.h"
 #include "lib/err.h"
-#include "vmm/apic.h"
-#include "vmm/cpu.h"
+#include "vmm/host/apic.h"
+#include "vmm/host/cpu.h"
 #include "vmm/cpuid_policy.h"
 #include "vmm/guest.h"
 #include "vmm/guest_rules.h"

@@ -1,5 +1,5 @@
 /* The host's ACPI tables are read in place: argon identity-maps memory. */
-#include "vmm/host_acpi.h"
+#include "vmm/host/host_acpi.h"
 
 #include "vmm/page_alloc.h"
 

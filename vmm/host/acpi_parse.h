@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/acpi_tables.h"
+#include "vmm/host/acpi_tables.h"
 
 /* Gives read access to len bytes at physical address pa, or NULL when
  * that range cannot be mapped. The pointer stays valid for the parse. */

@@ -2,7 +2,7 @@
 #ifndef ARGON_VMM_SMP_H
 #define ARGON_VMM_SMP_H
 
-#include "vmm/cpu.h"
+#include "vmm/host/cpu.h"
 
 /* Starts every CPU marked wanted but the boot CPU (INIT-SIPI-SIPI through
  * a trampoline in the pages below 1 MiB that mem_init set aside); each

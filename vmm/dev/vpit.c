@@ -1,7 +1,7 @@
-#include "vmm/vpit.h"
+#include "vmm/dev/vpit.h"
 
 #include "lib/string.h"
-#include "vmm/tsc.h"
+#include "vmm/host/tsc.h"
 #include "vmm/x86.h"
 
 #define CMD_CHANNEL_OFF 6

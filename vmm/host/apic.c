@@ -1,4 +1,4 @@
-#include "vmm/apic.h"
+#include "vmm/host/apic.h"
 
 #include "lib/bits.h"
 #include "vmm/x86.h"

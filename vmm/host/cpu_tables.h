@@ -9,7 +9,7 @@
 #define HOST_DS 0x10
 #define HOST_TSS 0x18
 
-/* Register state pushed by the exception stubs (vmm/isr.S), lowest first. */
+/* Register state pushed by the exception stubs (vmm/host/isr.S), lowest first. */
 struct exc_frame {
 	uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
 	uint64_t rbp, rdi, rsi, rdx, rcx, rbx, rax;
@@ -31,7 +31,7 @@ void cpu_tables_load(struct cpu_tables *t);
  * only return. */
 void idt_load(bool drain);
 void exception_dispatch(struct exc_frame *f);
-/* Vector 2: an NMI while argon runs (vmm/exceptions.c). */
+/* Vector 2: an NMI while argon runs (vmm/host/exceptions.c). */
 void nmi_dispatch(void);
 /* The console CPU's timer tick (isr.S): acknowledges it, nothing more. */
 void console_tick_isr(void);

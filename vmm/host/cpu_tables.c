@@ -1,9 +1,9 @@
-#include "vmm/cpu_tables.h"
+#include "vmm/host/cpu_tables.h"
 
 #include "lib/bits.h"
 #include "lib/string.h"
 #include "vmm/console.h"
-#include "vmm/cpu.h"
+#include "vmm/host/cpu.h"
 #include "vmm/page_alloc.h"
 
 /* Segment descriptor fields (SDM vol 3, 3.4.5). */
@@ -66,7 +66,7 @@ static struct cpu_tables boot_tables;
  * its LAPIC's spurious vector: an interrupt argon did not ask for ends in
  * #NP, which it reports. */
 static struct idt_gate idt[256] __attribute__((aligned(16)));
-/* For draining a core's LAPIC before a guest boots (vmm/lapic_reset.c):
+/* For draining a core's LAPIC before a guest boots (vmm/host/lapic_reset.c):
  * argon's exception gates, but an NMI and every interrupt only return. */
 static struct idt_gate drain_idt[256] __attribute__((aligned(16)));
 

@@ -1,4 +1,4 @@
-#include "vmm/vuart.h"
+#include "vmm/dev/vuart.h"
 
 #include "lib/string.h"
 

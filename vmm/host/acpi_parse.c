@@ -2,7 +2,7 @@
  * byte address, so multi-byte values are read with memcpy or through the
  * packed layouts of acpi_tables.h, and every length is checked against the
  * table's own before use. */
-#include "vmm/acpi_parse.h"
+#include "vmm/host/acpi_parse.h"
 
 #include "lib/bits.h"
 #include "lib/err.h"

@@ -1,5 +1,5 @@
 #include "lib/err.h"
-#include "vmm/host_acpi.h"
+#include "vmm/host/host_acpi.h"
 #include "vmm/log.h"
 #include "vmm/page_alloc.h"
 #include "vmm/x86.h"

@@ -2,7 +2,7 @@
 #ifndef ARGON_VMM_HOST_ACPI_H
 #define ARGON_VMM_HOST_ACPI_H
 
-#include "vmm/acpi_parse.h"
+#include "vmm/host/acpi_parse.h"
 #include "vmm/boot_info.h"
 
 extern const struct acpi_mem host_acpi_mem;

@@ -1,4 +1,4 @@
-#include "vmm/vpit.h"
+#include "vmm/dev/vpit.h"
 
 /* A reload of 0 counts 65536 ticks. */
 static uint64_t period(uint16_t reload)

@@ -1,8 +1,8 @@
-#include "vmm/vrtc.h"
+#include "vmm/dev/vrtc.h"
 
 #include "lib/civil_time.h"
 #include "vmm/log.h"
-#include "vmm/tsc.h"
+#include "vmm/host/tsc.h"
 #include "vmm/x86.h"
 
 #define RTC_SECONDS 0x00

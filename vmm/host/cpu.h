@@ -14,7 +14,7 @@ struct cpu_tables;
 struct pcpu {
 	unsigned index; /* logical CPU number: MADT order, as argon.conf uses it */
 	uint32_t apic_id;
-	uint32_t socket, core, thread; /* from the APIC id (vmm/cpu_topo.h) */
+	uint32_t socket, core, thread; /* from the APIC id (vmm/host/cpu_topo.h) */
 	bool present;
 	bool wanted;		   /* a guest runs here: smp_start_aps starts it */
 	bool parked;		   /* unused: halted in argon's loop (smp_park_unused) */

@@ -1,10 +1,10 @@
-#include "vmm/cpu.h"
+#include "vmm/host/cpu.h"
 
 #include "lib/bits.h"
 #include "lib/err.h"
 #include "lib/fmt.h"
-#include "vmm/cpu_topo.h"
-#include "vmm/host_acpi.h"
+#include "vmm/host/cpu_topo.h"
+#include "vmm/host/host_acpi.h"
 #include "vmm/log.h"
 #include "vmm/page_alloc.h"
 #include "vmm/x86.h"
@@ -25,7 +25,7 @@ static uint32_t current_apic_id(void)
 }
 
 /* The boot CPU's entry: only its own start-up code (vmm/main.c) asks;
- * other CPUs are handed their struct pcpu when they start (vmm/smp.c). */
+ * other CPUs are handed their struct pcpu when they start (vmm/host/smp.c). */
 struct pcpu *this_cpu(void)
 {
 	return &pcpus[boot_cpu];

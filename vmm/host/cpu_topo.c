@@ -1,6 +1,6 @@
 /* CPU topology from CPUID (Intel SDM vol 2A, CPUID leaves 0BH and 1FH;
  * AMD APM vol 3, E.4.7 and E.4.15). */
-#include "vmm/cpu_topo.h"
+#include "vmm/host/cpu_topo.h"
 
 #include <stdbool.h>
 

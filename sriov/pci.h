@@ -1,0 +1,95 @@
+/* The host's PCI(e) functions: configuration access through ECAM (from the
+ * ACPI MCFG), enumeration of every bus behind the host bridges as firmware
+ * numbered them, capability walking, BARs and function reset. Pure logic
+ * (enumeration, capability walks, BAR decoding, requester-id aliasing)
+ * runs on any struct pci_cfg_ops, so host tests use fakes or captured
+ * `lspci -xxxx` dumps. */
+#ifndef ARGON_SRIOV_PCI_H
+#define ARGON_SRIOV_PCI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "vmm/boot_info.h"
+
+#define PCI_MAX_FUNCS 512
+#define PCI_NUM_BARS 6
+
+/* Requester id: bus << 8 | device << 3 | function. */
+static inline uint16_t pci_rid(uint8_t bus, uint8_t dev, uint8_t fn)
+{
+	return (uint16_t)(bus << 8 | (dev & 0x1f) << 3 | (fn & 7));
+}
+
+/* Configuration space access of 1, 2 or 4 bytes (naturally aligned) at
+ * offset off (< 4096) of function rid on segment seg. A read of a missing
+ * function returns all ones. */
+struct pci_cfg_ops {
+	uint32_t (*read)(void *ctx, uint16_t seg, uint16_t rid, uint16_t off, unsigned size);
+	void (*write)(void *ctx, uint16_t seg, uint16_t rid, uint16_t off, unsigned size,
+		      uint32_t val);
+	void *ctx;
+};
+
+struct pci_bar {
+	uint64_t addr; /* as firmware assigned it; 0 if unassigned */
+	uint64_t size; /* 0: not implemented */
+	bool is_io, is_64, prefetch;
+};
+
+struct pci_func {
+	uint16_t seg;
+	uint16_t rid;
+	uint16_t vendor, device;
+	uint32_t class_code; /* base << 16 | sub << 8 | prog-if */
+	uint8_t header_type; /* without the multi-function bit */
+	bool is_bridge;	     /* type 1 header: PCI-PCI or PCIe port */
+	uint8_t pcie_type;   /* PCIe capability's port type; 0xff: not PCIe */
+	int parent;	     /* index of the bridge above it, -1 on a root bus */
+	uint8_t cap_pcie, cap_msi, cap_msix, cap_pm; /* offsets, 0: absent */
+	uint16_t ecap_sriov, ecap_ari, ecap_acs;     /* extended caps, 0: absent */
+	bool flr;				     /* PCIe Device Capabilities FLR */
+	struct pci_bar bar[PCI_NUM_BARS];
+};
+
+struct pci_bus_info {
+	const struct pci_cfg_ops *cfg;
+	unsigned count;
+	struct pci_func f[PCI_MAX_FUNCS];
+};
+
+struct pci_segment {
+	uint16_t seg;
+	uint8_t bus_start, bus_end;
+};
+
+/* Pure: walks every bus reachable from the segments' first buses through
+ * bridges (bus numbers as firmware left them, never reprogrammed), fills
+ * out with each present function, its capabilities and its BARs as
+ * assigned (sizes read without changing what the function decodes: see
+ * sriov/pci.c). -ERR_NOSPC past PCI_MAX_FUNCS. */
+int pci_enumerate(const struct pci_cfg_ops *cfg, const struct pci_segment *segs, unsigned nsegs,
+		  struct pci_bus_info *out);
+
+/* Offset of a standard (id < 0x100) or extended capability, 0 if absent. */
+uint16_t pci_find_cap(const struct pci_cfg_ops *cfg, uint16_t seg, uint16_t rid, uint8_t id);
+uint16_t pci_find_ecap(const struct pci_cfg_ops *cfg, uint16_t seg, uint16_t rid, uint16_t id);
+
+/* The requester id the function's DMA reaches the IOMMU with: its own,
+ * or the one a conventional PCI(-X) bridge on its path replaces it by. */
+uint16_t pci_dma_rid(const struct pci_bus_info *b, const struct pci_func *f);
+
+/* The machine's functions, enumerated once at boot from the MCFG. */
+int pci_init(const struct boot_info *bi);
+const struct pci_bus_info *pci_host(void);
+struct pci_func *pci_find(uint16_t seg, uint16_t rid);
+uint32_t pci_read(const struct pci_func *f, uint16_t off, unsigned size);
+void pci_write(const struct pci_func *f, uint16_t off, unsigned size, uint32_t val);
+
+/* Resets the function so that it forgets everything a guest did: FLR
+ * where offered (see sriov/pci_reset.c for functions without it), then
+ * the BARs as firmware assigned them and memory decoding on, bus master
+ * off. Waits as the specification requires. */
+int pci_reset(struct pci_func *f);
+
+#endif
