@@ -4,6 +4,8 @@
 #include "vmm/cpuid_policy.h"
 #include "vmm/emulate.h"
 #include "vmm/guest.h"
+#include "vmm/exit_stats.h"
+#include "vmm/exit.h"
 #include "vmm/guest_rules.h"
 #include "vmm/log.h"
 #include "vmm/msr_policy.h"

@@ -1,6 +1,7 @@
 /* Exit counters: kept per vCPU by the exit path, summed per guest. */
 #include "lib/fmt.h"
 #include "vmm/guest.h"
+#include "vmm/exit_stats.h"
 #include "vmm/log.h"
 #include "vmm/host/tsc.h"
 #include "vmm/x86.h"

@@ -1,5 +1,8 @@
 /* Creating and stopping guests. */
 #include "vmm/guest.h"
+#include "vmm/exit_stats.h"
+#include "vmm/guest_linux.h"
+#include "vmm/guest_boot.h"
 
 #include "vmm/console.h"
 

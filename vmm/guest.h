@@ -100,30 +100,9 @@ enum guest_end {
 void guest_stop(struct guest *g, enum guest_end how, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* Sum of one exit kind over all vCPUs. */
-uint64_t guest_exit_count(const struct guest *g, enum argon_exit_kind kind);
-void guest_print_stats(const struct guest *g);
-const char *exit_kind_name(enum argon_exit_kind kind);
-
 /* Runs vCPU v of its guest on the calling CPU, which v is pinned to: from
  * creation through the guest's boot (vCPU 0) or its INIT/SIPI (the others)
  * to the guest's stop. The last vCPU out prints the guest's exit counters. */
 void guest_vcpu_main(struct vcpu *v);
-
-/* The state a vCPU starts in after INIT and a SIPI with this vector: real
- * mode at vector << 12, EDX = signature (the guest's CPUID.1:EAX). */
-void guest_sipi_state(unsigned vector, uint32_t signature, struct vcpu_init_state *st);
-
-/* Puts a GDT (64-bit code at selector cs, data at ds) and identity page
- * tables for the first 4 GiB into the guest's RAM at ARGON_GUEST_BOOT_AREA
- * and fills the initial vCPU state for 64-bit entry at rip. */
-int guest_boot_long_mode(struct guest *g, uint64_t rip, uint16_t cs, uint16_t ds,
-			 struct vcpu_init_state *st);
-
-/* Loads a Linux bzImage (and initrd, if any) with the 64-bit boot protocol:
- * ACPI tables, e820 map, zero page, command line (argon appends
- * tsc_early_khz=), kernel and initrd in guest RAM. */
-int guest_load_linux(struct guest *g, const struct boot_file *kernel,
-		     const struct boot_file *initrd, struct vcpu_init_state *st);
 
 #endif

@@ -4,6 +4,7 @@
 #include "lib/err.h"
 #include "lib/string.h"
 #include "vmm/guest.h"
+#include "vmm/guest_boot.h"
 #include "vmm/x86.h"
 
 #define BOOT_GDT (ARGON_GUEST_BOOT_AREA)

@@ -8,6 +8,8 @@
 #include "lib/string.h"
 #include "vmm/host/cpu.h"
 #include "vmm/guest.h"
+#include "vmm/guest_linux.h"
+#include "vmm/guest_boot.h"
 #include "vmm/guest_layout.h"
 #include "vmm/log.h"
 #include "vmm/host/tsc.h"

@@ -2,6 +2,7 @@
 
 #include "lib/err.h"
 #include "vmm/guest.h"
+#include "vmm/exit.h"
 #include "vmm/log.h"
 #include "vmm/svm/svm.h"
 #include "vmm/vmx/vmx.h"

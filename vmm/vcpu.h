@@ -166,9 +166,6 @@ extern const struct vcpu_ops vmx_vcpu_ops;
 /* Picks the backend from CPUID; -ERR_NODEV if neither SVM nor VMX is usable. */
 int vcpu_backend_select(void);
 
-/* Handles one exit (vmm/exit.c). */
-void exit_handle(struct vcpu *v, const struct vm_exit *e);
-
 /* Runs v on the calling CPU until its guest stops. */
 void vcpu_run_loop(struct vcpu *v);
 
