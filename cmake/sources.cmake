@@ -30,6 +30,9 @@ set(ARGON_PURE_SOURCES
   vmm/cpu_policy.c
   vmm/vmx/vmx_cr.c
   vmm/guest_rules.c
+  iommu/vtd/dmar.c
+  iommu/vtd/vtd_hw.c
+  iommu/vtd/vtd_sl.c
 )
 
 # Code that only runs on the bare machine.
