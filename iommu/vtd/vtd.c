@@ -435,8 +435,8 @@ static void describe(unsigned idx, const struct unit *u)
 {
 	uint64_t lp = VTD_CAP_SLLPS(u->cap);
 
-	pr_debug("iommu: VT-d unit %u: CAP 0x%llx ECAP 0x%llx\n", idx, (unsigned long long)u->cap,
-		 (unsigned long long)u->ecap);
+	pr_info("iommu: VT-d unit %u: CAP 0x%llx ECAP 0x%llx\n", idx, (unsigned long long)u->cap,
+		(unsigned long long)u->ecap);
 
 	pr_info("iommu: VT-d unit %u at 0x%llx: ver %u.%u, %s-bit, %s pages, QI, IR+EIM%s%s%s\n",
 		idx, (unsigned long long)u->base, (u->ver >> 4) & 0xF, u->ver & 0xF,
