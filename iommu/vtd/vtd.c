@@ -177,6 +177,13 @@ static int qi_run(struct unit *u, const struct vtd_entry *d, unsigned n)
 		struct vtd_entry *slot = &u->iq[u->iq_tail];
 
 		*slot = i < n ? d[i] : vtd_qi_wait(1, virt_to_phys((const void *)u->wait_word));
+		/* Draining is asked for only where the unit offers it. */
+		if ((slot->lo & 0xF) == VTD_QI_IOTLB) {
+			if (!(u->cap & VTD_CAP_DRD))
+				slot->lo &= ~VTD_IOTLB_DR;
+			if (!(u->cap & VTD_CAP_DWD))
+				slot->lo &= ~VTD_IOTLB_DW;
+		}
 		flush_lines(slot, sizeof(*slot));
 		u->iq_tail = (u->iq_tail + 1) % IQ_ENTRIES;
 	}
