@@ -30,6 +30,7 @@ set(ARGON_PURE_SOURCES
   vmm/cpu_policy.c
   vmm/vmx/vmx_cr.c
   vmm/guest_rules.c
+  sriov/pci.c
 )
 
 # Code that only runs on the bare machine.

@@ -8,6 +8,7 @@
 #define ARGON_SRIOV_PCI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vmm/boot_info.h"
@@ -33,7 +34,7 @@ struct pci_cfg_ops {
 
 struct pci_bar {
 	uint64_t addr; /* as firmware assigned it; 0 if unassigned */
-	uint64_t size; /* 0: not implemented */
+	uint64_t size; /* 0: not implemented (or a host bridge's, not sized) */
 	bool is_io, is_64, prefetch;
 };
 
@@ -78,6 +79,18 @@ uint16_t pci_find_ecap(const struct pci_cfg_ops *cfg, uint16_t seg, uint16_t rid
 /* The requester id the function's DMA reaches the IOMMU with: its own,
  * or the one a conventional PCI(-X) bridge on its path replaces it by. */
 uint16_t pci_dma_rid(const struct pci_bus_info *b, const struct pci_func *f);
+
+/* Reads the configuration space of f, one of b's functions, through b's
+ * accessors. */
+uint32_t pci_cfg_read(const struct pci_bus_info *b, const struct pci_func *f, uint16_t off,
+		      unsigned size);
+
+/* A short name for a class code ("nvme", "ethernet", "pci-bridge"...). */
+const char *pci_class_name(uint32_t class_code);
+
+/* One line for argon's boot table: address, ids, class, BARs, MSI-X,
+ * SR-IOV, FLR. Returns the length it wanted, as snprintf. */
+int pci_describe(const struct pci_bus_info *b, const struct pci_func *f, char *buf, size_t size);
 
 /* The machine's functions, enumerated once at boot from the MCFG. */
 int pci_init(const struct boot_info *bi);
