@@ -77,6 +77,7 @@ set(ARGON_BARE_SOURCES
   vmm/vmx/vmx_exit.c
   vmm/vmx/vmx_dump.c
   vmm/vmx/vmx_run.S
+  sriov/ecam.c
 )
 
 list(TRANSFORM ARGON_PURE_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/)
