@@ -31,6 +31,7 @@ set(ARGON_PURE_SOURCES
   vmm/vmx/vmx_cr.c
   vmm/guest_rules.c
   sriov/pci.c
+  sriov/pci_reset.c
 )
 
 # Code that only runs on the bare machine.

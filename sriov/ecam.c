@@ -7,7 +7,9 @@
 #include "vmm/host/acpi_tables.h"
 #include "vmm/host/host_acpi.h"
 #include "vmm/log.h"
+#include "vmm/host/tsc.h"
 #include "vmm/page_alloc.h"
+#include "vmm/x86.h"
 
 #define PCI_MAX_SEGMENTS 16
 
@@ -158,4 +160,29 @@ uint32_t pci_read(const struct pci_func *f, uint16_t off, unsigned size)
 void pci_write(const struct pci_func *f, uint16_t off, unsigned size, uint32_t val)
 {
 	ecam_write(NULL, f->seg, f->rid, off, size, val);
+}
+
+/* The TSC as pci_reset_cfg's clock. Before (or without) a calibration,
+ * assume 3 GHz, which makes waits longer on slower machines, never
+ * shorter on the ones argon targets. */
+static uint64_t tsc_now_us(void *ctx)
+{
+	uint64_t mhz = tsc_khz >= 1000 ? (tsc_khz + 999) / 1000 : 3000;
+
+	return rdtsc() / mhz;
+}
+
+static void tsc_delay_us(void *ctx, uint64_t us)
+{
+	uint64_t start = tsc_now_us(ctx);
+
+	while (tsc_now_us(ctx) - start < us)
+		cpu_relax();
+}
+
+static const struct pci_wait_ops tsc_wait = {tsc_now_us, tsc_delay_us, NULL};
+
+int pci_reset(struct pci_func *f)
+{
+	return pci_reset_cfg(&ecam_ops, &tsc_wait, f);
 }

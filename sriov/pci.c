@@ -401,6 +401,9 @@ int pci_describe(const struct pci_bus_info *b, const struct pci_func *f, char *b
 		PUT(", SR-IOV");
 	if (f->flr)
 		PUT(", FLR");
+	else if (f->header_type == PCI_HEADER_NORMAL && f->class_code >> 16 != PCI_CLASS_BRIDGE)
+		PUT(pci_reset_method(b->cfg, f) == PCI_RESET_PM ? ", reset D3hot->D0"
+								: ", no reset");
 	if (f->pcie_type == PCI_EXP_TYPE_NONE)
 		PUT(", conventional");
 #undef PUT

@@ -102,7 +102,29 @@ void pci_write(const struct pci_func *f, uint16_t off, unsigned size, uint32_t v
 /* Resets the function so that it forgets everything a guest did: FLR
  * where offered (see sriov/pci_reset.c for functions without it), then
  * the BARs as firmware assigned them and memory decoding on, bus master
- * off. Waits as the specification requires. */
+ * off, INTx disabled. Waits as the specification requires. 0, or
+ * -ERR_NOTSUP when the function has no reset argon trusts, -ERR_IO when
+ * it did not come back from its reset. */
 int pci_reset(struct pci_func *f);
+
+/* How argon resets a function (sriov/pci_reset.c says why). */
+enum pci_reset_method {
+	PCI_RESET_NONE, /* none that clears its state: not assignable */
+	PCI_RESET_FLR,	/* PCIe function-level reset */
+	PCI_RESET_PM,	/* D3hot -> D0 with No_Soft_Reset clear */
+};
+enum pci_reset_method pci_reset_method(const struct pci_cfg_ops *cfg, const struct pci_func *f);
+const char *pci_reset_method_name(enum pci_reset_method m);
+
+/* Time for pci_reset_cfg: a clock in microseconds and a busy wait. */
+struct pci_wait_ops {
+	uint64_t (*now_us)(void *ctx);
+	void (*delay_us)(void *ctx, uint64_t us);
+	void *ctx;
+};
+
+/* pci_reset() over any accessors and clock (host tests use fakes). */
+int pci_reset_cfg(const struct pci_cfg_ops *cfg, const struct pci_wait_ops *w,
+		  const struct pci_func *f);
 
 #endif

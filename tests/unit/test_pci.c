@@ -17,6 +17,14 @@ struct fake_fn {
 	uint16_t seg, rid;
 	uint8_t cfg[4096];
 	uint32_t bar_wmask[6]; /* writable bits of each BAR dword */
+	/* Reset modelling: the PCIe capability's offset (FLR through its
+	 * Device Control), how long the function stays unready after a
+	 * reset, and until when Transactions Pending reads set. */
+	uint8_t pcie, pm;
+	bool in_d3;
+	uint64_t ready_after_us, pending_until, unready_until, reset_at;
+	bool was_reset, crs;
+	unsigned resets;
 };
 
 struct fake {
@@ -26,7 +34,44 @@ struct fake {
 	unsigned bus_writes;	     /* writes touching bytes 0x18-0x1a of a bridge */
 	unsigned bar_write_decoding; /* BAR writes while the command register decodes */
 	unsigned writes;	     /* every write */
+	unsigned early_reads;	     /* reads within 100 ms of an FLR */
+	unsigned flr_while_pending;
 };
+
+static uint64_t fake_now;
+
+static uint64_t fake_now_us(void *ctx)
+{
+	return fake_now;
+}
+
+static void fake_delay_us(void *ctx, uint64_t us)
+{
+	fake_now += us;
+}
+
+static const struct pci_wait_ops fake_wait = {fake_now_us, fake_delay_us, NULL};
+
+static unsigned nbars(const struct fake_fn *fn)
+{
+	uint8_t h = fn->cfg[PCI_HEADER_TYPE] & 0x7f;
+
+	return h == 0 ? 6 : h == 1 ? 2 : 0;
+}
+
+/* What a reset does to the function: BARs and command register cleared,
+ * and not answering for a while. */
+static void fake_reset(struct fake_fn *fn)
+{
+	for (unsigned o = 0x10; o < 0x10 + 4 * nbars(fn); o++)
+		fn->cfg[o] &= (uint8_t) ~(fn->bar_wmask[(o - 0x10) / 4] >> (8 * (o % 4)));
+	fn->cfg[PCI_COMMAND] = 0;
+	fn->cfg[PCI_COMMAND + 1] = 0;
+	fn->reset_at = fake_now;
+	fn->unready_until = fake_now + fn->ready_after_us;
+	fn->was_reset = true;
+	fn->resets++;
+}
 
 static struct fake_fn *fake_find(struct fake *f, uint16_t seg, uint16_t rid)
 {
@@ -46,16 +91,18 @@ static uint32_t fake_read(void *ctx, uint16_t seg, uint16_t rid, uint16_t off, u
 		((struct fake *)ctx)->reads_missing++;
 		return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 	}
+	if (fn->was_reset && fn->pcie && fake_now < fn->reset_at + 100000)
+		((struct fake *)ctx)->early_reads++;
+	if (fake_now < fn->unready_until) {
+		if (fn->crs && off == PCI_VENDOR_ID)
+			return size == 2 ? 0x0001 : 0xffff0001u;
+		return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+	}
+	if (fn->pcie && off == fn->pcie + PCI_EXP_DEVSTA && fake_now < fn->pending_until)
+		return PCI_EXP_DEVSTA_TRPND;
 	for (unsigned i = 0; i < size; i++)
 		v |= (uint32_t)fn->cfg[off + i] << (8 * i);
 	return v;
-}
-
-static unsigned nbars(const struct fake_fn *fn)
-{
-	uint8_t h = fn->cfg[PCI_HEADER_TYPE] & 0x7f;
-
-	return h == 0 ? 6 : h == 1 ? 2 : 0;
 }
 
 static void fake_write(void *ctx, uint16_t seg, uint16_t rid, uint16_t off, unsigned size,
@@ -82,6 +129,20 @@ static void fake_write(void *ctx, uint16_t seg, uint16_t rid, uint16_t off, unsi
 			b = (uint8_t)((b & m) | (fn->cfg[o] & ~m));
 		}
 		fn->cfg[o] = b;
+	}
+	if (fn->pcie && off == fn->pcie + PCI_EXP_DEVCTL && (val & PCI_EXP_DEVCTL_BCR_FLR)) {
+		if (fake_now < fn->pending_until)
+			f->flr_while_pending++;
+		fn->cfg[off + 1] &= 0x7f; /* the bit reads 0 */
+		fake_reset(fn);
+	}
+	/* D3hot -> D0 with No_Soft_Reset clear resets the function. */
+	if (fn->pm && off == fn->pm + PCI_PM_CTRL) {
+		unsigned state = val & PCI_PM_CTRL_STATE_MASK;
+
+		if (state == PCI_PM_D0 && fn->in_d3 && !(val & PCI_PM_CTRL_NO_SOFT_RESET))
+			fake_reset(fn);
+		fn->in_d3 = state == PCI_PM_D3HOT;
 	}
 }
 
@@ -579,7 +640,7 @@ static void test_bar_kinds(void)
 	pci_describe(&b, p, line, sizeof(line));
 	CHECK_STR(line, "0000:00:07.0 8086:1038 class 020000 ethernet, BAR0 io 0xe000 256, BAR1 "
 			"0xfe000000 4K, BAR2 0x380000000000 1M 64-bit pref, BAR4 0x0 64K, "
-			"conventional");
+			"no reset, conventional");
 	free(f);
 }
 
@@ -625,5 +686,119 @@ static void test_segments_and_limits(void)
 	free(f);
 }
 
+/* ---- Reset ---- */
+
+/* One PCIe endpoint 00:04.0 with FLR, a 64-bit BAR above 4 GiB and an I/O
+ * BAR, enumerated into b. */
+static struct fake_fn *flr_fixture(struct fake *f, struct pci_bus_info *b)
+{
+	struct pci_cfg_ops ops = ops_for(f);
+	struct pci_segment seg = {0, 0, 0};
+	struct fake_fn *fn = add_fn(f, 0, pci_rid(0, 4, 0), 0x010802, 0);
+
+	add_pcie(fn, 0x40, PCI_EXP_TYPE_ENDPOINT, true);
+	fn->pcie = 0x40;
+	add_mem_bar(fn, 0, 0x4000000000ull, 16 * 1024, true, false);
+	add_io_bar(fn, 2, 0xe000, 32);
+	CHECK_EQ(pci_enumerate(&ops, &seg, 1, b), 0);
+	return fn;
+}
+
+static uint32_t cfg32(const struct fake_fn *fn, unsigned off)
+{
+	return (uint32_t)fn->cfg[off] | (uint32_t)fn->cfg[off + 1] << 8 |
+	       (uint32_t)fn->cfg[off + 2] << 16 | (uint32_t)fn->cfg[off + 3] << 24;
+}
+
+static void test_reset_flr(void)
+{
+	struct fake *f = fake_new();
+	struct pci_cfg_ops ops = ops_for(f);
+	static struct pci_bus_info b;
+	struct fake_fn *fn = flr_fixture(f, &b);
+
+	CHECK_EQ(pci_reset_method(&ops, &b.f[0]), PCI_RESET_FLR);
+	/* Transactions pending for 30 ms; not answering (CRS) for 150 ms. */
+	fake_now = 1000;
+	fn->pending_until = 31000;
+	fn->ready_after_us = 150000;
+	fn->crs = true;
+	CHECK_EQ(pci_reset_cfg(&ops, &fake_wait, &b.f[0]), 0);
+	CHECK_EQ(fn->resets, 1);
+	CHECK_EQ(f->flr_while_pending, 0);
+	CHECK(fn->reset_at >= 31000);
+	CHECK_EQ(f->early_reads, 0);
+	CHECK(fake_now >= fn->reset_at + 150000 && fake_now <= fn->reset_at + 152000);
+	/* BARs back where firmware put them; memory and I/O decode on, bus
+	 * master off, INTx off. */
+	CHECK_EQ(cfg32(fn, 0x10), 0x00000004u);
+	CHECK_EQ(cfg32(fn, 0x14), 0x40u);
+	CHECK_EQ(cfg32(fn, 0x18) & ~3u, 0xe000);
+	CHECK_EQ(fn->cfg[PCI_COMMAND] | fn->cfg[PCI_COMMAND + 1] << 8,
+		 PCI_COMMAND_MEMORY | PCI_COMMAND_IO | PCI_COMMAND_INTX_DISABLE);
+
+	/* A function that never comes back: reported, and the wait ends. */
+	fn->ready_after_us = 30000000;
+	fn->crs = false;
+	fn->pending_until = 0;
+	fn->unready_until = 0;
+	fake_now = 0;
+	CHECK_EQ(pci_reset_cfg(&ops, &fake_wait, &b.f[0]), -ERR_IO);
+	CHECK(fake_now >= 1100000 && fake_now < 1200000);
+
+	/* Transactions that never drain: the FLR goes ahead after 100 ms. */
+	fn->ready_after_us = 0;
+	fn->pending_until = UINT64_MAX;
+	fn->unready_until = 0;
+	fake_now = 0;
+	f->flr_while_pending = 0;
+	CHECK_EQ(pci_reset_cfg(&ops, &fake_wait, &b.f[0]), 0);
+	CHECK_EQ(f->flr_while_pending, 1);
+	CHECK(fn->reset_at >= 100000 && fn->reset_at < 110000);
+	free(f);
+}
+
+static void test_reset_pm_and_none(void)
+{
+	struct fake *f = fake_new();
+	struct pci_cfg_ops ops = ops_for(f);
+	struct pci_segment seg = {0, 0, 0};
+	static struct pci_bus_info b;
+	struct fake_fn *pm = add_fn(f, 0, pci_rid(0, 5, 0), 0x020000, 0);
+	struct fake_fn *nsr = add_fn(f, 0, pci_rid(0, 6, 0), 0x020000, 0);
+	struct fake_fn *bare = add_fn(f, 0, pci_rid(0, 7, 0), 0x020000, 0);
+	unsigned writes;
+
+	add_cap(pm, 0x60, PCI_CAP_ID_PM);
+	pm->pm = 0x60;
+	add_mem_bar(pm, 1, 0xfe100000u, 4096, false, false);
+	add_cap(nsr, 0x60, PCI_CAP_ID_PM);
+	nsr->pm = 0x60;
+	put16(nsr, 0x60 + PCI_PM_CTRL, PCI_PM_CTRL_NO_SOFT_RESET);
+	CHECK_EQ(pci_enumerate(&ops, &seg, 1, &b), 0);
+	CHECK_EQ(b.count, 3);
+
+	CHECK_EQ(pci_reset_method(&ops, &b.f[0]), PCI_RESET_PM);
+	fake_now = 0;
+	CHECK_EQ(pci_reset_cfg(&ops, &fake_wait, &b.f[0]), 0);
+	CHECK_EQ(pm->resets, 1);
+	CHECK(fake_now >= 20000);
+	CHECK_EQ(pm->cfg[0x60 + PCI_PM_CTRL] & PCI_PM_CTRL_STATE_MASK, PCI_PM_D0);
+	CHECK_EQ(cfg32(pm, 0x14), 0xfe100000u);
+	CHECK_EQ(pm->cfg[PCI_COMMAND] | pm->cfg[PCI_COMMAND + 1] << 8,
+		 PCI_COMMAND_MEMORY | PCI_COMMAND_INTX_DISABLE);
+
+	/* No_Soft_Reset set, or no PM at all, and no FLR: refused untouched. */
+	writes = f->writes;
+	CHECK_EQ(pci_reset_method(&ops, &b.f[1]), PCI_RESET_NONE);
+	CHECK_EQ(pci_reset_cfg(&ops, &fake_wait, &b.f[1]), -ERR_NOTSUP);
+	CHECK_EQ(pci_reset_method(&ops, &b.f[2]), PCI_RESET_NONE);
+	CHECK_EQ(pci_reset_cfg(&ops, &fake_wait, &b.f[2]), -ERR_NOTSUP);
+	CHECK_EQ(f->writes, writes);
+	CHECK_EQ(nsr->resets + bare->resets, 0);
+	CHECK_STR(pci_reset_method_name(PCI_RESET_PM), "D3hot->D0");
+	free(f);
+}
+
 CHECK_MAIN(test_q35_capture, test_bridge_chain, test_pci_bridge_aliases, test_malformed_caps,
-	   test_bar_kinds, test_segments_and_limits)
+	   test_bar_kinds, test_segments_and_limits, test_reset_flr, test_reset_pm_and_none)
