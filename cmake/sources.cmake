@@ -32,6 +32,7 @@ set(ARGON_PURE_SOURCES
   vmm/guest_rules.c
   sriov/pci.c
   sriov/pci_reset.c
+  sriov/pci_check.c
 )
 
 # Code that only runs on the bare machine.

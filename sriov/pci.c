@@ -308,6 +308,14 @@ uint16_t pci_dma_rid(const struct pci_bus_info *b, const struct pci_func *f)
 	return rid;
 }
 
+const struct pci_func *pci_bus_find(const struct pci_bus_info *b, uint16_t seg, uint16_t rid)
+{
+	for (unsigned i = 0; i < b->count; i++)
+		if (b->f[i].seg == seg && b->f[i].rid == rid)
+			return &b->f[i];
+	return NULL;
+}
+
 uint32_t pci_cfg_read(const struct pci_bus_info *b, const struct pci_func *f, uint16_t off,
 		      unsigned size)
 {

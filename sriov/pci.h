@@ -80,6 +80,9 @@ uint16_t pci_find_ecap(const struct pci_cfg_ops *cfg, uint16_t seg, uint16_t rid
  * or the one a conventional PCI(-X) bridge on its path replaces it by. */
 uint16_t pci_dma_rid(const struct pci_bus_info *b, const struct pci_func *f);
 
+/* The function of b at seg:rid, or NULL. */
+const struct pci_func *pci_bus_find(const struct pci_bus_info *b, uint16_t seg, uint16_t rid);
+
 /* Reads the configuration space of f, one of b's functions, through b's
  * accessors. */
 uint32_t pci_cfg_read(const struct pci_bus_info *b, const struct pci_func *f, uint16_t off,
