@@ -83,8 +83,8 @@ static void check_against_machine(const struct boot_info *bi)
 		need += g->memory;
 	}
 	/* The functions named in devices: exist, endpoints, resettable,
-	 * their DMA told apart from other guests'. */
-	pci_check_assignments(&config, have_pci ? pci_host() : NULL, NULL, &diags);
+	 * their DMA told apart from other guests' and confined by an IOMMU. */
+	pci_check_assignments(&config, have_pci ? pci_host() : NULL, iommu_covers, &diags);
 }
 
 static void print_diags(const struct boot_info *bi)

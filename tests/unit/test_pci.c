@@ -669,6 +669,23 @@ static void test_segments_and_limits(void)
 	CHECK(find(&b, 1, pci_rid(0, 0, 0)) == NULL);
 	free(f);
 
+	/* A second host bridge's root bus (0x40) that no bridge leads to,
+	 * with a root port to bus 0x41. */
+	f = fake_new();
+	ops = ops_for(f);
+	add_fn(f, 0, pci_rid(0, 0, 0), 0x060000, 0);
+	add_fn(f, 0, pci_rid(0x40, 0, 0), 0x060000, 0);
+	add_bridge(f, pci_rid(0x40, 1, 0), PCI_EXP_TYPE_ROOT_PORT, 0x41, 0x41);
+	add_fn(f, 0, pci_rid(0x41, 0, 0), 0x010802, 0);
+	segs[0].bus_end = 255;
+	CHECK_EQ(pci_enumerate(&ops, segs, 1, &b), 0);
+	CHECK_EQ(b.count, 4);
+	CHECK_EQ(b.f[1].rid, pci_rid(0x40, 0, 0));
+	CHECK_EQ(b.f[1].parent, -1);
+	CHECK_EQ(b.f[3].rid, pci_rid(0x41, 0, 0));
+	CHECK_EQ(b.f[3].parent, 2);
+	free(f);
+
 	/* Two root ports, then multi-function devices of 8 functions on
 	 * three buses: 762 functions. */
 	f = fake_new();
