@@ -25,6 +25,7 @@ set(ARGON_PURE_SOURCES
   vmm/dev/vpit_count.c
   vmm/dev/vuart.c
   vmm/dev/vioapic.c
+  vmm/dev/vpci.c
   vmm/vmx/vmcs_check.c
   vmm/vmx/vmx_maps.c
   vmm/cpu_policy.c
