@@ -26,6 +26,7 @@ set(ARGON_PURE_SOURCES
   vmm/dev/vuart.c
   vmm/dev/vioapic.c
   vmm/dev/vpci.c
+  vmm/dev/vmsix.c
   vmm/vmx/vmcs_check.c
   vmm/vmx/vmx_maps.c
   vmm/cpu_policy.c
