@@ -59,6 +59,7 @@ set(ARGON_BARE_SOURCES
   vmm/emulate.c
   vmm/mmio.c
   vmm/dev/vioapic_guest.c
+  vmm/dev/vpci_guest.c
   vmm/exit_stats.c
   vmm/cpuid_policy.c
   vmm/msr_policy.c

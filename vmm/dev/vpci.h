@@ -22,17 +22,16 @@
 #include <stdint.h>
 
 #include "sriov/pci.h"
+#include "vmm/guest_abi.h"
 
 #define VPCI_MAX_DEVS 8 /* guest devices 00:01.0 .. 00:08.0 */
 #define VPCI_MAX_CAPS 8
 
-/* The host bridge at 00:00.0. The vendor id is not one the PCI-SIG
- * assigned to anybody's products that a guest driver would bind to: Linux
- * treats the bridge as a plain host bridge (class 0600) and nothing else
- * looks at it. */
-#define VPCI_HOST_VENDOR 0x1AF0u
-#define VPCI_HOST_DEVICE 0xA760u
-#define VPCI_HOST_CLASS 0x060000u
+/* The host bridge at 00:00.0 (vmm/guest_abi.h): Linux treats it as a
+ * plain host bridge and nothing binds to it. */
+#define VPCI_HOST_VENDOR ARGON_GUEST_PCI_HOST_VENDOR
+#define VPCI_HOST_DEVICE ARGON_GUEST_PCI_HOST_DEVICE
+#define VPCI_HOST_CLASS ARGON_GUEST_PCI_HOST_CLASS
 
 /* Smallest piece of guest-physical space a BAR takes: a page of its own,
  * so that mapping it never exposes a neighbour. */
