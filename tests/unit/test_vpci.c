@@ -205,9 +205,17 @@ static void test_bus_layout(void)
 	/* Writes there go nowhere and count nothing. */
 	wr(5, 0x04, 2, 0x6);
 	CHECK_EQ(vpci_refused(&bus), 0);
-	/* The host bridge is read-only. */
-	wr(0, 0x04, 2, 0x7);
+	/* The host bridge is read-only; sizing its absent BARs and ROM and
+	 * setting the command bits a function takes are no refusals. */
+	wr(0, 0x10, 4, 0xFFFFFFFFu);
+	wr(0, 0x30, 4, 0xFFFFF800u);
+	wr(0, 0x04, 2, 0x406);
+	CHECK_EQ(vpci_refused(&bus), 0);
+	CHECK_EQ(rd(0, 0x10, 4), 0);
+	wr(0, 0x04, 2, 0x1);
 	CHECK_EQ(vpci_refused(&bus), 1);
+	wr(0, 0x3C, 1, 0x5);
+	CHECK_EQ(vpci_refused(&bus), 2);
 	CHECK_EQ(rd(0, 0x04, 2), 0x2);
 }
 

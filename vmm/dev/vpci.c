@@ -683,16 +683,29 @@ static void dev_write(struct vpci_bus *b, struct vpci_dev *d, uint16_t off, unsi
 		refuse(b, d, off, size, val, "a read-only register");
 }
 
+/* The host bridge has nothing to set: its BARs and ROM are unimplemented
+ * (sizing them is no refusal), its command bits are fixed. */
+static void bridge_write(struct vpci_bus *b, uint16_t off, unsigned size, uint32_t val)
+{
+	uint16_t reg = off & (uint16_t)~3u;
+	uint32_t old = bridge_read_dword(reg), dw = merge(old, off, size, val);
+
+	if ((reg >= CFG_BAR0 && reg < CFG_BAR_END) || reg == CFG_ROM || reg == CFG_CACHE_LINE)
+		return;
+	if (reg == CFG_COMMAND)
+		dw = (dw & ~(uint32_t)CMD_GUEST) | (old & CMD_GUEST);
+	if (dw != old)
+		refuse(b, NULL, off, size, val, "host bridge: read-only");
+}
+
 static void write32(struct vpci_bus *b, uint64_t off, unsigned size, uint32_t val)
 {
 	struct vpci_dev *d = dev_at(b, off);
 
 	if (d)
 		dev_write(b, d, ECAM_REG(off), size, val);
-	else if (is_bridge(off) &&
-		 merge(bridge_read_dword(ECAM_REG(off) & (uint16_t)~3u), ECAM_REG(off), size,
-		       val) != bridge_read_dword(ECAM_REG(off) & (uint16_t)~3u))
-		refuse(b, NULL, ECAM_REG(off), size, val, "host bridge: read-only");
+	else if (is_bridge(off))
+		bridge_write(b, ECAM_REG(off), size, val);
 	/* Writes to absent functions go nowhere, as on hardware. */
 }
 
