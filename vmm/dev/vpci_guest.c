@@ -560,6 +560,8 @@ int guest_pci_create(struct guest *g)
 void guest_pci_restart(struct guest *g)
 {
 	spin_lock(&g->pci_lock);
+	/* Counted per boot, as the exits are. */
+	g->pci.refused = 0;
 	for (unsigned i = 0; i < g->pci.ndevs; i++) {
 		struct guest_pci_fn *fn = &g->pcifn[i];
 		int err;
@@ -572,8 +574,11 @@ void guest_pci_restart(struct guest *g)
 			pr_err("guest '%s': PCI 00:%02x.0: reset failed (%s)\n", g->name,
 			       fn->vd->slot, err_str(err));
 		vpci_reset_dev(&g->pci, fn->vd);
-		if (fn->has_msix)
+		fn->vd->refused = 0;
+		if (fn->has_msix) {
 			vmsix_reset(&fn->msix);
+			fn->msix.refused = 0;
+		}
 	}
 	spin_unlock(&g->pci_lock);
 }
