@@ -302,8 +302,18 @@ static void irq_block(void *ctx, int handle)
 static void table_write(void *ctx, unsigned entry, unsigned dw, uint32_t val)
 {
 	struct guest_pci_fn *fn = ctx;
+	volatile uint32_t *e = (volatile uint32_t *)(fn->table + entry * VMSIX_ENTRY_SIZE);
+	const struct vmsix_entry *s = &fn->shadow[entry];
 
-	*(volatile uint32_t *)(fn->table + entry * VMSIX_ENTRY_SIZE + dw * 4) = val;
+	e[dw] = val;
+	if (dw != VMSIX_CTRL || (val & VMSIX_CTRL_MASKED))
+		return;
+	/* What the device holds now, read back from it: tests check that it
+	 * is the remappable format. */
+	pr_debug("guest '%s': MSI-X 00:%02x.0 entry %u: APIC 0x%x vector 0x%02x through "
+		 "remapping entry %d; device entry 0x%08x_%08x 0x%08x 0x%x\n",
+		 fn->guest->name, fn->vd->slot, entry, s->apic, s->vector, s->handle,
+		 e[VMSIX_ADDR_HI], e[VMSIX_ADDR_LO], e[VMSIX_DATA], e[VMSIX_CTRL]);
 }
 
 static void msix_refused(void *ctx, unsigned entry, const char *why)
