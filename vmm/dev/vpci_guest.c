@@ -208,7 +208,7 @@ static int bar_setup(struct guest *g, struct guest_pci_fn *fn, unsigned b)
 				 PAGE_SIZE);
 
 		/* argon reaches those registers itself: uncached. */
-		err = host_map_mmio(lo, hi - lo);
+		err = host_paging_map_mmio(lo, hi - lo);
 		if (!err)
 			err = mmio_register(g, bar->gpa + toff, tsize, &trap_ops, t);
 		if (err)
@@ -353,7 +353,7 @@ static int msix_setup(struct guest *g, struct guest_pci_fn *fn)
 		return -ERR_INVAL;
 	}
 	table_pa = bar->hpa + fn->mi.table_off;
-	if (host_map_mmio(ALIGN_DOWN(table_pa, PAGE_SIZE),
+	if (host_paging_map_mmio(ALIGN_DOWN(table_pa, PAGE_SIZE),
 			  ALIGN_UP(table_pa + len, PAGE_SIZE) - ALIGN_DOWN(table_pa, PAGE_SIZE)))
 		return -ERR_NOMEM;
 	fn->table = phys_to_virt(table_pa);
