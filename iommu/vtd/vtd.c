@@ -177,6 +177,13 @@ static int qi_run(struct unit *u, const struct vtd_entry *d, unsigned n)
 		struct vtd_entry *slot = &u->iq[u->iq_tail];
 
 		*slot = i < n ? d[i] : vtd_qi_wait(1, virt_to_phys((const void *)u->wait_word));
+		/* Draining is asked for only where the unit offers it. */
+		if ((slot->lo & 0xF) == VTD_QI_IOTLB) {
+			if (!(u->cap & VTD_CAP_DRD))
+				slot->lo &= ~VTD_IOTLB_DR;
+			if (!(u->cap & VTD_CAP_DWD))
+				slot->lo &= ~VTD_IOTLB_DW;
+		}
 		flush_lines(slot, sizeof(*slot));
 		u->iq_tail = (u->iq_tail + 1) % IQ_ENTRIES;
 	}
@@ -435,8 +442,8 @@ static void describe(unsigned idx, const struct unit *u)
 {
 	uint64_t lp = VTD_CAP_SLLPS(u->cap);
 
-	pr_debug("iommu: VT-d unit %u: CAP 0x%llx ECAP 0x%llx\n", idx, (unsigned long long)u->cap,
-		 (unsigned long long)u->ecap);
+	pr_info("iommu: VT-d unit %u: CAP 0x%llx ECAP 0x%llx\n", idx, (unsigned long long)u->cap,
+		(unsigned long long)u->ecap);
 
 	pr_info("iommu: VT-d unit %u at 0x%llx: ver %u.%u, %s-bit, %s pages, QI, IR+EIM%s%s%s\n",
 		idx, (unsigned long long)u->base, (u->ver >> 4) & 0xF, u->ver & 0xF,

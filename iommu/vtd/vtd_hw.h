@@ -43,6 +43,8 @@
 #define VTD_SLLPS_2M BIT(0)
 #define VTD_SLLPS_1G BIT(1)
 #define VTD_CAP_NFR(c) (bit_extract((c), 40, 8) + 1)
+#define VTD_CAP_DWD BIT(54) /* IOTLB invalidation may drain writes */
+#define VTD_CAP_DRD BIT(55) /* and reads */
 
 /* ECAP */
 #define VTD_ECAP_C BIT(0)  /* page walks snoop CPU caches */

@@ -126,14 +126,14 @@ static void test_unit_check(void)
 {
 	/* What the rig's QEMU reports (intremap=on, eim=on, caching-mode=on):
 	 * SAGAW 39+48, SLLPS 2M+1G, one fault record at 0x220. */
-	uint64_t cap = 0x00d2008c22260686ULL, ecap = 0xf00f5aULL;
+	uint64_t cap = 0x00d2008c222f0686ULL, ecap = 0xf00f5aULL;
 	char why[160];
 
 	CHECK_EQ(vtd_unit_check(cap, ecap, why, sizeof(why)), 0);
 	CHECK_STR(why, "");
 	CHECK_EQ(VTD_CAP_SAGAW(cap), 0x6);
 	CHECK_EQ(VTD_CAP_SLLPS(cap), 0x3);
-	CHECK_EQ(VTD_CAP_MGAW(cap), 39);
+	CHECK_EQ(VTD_CAP_MGAW(cap), 48);
 	CHECK(cap & VTD_CAP_CM);
 	CHECK_EQ(vtd_unit_check(cap, ecap & ~VTD_ECAP_EIM, why, sizeof(why)), -ERR_NOTSUP);
 	CHECK_STR(why, "lacks x2APIC interrupt destinations (ECAP.EIM)");
