@@ -354,7 +354,8 @@ static int msix_setup(struct guest *g, struct guest_pci_fn *fn)
 	}
 	table_pa = bar->hpa + fn->mi.table_off;
 	if (host_paging_map_mmio(ALIGN_DOWN(table_pa, PAGE_SIZE),
-			  ALIGN_UP(table_pa + len, PAGE_SIZE) - ALIGN_DOWN(table_pa, PAGE_SIZE)))
+				 ALIGN_UP(table_pa + len, PAGE_SIZE) -
+					 ALIGN_DOWN(table_pa, PAGE_SIZE)))
 		return -ERR_NOMEM;
 	fn->table = phys_to_virt(table_pa);
 	fn->shadow_pages =
