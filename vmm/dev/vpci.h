@@ -49,6 +49,10 @@ struct vpci_hooks {
 	 * bit 15): reset the function and bring back what argon keeps in it
 	 * (BARs as firmware assigned them, masked MSI-X entries). */
 	void (*flr)(void *ctx, struct vpci_dev *d);
+	/* The guest turned memory decoding of d on (already in the device):
+	 * what argon wrote to the device's registers while it was off may
+	 * have been dropped. */
+	void (*memory_on)(void *ctx, struct vpci_dev *d);
 	/* MSI-X enable or function mask changed (already in the device). */
 	void (*msix_control)(void *ctx, struct vpci_dev *d, bool enable, bool masked);
 	/* A refused write, for a debug log line. */

@@ -200,13 +200,11 @@ static int bar_setup(struct guest *g, struct guest_pci_fn *fn, unsigned b)
 	}
 	if (tsize) {
 		struct trap_ctx *t = &trap_ctxs[g->id][fn->vd->slot - 1][b];
+		uint64_t end = bar->size < toff + tsize ? bar->size : toff + tsize;
+		uint64_t lo = ALIGN_DOWN(bar->hpa + toff, PAGE_SIZE);
+		uint64_t hi = ALIGN_UP(bar->hpa + end, PAGE_SIZE);
 
 		*t = (struct trap_ctx){fn, b};
-		uint64_t lo = ALIGN_DOWN(bar->hpa + toff, PAGE_SIZE);
-		uint64_t hi =
-			ALIGN_UP(bar->hpa + (bar->size < toff + tsize ? bar->size : toff + tsize),
-				 PAGE_SIZE);
-
 		/* argon reaches those registers itself: uncached. */
 		err = host_paging_map_mmio(lo, hi - lo);
 		if (!err)
@@ -390,6 +388,14 @@ static void dev_flr(void *ctx, struct vpci_dev *d)
 	pr_debug("guest '%s': PCI 00:%02x.0: function-level reset\n", g->name, d->slot);
 }
 
+static void dev_memory_on(void *ctx, struct vpci_dev *d)
+{
+	struct guest_pci_fn *fn = fn_of(ctx, d);
+
+	if (fn->has_msix)
+		vmsix_resync(&fn->msix);
+}
+
 static void dev_msix_control(void *ctx, struct vpci_dev *d, bool enable, bool masked)
 {
 	struct guest_pci_fn *fn = fn_of(ctx, d);
@@ -415,6 +421,7 @@ static void dev_refused(void *ctx, const struct vpci_dev *d, uint16_t off, unsig
 static const struct vpci_hooks vpci_hooks_proto = {
 	.bar_move = bar_move,
 	.flr = dev_flr,
+	.memory_on = dev_memory_on,
 	.msix_control = dev_msix_control,
 	.refused = dev_refused,
 };
