@@ -14,6 +14,16 @@
 #include "vmm/log.h"
 #include "vmm/mmio.h"
 #include "vmm/page_alloc.h"
+#include "vmm/x86.h"
+
+/* The 64-bit BAR window, above the guest's RAM, for the BARs that do not
+ * fit the 32-bit one; aligned to its size so that it holds a BAR that
+ * large. */
+#define MMIO64_SIZE (64 * GiB)
+#define CPUID_EXT_MAX 0x80000000u
+#define CPUID_ADDR_SIZES 0x80000008u
+#define PHYS_BITS_DEFAULT 36
+#define PHYS_BITS_MAX 48 /* the nested tables' 4-level reach */
 
 /* The interrupt window: never in a domain (iommu/iommu.h). */
 #define IRQ_WINDOW_BASE 0xFEE00000ull
@@ -503,15 +513,38 @@ static int add_function(struct guest *g, unsigned i)
 	return fn->vd ? 0 : -ERR_NOSPC;
 }
 
+/* [base, base + size) above every RAM range and below the guest's
+ * physical address width (it sees the host's); size 0 when there is no
+ * room. */
+static void mmio64_window(const struct guest *g, uint64_t *base, uint64_t *size)
+{
+	unsigned bits = PHYS_BITS_DEFAULT;
+	uint64_t top = 4 * GiB;
+
+	if (cpuid(CPUID_EXT_MAX, 0).eax >= CPUID_ADDR_SIZES)
+		bits = cpuid(CPUID_ADDR_SIZES, 0).eax & 0xFF;
+	if (bits > PHYS_BITS_MAX)
+		bits = PHYS_BITS_MAX;
+	for (unsigned i = 0; i < g->mem_count; i++)
+		if (g->mem[i].gpa + g->mem[i].size > top)
+			top = g->mem[i].gpa + g->mem[i].size;
+	*base = ALIGN_UP(top, MMIO64_SIZE);
+	*size = MMIO64_SIZE;
+	if (*base + *size > 1ULL << bits)
+		*base = *size = 0;
+}
+
 int guest_pci_create(struct guest *g)
 {
 	const struct argon_guest_config *cfg = g->cfg;
 	struct vpci_hooks *h = &guest_vpci_hooks[g->id];
+	uint64_t base64, size64;
 	int err;
 
 	*h = vpci_hooks_proto;
 	h->ctx = g;
-	vpci_init(&g->pci, ARGON_GUEST_MMIO32_BASE, ARGON_GUEST_MMIO32_SIZE, 0, 0, h);
+	mmio64_window(g, &base64, &size64);
+	vpci_init(&g->pci, ARGON_GUEST_MMIO32_BASE, ARGON_GUEST_MMIO32_SIZE, base64, size64, h);
 	if (mmio_register(g, ARGON_GUEST_ECAM_BASE, ARGON_GUEST_ECAM_SIZE, &ecam_ops, NULL)) {
 		if (cfg->ndevices) {
 			pr_err("guest '%s': its RAM covers the PCI configuration space at 0x%x, so "
@@ -541,9 +574,10 @@ int guest_pci_create(struct guest *g)
 	}
 	err = vpci_place_bars(&g->pci);
 	if (err) {
-		pr_err("guest '%s': its devices' BARs do not fit in its MMIO window at 0x%x (%u "
-		       "MiB)\n",
-		       g->name, ARGON_GUEST_MMIO32_BASE, ARGON_GUEST_MMIO32_SIZE >> 20);
+		pr_err("guest '%s': its devices' BARs do not fit in its MMIO windows (%u MiB at "
+		       "0x%x, %llu GiB at 0x%llx)\n",
+		       g->name, ARGON_GUEST_MMIO32_SIZE >> 20, ARGON_GUEST_MMIO32_BASE,
+		       (unsigned long long)(size64 / GiB), (unsigned long long)base64);
 		return err;
 	}
 	for (unsigned i = 0; i < g->pci.ndevs; i++) {
