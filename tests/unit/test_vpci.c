@@ -358,6 +358,13 @@ static void test_placement(void)
 	CHECK_EQ(bus.dev[0].bar[2].gpa, WIN32 + 0x104000);
 	CHECK_EQ(d2->bar[2].gpa, WIN32 + 0x105000);
 	CHECK_EQ(rd(2, 0x00, 4), 0x00101B36);
+	/* A BAR firmware left without an address is not offered. */
+	f2.bar[4] = (struct pci_bar){.addr = 0, .size = 0x1000};
+	vpci_init(&bus, WIN32, WIN32_SIZE, 0, 0, &hooks);
+	d2 = vpci_add(&bus, &f2, &ops);
+	CHECK_EQ(d2->bar[4].size, 0);
+	CHECK_EQ(rd(1, 0x20, 4), 0);
+	f2.bar[4].size = 0;
 	/* Too big for the window: refused at placement. */
 	f2.bar[0].size = WIN32_SIZE * 2;
 	vpci_init(&bus, WIN32, WIN32_SIZE, 0, 0, &hooks);

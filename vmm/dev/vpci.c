@@ -205,7 +205,9 @@ struct vpci_dev *vpci_add(struct vpci_bus *b, const struct pci_func *f,
 	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
 		const struct pci_bar *hb = &f->bar[i];
 
-		if (hb->is_io || !hb->size)
+		/* A BAR firmware left without an address is not offered: there
+		 * is nothing of the device's to map. */
+		if (hb->is_io || !hb->size || !hb->addr)
 			continue;
 		d->bar[i] = (struct vpci_bar){.size = hb->size,
 					      .hpa = hb->addr,

@@ -103,7 +103,8 @@ void vpci_init(struct vpci_bus *b, uint64_t mmio32_base, uint64_t mmio32_size, u
 
 /* Adds host function f (reached through host) at the next device number
  * and takes its capability lists and BAR sizes; NULL when the bus is full.
- * I/O BARs are not offered (the guest has no port I/O to devices). */
+ * I/O BARs are not offered (the guest has no port I/O to devices), nor
+ * memory BARs that firmware left without an address. */
 struct vpci_dev *vpci_add(struct vpci_bus *b, const struct pci_func *f,
 			  const struct pci_cfg_ops *host);
 

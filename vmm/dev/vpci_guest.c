@@ -491,6 +491,13 @@ static int add_function(struct guest *g, unsigned i)
 	fn->guest = g;
 	if (!f)
 		return -ERR_NOENT; /* the boot check reported it */
+	for (unsigned b = 0; b < PCI_NUM_BARS; b++)
+		if (f->bar[b].size && !f->bar[b].is_io && !f->bar[b].addr) {
+			pr_err("guest '%s': %04x:%02x:%02x.%u: firmware gave its BAR %u no "
+			       "address\n",
+			       g->name, f->seg, f->rid >> 8, (f->rid >> 3) & 0x1F, f->rid & 7, b);
+			return -ERR_NOTSUP;
+		}
 	fn->f = f;
 	fn->dma_rid = pci_dma_rid(pci_host(), f);
 	/* Reset before the domain takes it: nothing a previous user (firmware,
