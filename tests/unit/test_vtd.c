@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "iommu/iommu.h"
 #include "iommu/vtd/dmar.h"
@@ -264,6 +266,74 @@ static void inject_fault(uint64_t lo, uint64_t hi)
 
 static struct boot_info bi;
 
+/* Runs fn in a child process (the driver's state is global and set once)
+ * and counts the child's failed checks as ours. */
+static void in_child(void (*fn)(void))
+{
+	pid_t pid = fork();
+	int status = 0;
+
+	if (pid == 0) {
+		check_failures = 0;
+		fn();
+		fflush(stderr);
+		_exit(check_failures ? 1 : 0);
+	}
+	check_count++;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0) {
+		check_failures++;
+		fprintf(stderr, "child test failed (status 0x%x)\n", status);
+	}
+}
+
+static void no_dmar(void)
+{
+	bi.rsdp_pa = 0;
+	CHECK_EQ(iommu_init(&bi), -ERR_NOENT);
+	CHECK(!iommu_ready());
+	check_log("iommu: no DMAR table: no IOMMU, so no PCI function can be given to a guest\n");
+	CHECK(iommu_domain_create("x") == NULL);
+	CHECK(!iommu_covers(0, 0x18));
+}
+
+/* A unit without interrupt remapping is named with what it lacks and
+ * left as firmware left it. */
+static void unit_lacks_ir(void)
+{
+	regs = pages_alloc(1);
+	R32(VTD_VER) = 0x10;
+	R64(VTD_CAP) = MODEL_CAP;
+	R64(VTD_ECAP) = MODEL_ECAP & ~(VTD_ECAP_IR | VTD_ECAP_EIM);
+	R32(VTD_GCMD) = VTD_GCMD_TE;
+	bi.rsdp_pa = build_acpi();
+	CHECK_EQ(iommu_init(&bi), -ERR_NOTSUP);
+	CHECK(!iommu_ready());
+	check_log("lacks interrupt remapping (ECAP.IR), x2APIC interrupt destinations (ECAP.EIM); "
+		  "argon cannot use it\n");
+	CHECK_EQ(R32(VTD_GCMD), VTD_GCMD_TE);
+}
+
+/* A DMAR that breaks a rule is refused whole, with the reason. */
+static void bad_dmar(void)
+{
+	uint8_t *dmar = acpi + 256;
+
+	regs = pages_alloc(1);
+	bi.rsdp_pa = build_acpi();
+	dmar[DMAR_HEADER_LEN + 16 + 1] = 7; /* a device scope of odd length */
+	sum_fix(dmar, *(uint32_t *)(dmar + 4), 9);
+	CHECK_EQ(iommu_init(&bi), -ERR_INVAL);
+	check_log("unusable: DMAR offset 0x40: device scope length is not 6 + 2 per path hop\n");
+}
+
+static void test_refusals(void)
+{
+	in_child(no_dmar);
+	in_child(unit_lacks_ir);
+	in_child(bad_dmar);
+}
+
 static void test_bring_up(void)
 {
 	uint32_t want_first[] = {
@@ -447,4 +517,4 @@ static void test_detach(void)
 	pthread_join(model, NULL);
 }
 
-CHECK_MAIN(test_bring_up, test_domains, test_irq, test_faults, test_detach)
+CHECK_MAIN(test_refusals, test_bring_up, test_domains, test_irq, test_faults, test_detach)
