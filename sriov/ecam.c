@@ -117,9 +117,14 @@ int pci_init(const struct boot_info *bi)
 
 	host_bus.cfg = &ecam_ops;
 	err = read_mcfg(bi);
+	if (err == -ERR_NOENT) {
+		/* A legacy-BIOS machine without PCIe ECAM: nothing to assign,
+		 * nothing wrong with that. */
+		pr_info("pci: no MCFG table: no PCI function can be assigned\n");
+		return err;
+	}
 	if (err) {
-		pr_warn("pci: no usable MCFG (%s): no PCI function can be assigned\n",
-			err_str(err));
+		pr_warn("pci: unusable MCFG (%s): no PCI function can be assigned\n", err_str(err));
 		return err;
 	}
 	for (unsigned i = 0; i < necam; i++)
