@@ -13,6 +13,7 @@ set(ARGON_PURE_SOURCES
   lib/conmux.c
   lib/civil_time.c
   lib/x86_decode.c
+  sriov/sriov.c
   vmm/paging.c
   vmm/guest_walk.c
   vmm/emulate_regs.c
