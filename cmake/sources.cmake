@@ -14,6 +14,8 @@ set(ARGON_PURE_SOURCES
   lib/civil_time.c
   lib/x86_decode.c
   sriov/sriov.c
+  nvme/nvme_cmd.c
+  nvme/nvme_plan.c
   vmm/paging.c
   vmm/guest_walk.c
   vmm/emulate_regs.c
