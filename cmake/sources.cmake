@@ -33,6 +33,8 @@ set(ARGON_PURE_SOURCES
   vmm/cpu_policy.c
   vmm/vmx/vmx_cr.c
   vmm/guest_rules.c
+  sriov/pci.c
+  sriov/pci_reset.c
 )
 
 # Code that only runs on the bare machine.
@@ -79,6 +81,7 @@ set(ARGON_BARE_SOURCES
   vmm/vmx/vmx_exit.c
   vmm/vmx/vmx_dump.c
   vmm/vmx/vmx_run.S
+  sriov/ecam.c
 )
 
 list(TRANSFORM ARGON_PURE_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/)

@@ -37,3 +37,19 @@ int host_paging_init(const struct boot_info *bi)
 		(unsigned long long)top);
 	return 0;
 }
+
+int host_map_mmio(uint64_t pa, uint64_t size)
+{
+	uint64_t start = ALIGN_DOWN(pa, PAGE_SIZE), end = ALIGN_UP(pa + size, PAGE_SIZE);
+	int err;
+
+	/* Uncached whatever the MTRRs say: firmware need not cover a region
+	 * above the identity map's top, or may leave it write-back. */
+	err = pt_map(&host_pt, start, start, end - start, PT_RWX, PT_MT_UC);
+	if (err)
+		return trace_err(err);
+	/* Only the boot CPU runs while argon maps device registers; its
+	 * TLB may hold the old translation. */
+	write_cr3(host_pt.root_pa);
+	return 0;
+}

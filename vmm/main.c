@@ -5,6 +5,7 @@
 #include "lib/err.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
+#include "sriov/pci.h"
 #include "vmm/boot_info.h"
 #include "vmm/console.h"
 #include "vmm/host/cpu.h"
@@ -210,6 +211,8 @@ void core_main(struct boot_info *bi)
 		boot_cpu_index(), (unsigned long long)(mem_free_bytes() / MiB),
 		(unsigned long long)tsc_khz);
 	host_cpus_print();
+	/* Before the config is checked: it names functions by address. */
+	pci_init(bi);
 
 	if (load_config(bi))
 		idle(bi);

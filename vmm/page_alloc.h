@@ -46,4 +46,8 @@ extern const struct pt_mem_ops page_table_mem;
 /* argon's own page tables: identity-maps all of memory and installs them. */
 int host_paging_init(const struct boot_info *bi);
 
+/* Maps device registers [pa, pa+size) uncached at the same address in
+ * argon's tables. Boot CPU only, before the others start. */
+int host_map_mmio(uint64_t pa, uint64_t size);
+
 #endif
