@@ -35,6 +35,9 @@ set(ARGON_PURE_SOURCES
   vmm/guest_rules.c
   sriov/pci.c
   sriov/pci_reset.c
+  iommu/vtd/dmar.c
+  iommu/vtd/vtd_hw.c
+  iommu/vtd/vtd_sl.c
 )
 
 # Code that only runs on the bare machine.
@@ -82,6 +85,7 @@ set(ARGON_BARE_SOURCES
   vmm/vmx/vmx_dump.c
   vmm/vmx/vmx_run.S
   sriov/ecam.c
+  iommu/vtd/vtd.c
 )
 
 list(TRANSFORM ARGON_PURE_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/)
