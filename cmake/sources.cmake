@@ -86,6 +86,7 @@ set(ARGON_BARE_SOURCES
   vmm/vmx/vmx_run.S
   sriov/ecam.c
   iommu/vtd/vtd.c
+  nvme/nvme_pf.c
 )
 
 list(TRANSFORM ARGON_PURE_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/)

@@ -124,6 +124,17 @@ unsigned nvme_parse_sec_list(const uint8_t *buf, struct nvme_sec_ctrl *out, unsi
 	return n;
 }
 
+unsigned nvme_parse_ctrl_list(const uint8_t *buf, uint16_t *out, unsigned max)
+{
+	unsigned n = load16(buf);
+
+	if (n > NVME_CTRL_LIST_MAX)
+		n = NVME_CTRL_LIST_MAX;
+	for (unsigned i = 0; i < n && i < max; i++)
+		out[i] = load16(buf + 2 + (size_t)i * 2);
+	return n;
+}
+
 unsigned nvme_parse_ns_list(const uint8_t *buf, uint32_t *out, unsigned max)
 {
 	unsigned n = 0;

@@ -55,6 +55,10 @@ struct nvme_sec_ctrl {
  * NVME_SCL_MAX; more than max are counted but not stored). */
 unsigned nvme_parse_sec_list(const uint8_t *buf, struct nvme_sec_ctrl *out, unsigned max);
 
+/* A controller list (CNS 12h, 13h; Namespace Attachment's data): the
+ * count it states (at most NVME_CTRL_LIST_MAX), ids stored up to max. */
+unsigned nvme_parse_ctrl_list(const uint8_t *buf, uint16_t *out, unsigned max);
+
 /* A namespace id list (CNS 02h, 10h): ids up to the first 0. */
 unsigned nvme_parse_ns_list(const uint8_t *buf, uint32_t *out, unsigned max);
 

@@ -72,6 +72,16 @@ static void test_builders(void)
 	CHECK_EQ(list[6], 0);
 	CHECK_EQ(list[4095], 0);
 	CHECK_EQ(nvme_ctrl_list_build(list, ids, 2048), -ERR_RANGE);
+	{
+		uint16_t back[4] = {0};
+
+		CHECK_EQ(nvme_parse_ctrl_list(list, back, 4), 2);
+		CHECK_EQ(back[0], 1);
+		CHECK_EQ(back[1], 0x1234);
+		list[0] = 0xff;
+		list[1] = 0xff;
+		CHECK_EQ(nvme_parse_ctrl_list(list, back, 1), 2047);
+	}
 }
 
 static uint8_t idbuf[NVME_ID_SIZE];
