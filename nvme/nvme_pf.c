@@ -343,12 +343,14 @@ static int enable_vfs(struct pf *p, unsigned nvfs, struct sriov_info *s)
 	return rc;
 }
 
-/* After the PF's function-level reset: the admin queue again, and the
- * primary's new allocation checked. */
-static int after_reset(struct pf *p, struct found *f)
+/* After the PF's function-level reset: the VF BARs as firmware left them
+ * (the reset clears them), the admin queue again, and the primary's new
+ * allocation checked. */
+static int after_reset(struct pf *p, struct found *f, const struct sriov_info *sr)
 {
 	int rc;
 
+	sriov_restore_bars(pci_host()->cfg, p->f->seg, p->f->rid, sr);
 	bus_master_on(p);
 	rc = ctrl_enable(p);
 	if (rc)
@@ -381,7 +383,7 @@ static int run_step(struct pf *p, struct found *f, const struct nvme_step *s, st
 			pr_err("%s: %s failed (%s)\n", p->name, what, err_str(rc));
 			return rc;
 		}
-		return after_reset(p, f);
+		return after_reset(p, f, sr);
 	case NVME_STEP_ENABLE_VFS:
 		return enable_vfs(p, s->nr, sr);
 	case NVME_STEP_NS_ATTACH:

@@ -129,6 +129,21 @@ int sriov_size_bars(const struct pci_cfg_ops *cfg, uint16_t seg, uint16_t rid, s
 	return 0;
 }
 
+void sriov_restore_bars(const struct pci_cfg_ops *cfg, uint16_t seg, uint16_t rid,
+			const struct sriov_info *s)
+{
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+		const struct pci_bar *b = &s->vf_bar[i];
+		uint16_t off = (uint16_t)(s->pos + SRIOV_VF_BAR0 + 4 * i);
+
+		if (!b->addr)
+			continue;
+		wr(cfg, seg, rid, off, 4, (uint32_t)b->addr);
+		if (b->is_64 && i + 1 < PCI_NUM_BARS)
+			wr(cfg, seg, rid, (uint16_t)(off + 4), 4, (uint32_t)(b->addr >> 32));
+	}
+}
+
 uint32_t sriov_pick_page_size(uint32_t supported)
 {
 	unsigned n;

@@ -68,6 +68,11 @@ int sriov_read(const struct pci_cfg_ops *cfg, uint16_t seg, uint16_t rid, uint16
 int sriov_size_bars(const struct pci_cfg_ops *cfg, uint16_t seg, uint16_t rid,
 		    struct sriov_info *s);
 
+/* Writes the VF BAR addresses of s back (a PF's function-level reset
+ * clears them, on QEMU at least), for BARs that had one. */
+void sriov_restore_bars(const struct pci_cfg_ops *cfg, uint16_t seg, uint16_t rid,
+			const struct sriov_info *s);
+
 /* The smallest supported page size of at least 4 KiB, as the one-bit
  * value System Page Size takes; 0 if none is supported. */
 uint32_t sriov_pick_page_size(uint32_t supported);

@@ -414,6 +414,33 @@ static void test_synth_bar_checks(void)
 		       "8 KiB");
 }
 
+/* A PF reset clears the VF BARs; they are written back as read before. */
+static void test_restore_after_reset(void)
+{
+	struct sriov_enable_req req;
+	struct pci_cfg_ops ops;
+	struct sriov_info before, s;
+	char msg[200];
+	struct fake f;
+
+	setup_synth(&f, &ops);
+	CHECK_EQ(sriov_read(&ops, 0, synth_pf.rid, 0x160, &before), 0);
+	memset(&synth_pf.cfg[0x160 + SRIOV_VF_BAR0], 0, 24);
+	synth_pf.cfg[0x160 + SRIOV_VF_BAR0 + 8] = 0xc; /* type bits are read-only */
+	req = (struct sriov_enable_req){.rid = synth_pf.rid,
+					.pos = 0x160,
+					.num_vfs = 2,
+					.bus_max = 0xff,
+					.delay_us = fake_delay,
+					.delay_ctx = &f};
+	CHECK_EQ(sriov_enable(&ops, &req, &s, msg, sizeof(msg)), -ERR_NOTSUP);
+	sriov_restore_bars(&ops, 0, synth_pf.rid, &before);
+	CHECK_EQ(sriov_enable(&ops, &req, &s, msg, sizeof(msg)), 0);
+	CHECK_EQ(s.vf_bar[0].addr, 0xc0000000u);
+	CHECK_EQ(s.vf_bar[2].addr, 0x4000000000ull);
+	CHECK(s.vf_bar[2].is_64 && s.vf_bar[2].prefetch);
+}
+
 static void test_rid_math(void)
 {
 	uint16_t rid = 0;
@@ -449,4 +476,4 @@ static void test_ari_forwarding(void)
 }
 
 CHECK_MAIN(test_read_qemu_pf, test_enable_qemu_pf, test_unassigned_bar, test_synth_bus_crossing,
-	   test_synth_bar_checks, test_rid_math, test_ari_forwarding)
+	   test_synth_bar_checks, test_restore_after_reset, test_rid_math, test_ari_forwarding)
