@@ -35,6 +35,7 @@ set(ARGON_PURE_SOURCES
   vmm/guest_rules.c
   sriov/pci.c
   sriov/pci_reset.c
+  sriov/pci_check.c
   iommu/vtd/dmar.c
   iommu/vtd/vtd_hw.c
   iommu/vtd/vtd_sl.c

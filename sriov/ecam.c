@@ -101,7 +101,7 @@ static int read_mcfg(const struct boot_info *bi)
 				(unsigned long long)e->base);
 			continue;
 		}
-		err = host_map_mmio(start, size);
+		err = host_paging_map_mmio(start, size);
 		if (err)
 			return err;
 		ecam[necam++] = *e;

@@ -271,6 +271,13 @@ int pci_enumerate(const struct pci_cfg_ops *cfg, const struct pci_segment *segs,
 		if (segs[i].bus_start > segs[i].bus_end)
 			return -ERR_INVAL;
 		scan_bus(&s, segs[i].bus_start, -1);
+		/* A server has several host bridges per segment, each with
+		 * its own root bus that no bridge leads to (ACPI names them
+		 * in the DSDT); firmware numbers each root's buses upwards
+		 * from it, so every bus not yet reached is tried as a root,
+		 * lowest first. An absent bus reads all ones. */
+		for (unsigned bus = segs[i].bus_start + 1u; bus <= segs[i].bus_end && !s.err; bus++)
+			scan_bus(&s, (uint8_t)bus, -1);
 		if (s.err)
 			return s.err;
 	}
@@ -306,6 +313,14 @@ uint16_t pci_dma_rid(const struct pci_bus_info *b, const struct pci_func *f)
 		}
 	}
 	return rid;
+}
+
+const struct pci_func *pci_bus_find(const struct pci_bus_info *b, uint16_t seg, uint16_t rid)
+{
+	for (unsigned i = 0; i < b->count; i++)
+		if (b->f[i].seg == seg && b->f[i].rid == rid)
+			return &b->f[i];
+	return NULL;
 }
 
 uint32_t pci_cfg_read(const struct pci_bus_info *b, const struct pci_func *f, uint16_t off,

@@ -8,6 +8,7 @@
 #include "lib/string.h"
 #include "nvme/nvme_pf.h"
 #include "sriov/pci.h"
+#include "sriov/pci_check.h"
 #include "vmm/boot_info.h"
 #include "vmm/console.h"
 #include "vmm/host/cpu.h"
@@ -29,6 +30,7 @@
 static struct argon_config config;
 static struct config_diags diags;
 static struct guest guests[ARGON_MAX_GUESTS];
+static bool have_pci; /* the machine's functions were enumerated */
 
 /* What the file alone cannot tell: do the CPUs, the files and the memory
  * exist on this machine? Runs on whatever parsed, so that a file with
@@ -81,6 +83,9 @@ static void check_against_machine(const struct boot_info *bi)
 				(unsigned long long)(have / MiB));
 		need += g->memory;
 	}
+	/* The functions named in devices: exist, endpoints, resettable,
+	 * their DMA told apart from other guests' and confined by an IOMMU. */
+	pci_check_assignments(&config, have_pci ? pci_host() : NULL, iommu_covers, &diags);
 }
 
 static void print_diags(const struct boot_info *bi)
@@ -227,7 +232,7 @@ void core_main(struct boot_info *bi)
 		(unsigned long long)tsc_khz);
 	host_cpus_print();
 	/* Before the config is checked: it names functions by address. */
-	pci_init(bi);
+	have_pci = pci_init(bi) == 0;
 	/* Before any guest exists and before the configuration is checked
 	 * against the machine (which functions an IOMMU covers). From here on
 	 * only attached functions reach memory. */

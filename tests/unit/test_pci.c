@@ -8,6 +8,7 @@
 
 #include "lib/err.h"
 #include "sriov/pci.h"
+#include "sriov/pci_check.h"
 #include "sriov/pci_regs.h"
 #include "tests/unit/check.h"
 
@@ -668,6 +669,23 @@ static void test_segments_and_limits(void)
 	CHECK(find(&b, 1, pci_rid(0, 0, 0)) == NULL);
 	free(f);
 
+	/* A second host bridge's root bus (0x40) that no bridge leads to,
+	 * with a root port to bus 0x41. */
+	f = fake_new();
+	ops = ops_for(f);
+	add_fn(f, 0, pci_rid(0, 0, 0), 0x060000, 0);
+	add_fn(f, 0, pci_rid(0x40, 0, 0), 0x060000, 0);
+	add_bridge(f, pci_rid(0x40, 1, 0), PCI_EXP_TYPE_ROOT_PORT, 0x41, 0x41);
+	add_fn(f, 0, pci_rid(0x41, 0, 0), 0x010802, 0);
+	segs[0].bus_end = 255;
+	CHECK_EQ(pci_enumerate(&ops, segs, 1, &b), 0);
+	CHECK_EQ(b.count, 4);
+	CHECK_EQ(b.f[1].rid, pci_rid(0x40, 0, 0));
+	CHECK_EQ(b.f[1].parent, -1);
+	CHECK_EQ(b.f[3].rid, pci_rid(0x41, 0, 0));
+	CHECK_EQ(b.f[3].parent, 2);
+	free(f);
+
 	/* Two root ports, then multi-function devices of 8 functions on
 	 * three buses: 762 functions. */
 	f = fake_new();
@@ -800,5 +818,88 @@ static void test_reset_pm_and_none(void)
 	free(f);
 }
 
+/* ---- Boot checks of argon.conf's devices ---- */
+
+static bool covers_all_but_04(uint16_t seg, uint16_t rid)
+{
+	return !(seg == 0 && rid == pci_rid(0, 4, 0));
+}
+
+static void test_check_assignments(void)
+{
+	struct fake *f = fake_new();
+	struct pci_cfg_ops ops = ops_for(f);
+	struct pci_segment seg = {0, 0, 255};
+	static struct pci_bus_info b;
+	static struct argon_config cfg;
+	static struct config_diags diags;
+	static const char conf[] =
+		"[guest.a]\n"
+		"kernel = \"k\"\n"
+		"memory = \"2M\"\n"
+		"cpus = [0]\n"
+		"devices = [\"00:02.0\", \"00:1f.0\", \"02:01.0\", \"00:09.0\"]\n"
+		"[guest.b]\n"
+		"kernel = \"k\"\n"
+		"memory = \"2M\"\n"
+		"cpus = [1]\n"
+		"devices = [\"00:00.0\", \"02:02.0\", \"00:03.0\", \"00:1c.0\"]\n"
+		"[guest.c]\n"
+		"kernel = \"k\"\n"
+		"memory = \"2M\"\n"
+		"cpus = [2]\n"
+		"devices = [\"00:04.0\", \"02:03.0\"]\n";
+	struct fake_fn *fn;
+	char text[2048];
+	size_t n = 0;
+
+	add_fn(f, 0, pci_rid(0, 0, 0), 0x060000, 0);
+	fn = add_fn(f, 0, pci_rid(0, 2, 0), 0x010802, 0);
+	add_pcie(fn, 0x40, PCI_EXP_TYPE_RC_END, true);
+	add_fn(f, 0, pci_rid(0, 3, 0), 0x020000, 0); /* no FLR, no PM */
+	fn = add_fn(f, 0, pci_rid(0, 4, 0), 0x010802, 0);
+	add_pcie(fn, 0x40, PCI_EXP_TYPE_RC_END, true);
+	add_bridge(f, pci_rid(0, 0x1c, 0), PCI_EXP_TYPE_ROOT_PORT, 1, 2);
+	add_fn(f, 0, pci_rid(0, 0x1f, 0), 0x060100, 0);
+	add_bridge(f, pci_rid(1, 0, 0), PCI_EXP_TYPE_PCI_BRIDGE, 2, 2);
+	for (uint8_t d = 1; d <= 3; d++) {
+		fn = add_fn(f, 0, pci_rid(2, d, 0), 0x020000, 0);
+		add_cap(fn, 0x60, PCI_CAP_ID_PM);
+	}
+	CHECK_EQ(pci_enumerate(&ops, &seg, 1, &b), 0);
+	CHECK_EQ(config_parse(conf, sizeof(conf) - 1, &cfg, &diags), 0);
+
+	CHECK_EQ(pci_check_assignments(&cfg, &b, covers_all_but_04, &diags), 8);
+	for (unsigned i = 0; i < diags.count; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%u:%u %s\n", diags.d[i].line,
+				      diags.d[i].col, diags.d[i].msg);
+	CHECK_STR(text,
+		  "5:23 PCI function 0000:00:1f.0 is an ISA bridge (class 060100): bridges cannot "
+		  "be assigned\n"
+		  "5:45 PCI function 0000:00:09.0 does not exist on this machine\n"
+		  "10:12 PCI function 0000:00:00.0 is a host bridge (class 060000): bridges cannot "
+		  "be "
+		  "assigned\n"
+		  "10:23 PCI function 0000:02:02.0 shares DMA id 0000:02:00.0 with 0000:02:01.0 of "
+		  "guest 'a'\n"
+		  "10:34 PCI function 0000:00:03.0 cannot be reset (no FLR, no D3hot->D0 reset): "
+		  "it cannot be assigned\n"
+		  "10:45 PCI function 0000:00:1c.0 is a PCI-to-PCI bridge (class 060400): bridges "
+		  "cannot be assigned\n"
+		  "15:12 no IOMMU covers PCI function 0000:00:04.0: its DMA could not be confined "
+		  "to the guest's memory\n"
+		  "15:23 PCI function 0000:02:03.0 shares DMA id 0000:02:00.0 with 0000:02:01.0 of "
+		  "guest 'a'\n");
+	CHECK_EQ(diags.count, 8);
+
+	/* Without ECAM nothing exists; without an IOMMU check, no such error. */
+	CHECK_EQ(config_parse(conf, sizeof(conf) - 1, &cfg, &diags), 0);
+	CHECK_EQ(pci_check_assignments(&cfg, NULL, NULL, &diags), 10);
+	CHECK_STR(diags.d[0].msg, "PCI function 0000:00:02.0 does not exist (this machine has no "
+				  "PCI configuration space: no ACPI MCFG)");
+	free(f);
+}
+
 CHECK_MAIN(test_q35_capture, test_bridge_chain, test_pci_bridge_aliases, test_malformed_caps,
-	   test_bar_kinds, test_segments_and_limits, test_reset_flr, test_reset_pm_and_none)
+	   test_bar_kinds, test_segments_and_limits, test_reset_flr, test_reset_pm_and_none,
+	   test_check_assignments)
