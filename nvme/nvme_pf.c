@@ -195,6 +195,7 @@ static int map_dma(struct pf *p)
 {
 	struct iommu_domain *d;
 	uint64_t pages[3];
+	uint16_t alias;
 	int rc;
 
 	if (!iommu_ready()) {
@@ -212,7 +213,11 @@ static int map_dma(struct pf *p)
 		if (rc)
 			return trace_err(rc);
 	}
-	rc = iommu_attach(d, p->f->seg, pci_dma_rid(pci_host(), p->f));
+	/* Its own id and, behind a bridge that replaces it, the bridge's. */
+	alias = pci_dma_rid(pci_host(), p->f);
+	rc = iommu_attach(d, p->f->seg, p->f->rid);
+	if (!rc && alias != p->f->rid)
+		rc = iommu_attach(d, p->f->seg, alias);
 	if (rc)
 		pr_err("%s: cannot attach the PF to argon's IOMMU domain (%s)\n", p->name,
 		       err_str(rc));
@@ -235,7 +240,7 @@ static int pf_open(struct pf *p)
 		pr_err("%s: BAR0 is not an assigned memory BAR of 8 KiB at least\n", p->name);
 		return trace_err(-ERR_NODEV);
 	}
-	rc = host_map_mmio(bar->addr, bar->size);
+	rc = host_paging_map_mmio(bar->addr, bar->size);
 	if (rc)
 		return trace_err(rc);
 	p->regs = phys_to_virt(bar->addr);
