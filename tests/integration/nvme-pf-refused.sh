@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # [nvme.NAME] tables that the rig's NVMe controller (00:02.0: secondary
-# controllers take at most 4 queue and 2 interrupt resources, one namespace)
+# controllers take at most 4 queue and 2 interrupt resources, namespaces 1, 2)
 # or the machine cannot satisfy. What only the controller can tell is
 # refused at boot with the capability or resource named, no command that
 # changes the controller is sent, and the guest still starts; a PF that is
@@ -50,9 +50,9 @@ pf = \"$d\"
 vfs = 2
 queues_per_vf = 4
 vectors_per_vf = 2
-namespaces = [1, 2]
+namespaces = [1, 3]
 $guest"
-expect "$out/nsmissing.log" "^argon: error: $d: namespace 2 \\(for VF 2\\) does not exist on the controller\$" \
+expect "$out/nsmissing.log" "^argon: error: $d: namespace 3 \\(for VF 2\\) does not exist on the controller\$" \
 	"missing namespace refused"
 expect_not "$out/nsmissing.trace" 'pci_nvme_(virt_mngmt|ns_attachment)' "nothing sent to change the controller"
 expect_testguest "$out/nsmissing.log" one "console=ttyS0"
