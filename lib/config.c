@@ -368,6 +368,81 @@ static const struct argon_guest_config *device_owner(const struct cfg *c, struct
 	return NULL;
 }
 
+/* "SSSS:BB:DD.F/vfN": VF N (1-64, decimal) of a PF that an [nvme.NAME]
+ * table creates VFs of (checked once every table is read). */
+static int parse_vf_ref(const char *text, struct config_vf_ref *out)
+{
+	char pf[QUOTE_MAX + 1];
+	const char *slash = strchr(text, '/'), *p;
+	unsigned vf = 0;
+	size_t len = (size_t)(slash - text);
+
+	if (len >= sizeof(pf) || slash[1] != 'v' || slash[2] != 'f' || slash[3] < '1' ||
+	    slash[3] > '9')
+		return -ERR_INVAL;
+	memcpy(pf, text, len);
+	pf[len] = '\0';
+	for (p = slash + 3; *p >= '0' && *p <= '9'; p++) {
+		vf = vf * 10 + (unsigned)(*p - '0');
+		if (vf > CONFIG_NVME_MAX_VFS)
+			return -ERR_RANGE;
+	}
+	if (*p)
+		return -ERR_INVAL;
+	out->vf = vf;
+	return config_parse_pci_addr(pf, &out->pf) ? -ERR_INVAL : 0;
+}
+
+static const struct argon_guest_config *vf_owner(const struct cfg *c, struct config_vf_ref r)
+{
+	for (unsigned i = 0; i < c->out->nguests; i++) {
+		const struct argon_guest_config *h = &c->out->guests[i];
+
+		for (unsigned k = 0; k < h->ndev_vfs; k++)
+			if (h->dev_vfs[k].pf.seg == r.pf.seg && h->dev_vfs[k].pf.rid == r.pf.rid &&
+			    h->dev_vfs[k].vf == r.vf)
+				return h;
+	}
+	return NULL;
+}
+
+static void add_vf_device(struct cfg *c, const struct toml_value *e, const char *text)
+{
+	struct argon_guest_config *g = c->g;
+	const struct argon_guest_config *owner;
+	char name[CONFIG_PCI_ADDR_LEN];
+	struct config_vf_ref r;
+	int rc = parse_vf_ref(text, &r);
+
+	if (rc == -ERR_RANGE) {
+		diag(c, e->line, e->col, "VF number in '%s' is out of range (1-%d)", text,
+		     CONFIG_NVME_MAX_VFS);
+		return;
+	}
+	if (rc) {
+		diag(c, e->line, e->col, "bad VF '%s' (expected SSSS:BB:DD.F/vfN, N from 1)", text);
+		return;
+	}
+	config_format_pci_addr(name, sizeof(name), r.pf);
+	owner = vf_owner(c, r);
+	if (owner == g) {
+		diag(c, e->line, e->col, "VF %s/vf%u is listed twice", name, r.vf);
+		return;
+	}
+	if (owner) {
+		diag(c, e->line, e->col, "VF %s/vf%u is already assigned to guest '%s'", name, r.vf,
+		     owner->name);
+		return;
+	}
+	if (g->ndev_vfs == ARGON_MAX_GUEST_DEVICES) {
+		diag(c, e->line, e->col, "too many VFs for one guest (max %d)",
+		     ARGON_MAX_GUEST_DEVICES);
+		return;
+	}
+	g->dev_vfs_at[g->ndev_vfs] = (struct config_pos){e->line, e->col};
+	g->dev_vfs[g->ndev_vfs++] = r;
+}
+
 static void set_devices(struct cfg *c, const char *key, const struct toml_value *v)
 {
 	struct argon_guest_config *g = c->g;
@@ -386,10 +461,14 @@ static void set_devices(struct cfg *c, const char *key, const struct toml_value 
 		struct config_pci_addr a;
 		int rc;
 
-		if (toml_str_decode(&e, text, sizeof(text)) >= sizeof(text))
+		if (toml_str_decode(&e, text, sizeof(text)) >= sizeof(text)) {
 			rc = -ERR_INVAL;
-		else
+		} else if (strchr(text, '/')) {
+			add_vf_device(c, &e, text);
+			continue;
+		} else {
 			rc = config_parse_pci_addr(text, &a);
+		}
 		if (rc == -ERR_RANGE) {
 			diag(c, e.line, e.col,
 			     "PCI address '%s' is out of range (device 00-1f, function 0-7)", text);
@@ -663,9 +742,39 @@ static void finish_nvme(struct cfg *c)
 		     n->nnamespaces == 1 ? "" : "s", n->vfs, n->vfs == 1 ? "" : "s");
 }
 
+/* A guest's "PF/vfN" must name a VF that an [nvme.NAME] table creates. */
+static void check_vf_refs(struct cfg *c)
+{
+	for (unsigned j = 0; j < c->out->nguests; j++) {
+		const struct argon_guest_config *g = &c->out->guests[j];
+
+		for (unsigned k = 0; k < g->ndev_vfs; k++) {
+			const struct config_vf_ref *r = &g->dev_vfs[k];
+			const struct argon_nvme_config *n = NULL;
+			char name[CONFIG_PCI_ADDR_LEN];
+
+			for (unsigned i = 0; i < c->out->nnvme; i++)
+				if (c->out->nvme[i].pf_at.line &&
+				    c->out->nvme[i].pf.seg == r->pf.seg &&
+				    c->out->nvme[i].pf.rid == r->pf.rid)
+					n = &c->out->nvme[i];
+			config_format_pci_addr(name, sizeof(name), r->pf);
+			if (!n)
+				diag(c, g->dev_vfs_at[k].line, g->dev_vfs_at[k].col,
+				     "VF %s/vf%u: no [nvme.NAME] table creates VFs of %s", name,
+				     r->vf, name);
+			else if (n->vfs && r->vf > n->vfs)
+				diag(c, g->dev_vfs_at[k].line, g->dev_vfs_at[k].col,
+				     "VF %s/vf%u is not created ([nvme.%s] has vfs = %u)", name,
+				     r->vf, n->name, n->vfs);
+		}
+	}
+}
+
 /* A PF that argon drives cannot also be given to a guest whole. */
 static void check_nvme_pfs(struct cfg *c)
 {
+	check_vf_refs(c);
 	for (unsigned j = 0; j < c->out->nguests; j++) {
 		const struct argon_guest_config *g = &c->out->guests[j];
 

@@ -59,6 +59,12 @@ struct config_pci_addr {
 	uint16_t seg, rid;
 };
 
+/* VF vf (1-based) of the physical function pf. */
+struct config_vf_ref {
+	struct config_pci_addr pf;
+	unsigned vf;
+};
+
 struct argon_guest_config {
 	char name[CONFIG_NAME_MAX];
 	char kernel[CONFIG_PATH_MAX]; /* relative to argon.conf, '/' separated */
@@ -75,6 +81,10 @@ struct argon_guest_config {
 	struct config_pci_addr devices[ARGON_MAX_GUEST_DEVICES];
 	unsigned ndevices;
 	struct config_pos devices_at[ARGON_MAX_GUEST_DEVICES];
+	/* VFs that argon creates ([nvme.NAME]), given as "PF/vfN" in devices. */
+	struct config_vf_ref dev_vfs[ARGON_MAX_GUEST_DEVICES];
+	unsigned ndev_vfs;
+	struct config_pos dev_vfs_at[ARGON_MAX_GUEST_DEVICES];
 };
 
 /* [nvme.NAME]: an NVMe PF that argon drives itself, creating vfs VFs whose

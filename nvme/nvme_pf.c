@@ -508,6 +508,21 @@ void nvme_pf_check_config(const struct argon_config *cfg, struct config_diags *d
 			config_diag_add(diags, n->pf_at, "PCI function %s has no SR-IOV capability",
 					name);
 	}
+	/* The VFs are created, but the guest side (virtual config space from
+	 * the PF, VF BARs, MSI-X) is not there yet: say so rather than start
+	 * a guest without the device it was promised. */
+	for (unsigned j = 0; j < cfg->nguests; j++) {
+		const struct argon_guest_config *g = &cfg->guests[j];
+
+		for (unsigned k = 0; k < g->ndev_vfs; k++) {
+			char name[CONFIG_PCI_ADDR_LEN];
+
+			config_format_pci_addr(name, sizeof(name), g->dev_vfs[k].pf);
+			config_diag_add(diags, g->dev_vfs_at[k],
+					"VF %s/vf%u: giving VFs to guests is not supported yet",
+					name, g->dev_vfs[k].vf);
+		}
+	}
 }
 
 static struct found found;

@@ -27,7 +27,8 @@ struct nvme_pf_result {
 };
 
 /* Checks each [nvme.NAME] against the machine's PCI functions (present,
- * an NVMe controller, with SR-IOV) and reports at the pf key. */
+ * an NVMe controller, with SR-IOV) and reports at the pf key; reports
+ * each "PF/vfN" in a guest's devices as not supported yet. */
 void nvme_pf_check_config(const struct argon_config *cfg, struct config_diags *diags);
 
 /* Brings up the PF that n names and creates its VFs as configured. 0, or

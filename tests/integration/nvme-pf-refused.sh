@@ -5,7 +5,8 @@
 # refused at boot with the capability or resource named, no command that
 # changes the controller is sent, and the guest still starts; a PF that is
 # not there, or not an NVMe controller with SR-IOV, is a config error at
-# its line and column, and no guest starts.
+# its line and column, and no guest starts; so is a VF in a guest's devices
+# until guests can be given VFs.
 # Usage: nvme-pf-refused.sh ARGON_EFI TESTGUEST_ELF
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -66,10 +67,18 @@ namespaces = [1]
 pf = \"00:1f.2\"
 vfs = 1
 namespaces = [1]
-$guest"
+$guest
+devices = [\"0000:00:02.0/vf1\"]
+
+[nvme.disk0]
+pf = \"00:02.0\"
+vfs = 1
+namespaces = [1]"
 expect "$out/machine.log" '^argon.conf:2:6: error: no PCI function 0000:00:05.0 on this machine$' \
 	"missing PF reported at its value"
 expect "$out/machine.log" '^argon.conf:7:6: error: PCI function 0000:00:1f.2 is not an NVMe controller \(class 010601\)$' \
 	"a PF that is no NVMe controller reported at its value"
+expect "$out/machine.log" '^argon.conf:16:12: error: VF 0000:00:02.0/vf1: giving VFs to guests is not supported yet$' \
+	"a VF in a guest's devices refused for now"
 expect "$out/machine.log" '^argon: error: argon.conf has errors; no guest started' "no guest started"
 finish

@@ -876,10 +876,70 @@ static void test_too_many_nvme(void)
 	CHECK_EQ(cfg.nnvme, ARGON_MAX_NVME);
 }
 
+static void test_nvme_vf_devices(void)
+{
+	const struct argon_guest_config *a = &cfg.guests[0], *b = &cfg.guests[1];
+
+	CHECK_EQ(parse("[guest.a]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [0]\n"
+		       "devices = [\"0000:00:03.0/vf1\", \"00:06.0\"]\n"
+		       "[guest.b]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [1]\n"
+		       "devices = [\"00:03.0/vf2\"]\n"
+		       "[nvme.disk0]\n"
+		       "pf = \"0000:00:03.0\"\n"
+		       "vfs = 2\n"
+		       "namespaces = [1, 2]\n"),
+		 0);
+	CHECK_STR(diag_text(), "");
+	CHECK_EQ(a->ndev_vfs, 1);
+	CHECK_EQ(a->dev_vfs[0].pf.rid, 0x0018);
+	CHECK_EQ(a->dev_vfs[0].vf, 1);
+	CHECK_EQ(a->dev_vfs_at[0].line, 5);
+	CHECK_EQ(a->dev_vfs_at[0].col, 12);
+	CHECK_EQ(a->ndevices, 1); /* the whole function only */
+	CHECK_EQ(a->devices[0].rid, 0x0030);
+	CHECK_EQ(b->ndev_vfs, 1);
+	CHECK_EQ(b->dev_vfs[0].vf, 2);
+
+	CHECK_EQ(parse("[guest.a]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [0]\n"
+		       "devices = [\"00:03.0/vf1\", \"00:03.0/vf1\", \"00:03.0/vf3\", "
+		       "\"00:05.0/vf1\",\n"
+		       "  \"00:03.0/vf0\", \"00:03.0/vf65\", \"00:03.0/1\", \"00:03.0/vf1x\", "
+		       "\"/vf1\"]\n"
+		       "[guest.b]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [1]\n"
+		       "devices = [\"0000:00:03.0/vf1\"]\n"
+		       "[nvme.disk0]\n"
+		       "pf = \"0000:00:03.0\"\n"
+		       "vfs = 2\n"
+		       "namespaces = [1, 2]\n"),
+		 -ERR_INVAL);
+	CHECK_STR(diag_text(),
+		  "5:27 VF 0000:00:03.0/vf1 is listed twice\n"
+		  "5:42 VF 0000:00:03.0/vf3 is not created ([nvme.disk0] has vfs = 2)\n"
+		  "5:57 VF 0000:00:05.0/vf1: no [nvme.NAME] table creates VFs of 0000:00:05.0\n"
+		  "6:3 bad VF '00:03.0/vf0' (expected SSSS:BB:DD.F/vfN, N from 1)\n"
+		  "6:18 VF number in '00:03.0/vf65' is out of range (1-64)\n"
+		  "6:34 bad VF '00:03.0/1' (expected SSSS:BB:DD.F/vfN, N from 1)\n"
+		  "6:47 bad VF '00:03.0/vf1x' (expected SSSS:BB:DD.F/vfN, N from 1)\n"
+		  "6:63 bad VF '/vf1' (expected SSSS:BB:DD.F/vfN, N from 1)\n"
+		  "11:12 VF 0000:00:03.0/vf1 is already assigned to guest 'a'\n");
+}
+
 CHECK_MAIN(test_full_example, test_several_guests, test_defaults, test_parse_size, test_unknown,
 	   test_wrong_types, test_memory, test_paths, test_cmdline_length, test_cpus,
 	   test_too_many_cpus, test_duplicates, test_missing_keys, test_no_guests,
 	   test_too_many_guests, test_many_errors, test_diag_overflow, test_format,
 	   test_smt_split_key, test_smt_check, test_devices, test_too_many_devices,
 	   test_pci_addr_format, test_nvme, test_nvme_errors, test_nvme_pf_given_to_guest,
-	   test_too_many_nvme)
+	   test_too_many_nvme, test_nvme_vf_devices)
