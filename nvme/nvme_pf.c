@@ -302,19 +302,21 @@ static int survey(struct pf *p, struct found *f)
 	if (rc)
 		return rc;
 	f->nsec = nvme_parse_sec_list(p->data, f->sec, NVME_SCL_MAX);
-	if (!(f->id.oacs & NVME_OACS_NS_MGMT))
-		return 0;
-	rc = identify(p, NVME_CNS_ALLOC_NS, 0, "Identify Allocated Namespace List");
-	if (!rc)
+	/* Without Namespace Management the planner says so. */
+	if (f->id.oacs & NVME_OACS_NS_MGMT) {
+		rc = identify(p, NVME_CNS_ALLOC_NS, 0, "Identify Allocated Namespace List");
+		if (rc)
+			return rc;
 		f->nns = nvme_parse_ns_list(p->data, f->ns, ARRAY_SIZE(f->ns));
-	if (f->nns > ARRAY_SIZE(f->ns))
-		f->nns = ARRAY_SIZE(f->ns);
+		if (f->nns > ARRAY_SIZE(f->ns))
+			f->nns = ARRAY_SIZE(f->ns);
+	}
 	pr_info("%s: flexible queues %u (primary %u, secondaries %u, at most %u each), "
 		"vectors %u (primary %u, secondaries %u, at most %u each), %u secondary "
 		"controllers, %u namespaces\n",
 		p->name, f->caps.vqfrt, f->caps.vqrfap, f->caps.vqrfa, f->caps.vqfrsm,
 		f->caps.vifrt, f->caps.virfap, f->caps.virfa, f->caps.vifrsm, f->nsec, f->nns);
-	return rc;
+	return 0;
 }
 
 static void sriov_wait(void *ctx, uint64_t us)
