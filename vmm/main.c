@@ -194,7 +194,7 @@ static void nvme_pfs_setup(void)
 
 	for (unsigned i = 0; i < config.nnvme; i++) {
 		if (nvme_pf_setup(&config.nvme[i], &results[i]))
-			pr_err("[nvme.%s]: no VF created\n", config.nvme[i].name);
+			pr_err("[nvme.%s]: no VF set up\n", config.nvme[i].name);
 	}
 }
 

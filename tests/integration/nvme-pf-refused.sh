@@ -42,7 +42,7 @@ namespaces = [1, 2]
 $guest"
 expect "$out/vqfrsm.log" "^argon: error: $d: asks 5 queues per VF, a secondary controller takes 4 at most \\(VQFRSM\\)\$" \
 	"too many queues per VF refused, VQFRSM named"
-expect "$out/vqfrsm.log" '^argon: error: \[nvme.disk0\]: no VF created$' "no VF created"
+expect "$out/vqfrsm.log" '^argon: error: \[nvme.disk0\]: no VF set up$' "no VF set up"
 expect_not "$out/vqfrsm.trace" 'pci_nvme_(virt_mngmt|ns_attachment)' "nothing sent to change the controller"
 expect_testguest "$out/vqfrsm.log" one "console=ttyS0"
 
