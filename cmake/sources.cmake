@@ -13,6 +13,9 @@ set(ARGON_PURE_SOURCES
   lib/conmux.c
   lib/civil_time.c
   lib/x86_decode.c
+  sriov/sriov.c
+  nvme/nvme_cmd.c
+  nvme/nvme_plan.c
   vmm/paging.c
   vmm/guest_walk.c
   vmm/emulate_regs.c
@@ -87,6 +90,7 @@ set(ARGON_BARE_SOURCES
   vmm/vmx/vmx_run.S
   sriov/ecam.c
   iommu/vtd/vtd.c
+  nvme/nvme_pf.c
 )
 
 list(TRANSFORM ARGON_PURE_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/)

@@ -16,6 +16,7 @@ enum table_kind {
 	TBL_ROOT, /* before any header */
 	TBL_ARGON,
 	TBL_GUEST,
+	TBL_NVME,
 	TBL_IGNORE, /* already reported as a whole: its keys are not checked */
 };
 
@@ -28,6 +29,7 @@ struct cfg {
 	unsigned nsyntax;
 	enum table_kind kind;
 	struct argon_guest_config *g;
+	struct argon_nvme_config *n;
 	unsigned seen;	      /* bit i: key i of the current table was given */
 	bool body_syntax_err; /* a line of the current table did not parse */
 	/* Which guest (index + 1) has each CPU, to catch one given to two. */
@@ -366,6 +368,81 @@ static const struct argon_guest_config *device_owner(const struct cfg *c, struct
 	return NULL;
 }
 
+/* "SSSS:BB:DD.F/vfN": VF N (1-64, decimal) of a PF that an [nvme.NAME]
+ * table creates VFs of (checked once every table is read). */
+static int parse_vf_ref(const char *text, struct config_vf_ref *out)
+{
+	char pf[QUOTE_MAX + 1];
+	const char *slash = strchr(text, '/'), *p;
+	unsigned vf = 0;
+	size_t len = (size_t)(slash - text);
+
+	if (len >= sizeof(pf) || slash[1] != 'v' || slash[2] != 'f' || slash[3] < '1' ||
+	    slash[3] > '9')
+		return -ERR_INVAL;
+	memcpy(pf, text, len);
+	pf[len] = '\0';
+	for (p = slash + 3; *p >= '0' && *p <= '9'; p++) {
+		vf = vf * 10 + (unsigned)(*p - '0');
+		if (vf > CONFIG_NVME_MAX_VFS)
+			return -ERR_RANGE;
+	}
+	if (*p)
+		return -ERR_INVAL;
+	out->vf = vf;
+	return config_parse_pci_addr(pf, &out->pf) ? -ERR_INVAL : 0;
+}
+
+static const struct argon_guest_config *vf_owner(const struct cfg *c, struct config_vf_ref r)
+{
+	for (unsigned i = 0; i < c->out->nguests; i++) {
+		const struct argon_guest_config *h = &c->out->guests[i];
+
+		for (unsigned k = 0; k < h->ndev_vfs; k++)
+			if (h->dev_vfs[k].pf.seg == r.pf.seg && h->dev_vfs[k].pf.rid == r.pf.rid &&
+			    h->dev_vfs[k].vf == r.vf)
+				return h;
+	}
+	return NULL;
+}
+
+static void add_vf_device(struct cfg *c, const struct toml_value *e, const char *text)
+{
+	struct argon_guest_config *g = c->g;
+	const struct argon_guest_config *owner;
+	char name[CONFIG_PCI_ADDR_LEN];
+	struct config_vf_ref r;
+	int rc = parse_vf_ref(text, &r);
+
+	if (rc == -ERR_RANGE) {
+		diag(c, e->line, e->col, "VF number in '%s' is out of range (1-%d)", text,
+		     CONFIG_NVME_MAX_VFS);
+		return;
+	}
+	if (rc) {
+		diag(c, e->line, e->col, "bad VF '%s' (expected SSSS:BB:DD.F/vfN, N from 1)", text);
+		return;
+	}
+	config_format_pci_addr(name, sizeof(name), r.pf);
+	owner = vf_owner(c, r);
+	if (owner == g) {
+		diag(c, e->line, e->col, "VF %s/vf%u is listed twice", name, r.vf);
+		return;
+	}
+	if (owner) {
+		diag(c, e->line, e->col, "VF %s/vf%u is already assigned to guest '%s'", name, r.vf,
+		     owner->name);
+		return;
+	}
+	if (g->ndev_vfs == ARGON_MAX_GUEST_DEVICES) {
+		diag(c, e->line, e->col, "too many VFs for one guest (max %d)",
+		     ARGON_MAX_GUEST_DEVICES);
+		return;
+	}
+	g->dev_vfs_at[g->ndev_vfs] = (struct config_pos){e->line, e->col};
+	g->dev_vfs[g->ndev_vfs++] = r;
+}
+
 static void set_devices(struct cfg *c, const char *key, const struct toml_value *v)
 {
 	struct argon_guest_config *g = c->g;
@@ -384,10 +461,14 @@ static void set_devices(struct cfg *c, const char *key, const struct toml_value 
 		struct config_pci_addr a;
 		int rc;
 
-		if (toml_str_decode(&e, text, sizeof(text)) >= sizeof(text))
+		if (toml_str_decode(&e, text, sizeof(text)) >= sizeof(text)) {
 			rc = -ERR_INVAL;
-		else
+		} else if (strchr(text, '/')) {
+			add_vf_device(c, &e, text);
+			continue;
+		} else {
 			rc = config_parse_pci_addr(text, &a);
+		}
 		if (rc == -ERR_RANGE) {
 			diag(c, e.line, e.col,
 			     "PCI address '%s' is out of range (device 00-1f, function 0-7)", text);
@@ -433,13 +514,21 @@ static const struct key_def guest_keys[] = {
 	{"devices", false, set_devices},
 };
 
+static void finish_nvme(struct cfg *c);
+
 /* Reports what the table that just ended lacks. A table with a line that
  * did not parse may well have the key on that line, so it is not blamed. */
 static void finish_table(struct cfg *c)
 {
 	unsigned i;
 
-	if (c->kind != TBL_GUEST || c->body_syntax_err)
+	if (c->body_syntax_err)
+		return;
+	if (c->kind == TBL_NVME) {
+		finish_nvme(c);
+		return;
+	}
+	if (c->kind != TBL_GUEST)
 		return;
 	for (i = 0; i < ARRAY_SIZE(guest_keys); i++)
 		if (guest_keys[i].required && !(c->seen & (1u << i)))
@@ -486,6 +575,227 @@ static void start_guest(struct cfg *c, const struct toml_table *t)
 	c->kind = TBL_GUEST;
 }
 
+/* ---- [nvme.NAME] ---- */
+
+/* An integer in [min, max]; reports and returns false otherwise. */
+static bool int_in(struct cfg *c, const char *key, const struct toml_value *v, int64_t min,
+		   int64_t max, unsigned *out)
+{
+	if (v->type != TOML_INT) {
+		diag(c, v->line, v->col, "%s must be an integer (%lld-%lld)", key, (long long)min,
+		     (long long)max);
+		return false;
+	}
+	if (v->i < min || v->i > max) {
+		diag(c, v->line, v->col, "%s %lld is out of range (%lld-%lld)", key,
+		     (long long)v->i, (long long)min, (long long)max);
+		return false;
+	}
+	*out = (unsigned)v->i;
+	return true;
+}
+
+static void set_nvme_pf(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	char text[QUOTE_MAX + 1], name[CONFIG_PCI_ADDR_LEN];
+	struct config_pci_addr a;
+	int rc;
+
+	if (v->type != TOML_STRING) {
+		diag(c, v->line, v->col, "%s must be a PCI address such as \"0000:03:00.0\"", key);
+		return;
+	}
+	if (toml_str_decode(v, text, sizeof(text)) >= sizeof(text))
+		rc = -ERR_INVAL;
+	else
+		rc = config_parse_pci_addr(text, &a);
+	if (rc == -ERR_RANGE) {
+		diag(c, v->line, v->col,
+		     "PCI address '%s' is out of range (device 00-1f, function 0-7)", text);
+		return;
+	}
+	if (rc) {
+		diag(c, v->line, v->col,
+		     "bad PCI address '%s' (expected SSSS:BB:DD.F or BB:DD.F in hex)", text);
+		return;
+	}
+	config_format_pci_addr(name, sizeof(name), a);
+	for (const struct argon_nvme_config *o = c->out->nvme; o < c->n; o++) {
+		if (o->pf_at.line && o->pf.seg == a.seg && o->pf.rid == a.rid) {
+			diag(c, v->line, v->col, "PF %s is already managed by [nvme.%s]", name,
+			     o->name);
+			return;
+		}
+	}
+	c->n->pf = a;
+	c->n->pf_at = (struct config_pos){v->line, v->col};
+}
+
+static void set_nvme_vfs(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	if (int_in(c, key, v, 1, CONFIG_NVME_MAX_VFS, &c->n->vfs))
+		c->n->vfs_at = (struct config_pos){v->line, v->col};
+}
+
+static void set_nvme_queues(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	/* The admin queue and at least one I/O queue. */
+	if (int_in(c, key, v, 2, CONFIG_NVME_MAX_QUEUES, &c->n->queues_per_vf))
+		c->n->queues_at = (struct config_pos){v->line, v->col};
+}
+
+static void set_nvme_vectors(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	if (int_in(c, key, v, 1, CONFIG_NVME_MAX_VECTORS, &c->n->vectors_per_vf))
+		c->n->vectors_at = (struct config_pos){v->line, v->col};
+}
+
+static void set_nvme_namespaces(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	struct argon_nvme_config *n = c->n;
+	struct toml_value e;
+	struct toml_iter it;
+
+	if (v->type != TOML_ARRAY || (v->arr.count && v->arr.elem != TOML_INT)) {
+		diag(c, v->line, v->col, "%s must be an array of namespace ids such as [1, 2]",
+		     key);
+		return;
+	}
+	if (!v->arr.count) {
+		diag(c, v->line, v->col, "%s is empty (one namespace id per VF)", key);
+		return;
+	}
+	n->namespaces_at[0] = (struct config_pos){v->line, v->col};
+	toml_array_iter(v, &it);
+	while (toml_array_next(&it, &e)) {
+		bool dup = false;
+
+		/* 0 is no namespace and FFFFFFFFh means all of them. */
+		if (e.i < 1 || e.i > 0xfffffffeLL) {
+			diag(c, e.line, e.col, "namespace id %lld is out of range (1-4294967294)",
+			     (long long)e.i);
+			continue;
+		}
+		for (unsigned i = 0; i < n->nnamespaces; i++)
+			dup |= n->namespaces[i] == (uint32_t)e.i;
+		if (dup) {
+			diag(c, e.line, e.col, "namespace %lld is listed twice", (long long)e.i);
+			continue;
+		}
+		if (n->nnamespaces == CONFIG_NVME_MAX_VFS) {
+			diag(c, e.line, e.col, "too many namespaces (max %d, one per VF)",
+			     CONFIG_NVME_MAX_VFS);
+			return;
+		}
+		n->namespaces_at[n->nnamespaces] = (struct config_pos){e.line, e.col};
+		n->namespaces[n->nnamespaces++] = (uint32_t)e.i;
+	}
+}
+
+static const struct key_def nvme_keys[] = {
+	{"pf", true, set_nvme_pf},
+	{"vfs", true, set_nvme_vfs},
+	{"queues_per_vf", false, set_nvme_queues},
+	{"vectors_per_vf", false, set_nvme_vectors},
+	{"namespaces", true, set_nvme_namespaces},
+};
+
+static void start_nvme(struct cfg *c, const struct toml_table *t)
+{
+	struct toml_slice name = t->seg[1];
+	struct argon_nvme_config *n;
+
+	if (!valid_name(name))
+		diag(c, t->line, t->col, "bad nvme name '%.*s' (1-%d characters of a-z 0-9 _ -)",
+		     quote_len(name.len), name.ptr, CONFIG_NAME_MAX - 1);
+	if (c->out->nnvme == ARGON_MAX_NVME) {
+		diag(c, t->line, t->col, "too many [nvme.NAME] tables (max %d)", ARGON_MAX_NVME);
+		c->kind = TBL_IGNORE;
+		return;
+	}
+	n = &c->out->nvme[c->out->nnvme++];
+	memset(n, 0, sizeof(*n));
+	memcpy(n->name, name.ptr, name.len < CONFIG_NAME_MAX ? name.len : CONFIG_NAME_MAX - 1);
+	n->queues_per_vf = 2;
+	n->vectors_per_vf = 1;
+	n->line = t->line;
+	c->n = n;
+	c->kind = TBL_NVME;
+}
+
+static void finish_nvme(struct cfg *c)
+{
+	const struct argon_nvme_config *n = c->n;
+	bool missing = false;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(nvme_keys); i++) {
+		if (nvme_keys[i].required && !(c->seen & (1u << i))) {
+			diag(c, n->line, 1, "missing key '%s' in [nvme.%s]", nvme_keys[i].name,
+			     n->name);
+			missing = true;
+		}
+	}
+	/* Only when both values were accepted: otherwise that was reported. */
+	if (!missing && n->vfs && n->nnamespaces && n->nnamespaces != n->vfs)
+		diag(c, n->namespaces_at[0].line, n->namespaces_at[0].col,
+		     "namespaces lists %u namespace%s for %u VF%s (one per VF)", n->nnamespaces,
+		     n->nnamespaces == 1 ? "" : "s", n->vfs, n->vfs == 1 ? "" : "s");
+}
+
+/* A guest's "PF/vfN" must name a VF that an [nvme.NAME] table creates. */
+static void check_vf_refs(struct cfg *c)
+{
+	for (unsigned j = 0; j < c->out->nguests; j++) {
+		const struct argon_guest_config *g = &c->out->guests[j];
+
+		for (unsigned k = 0; k < g->ndev_vfs; k++) {
+			const struct config_vf_ref *r = &g->dev_vfs[k];
+			const struct argon_nvme_config *n = NULL;
+			char name[CONFIG_PCI_ADDR_LEN];
+
+			for (unsigned i = 0; i < c->out->nnvme; i++)
+				if (c->out->nvme[i].pf_at.line &&
+				    c->out->nvme[i].pf.seg == r->pf.seg &&
+				    c->out->nvme[i].pf.rid == r->pf.rid)
+					n = &c->out->nvme[i];
+			config_format_pci_addr(name, sizeof(name), r->pf);
+			if (!n)
+				diag(c, g->dev_vfs_at[k].line, g->dev_vfs_at[k].col,
+				     "VF %s/vf%u: no [nvme.NAME] table creates VFs of %s", name,
+				     r->vf, name);
+			else if (n->vfs && r->vf > n->vfs)
+				diag(c, g->dev_vfs_at[k].line, g->dev_vfs_at[k].col,
+				     "VF %s/vf%u is not created ([nvme.%s] has vfs = %u)", name,
+				     r->vf, n->name, n->vfs);
+		}
+	}
+}
+
+/* A PF that argon drives cannot also be given to a guest whole. */
+static void check_nvme_pfs(struct cfg *c)
+{
+	check_vf_refs(c);
+	for (unsigned j = 0; j < c->out->nguests; j++) {
+		const struct argon_guest_config *g = &c->out->guests[j];
+
+		for (unsigned k = 0; k < g->ndevices; k++) {
+			for (unsigned i = 0; i < c->out->nnvme; i++) {
+				const struct argon_nvme_config *n = &c->out->nvme[i];
+				char name[CONFIG_PCI_ADDR_LEN];
+
+				if (!n->pf_at.line || n->pf.seg != g->devices[k].seg ||
+				    n->pf.rid != g->devices[k].rid)
+					continue;
+				config_format_pci_addr(name, sizeof(name), n->pf);
+				diag(c, g->devices_at[k].line, g->devices_at[k].col,
+				     "PCI function %s is the PF of [nvme.%s]: give guests its VFs, "
+				     "not the PF",
+				     name, n->name);
+			}
+		}
+	}
+}
+
 static int on_table(void *ctx, const struct toml_table *t)
 {
 	struct cfg *c = ctx;
@@ -509,10 +819,19 @@ static int on_table(void *ctx, const struct toml_table *t)
 		start_guest(c, t);
 		return 0;
 	}
+	if (t->nseg == 1 && toml_slice_eq(t->seg[0], "nvme")) {
+		diag(c, t->line, t->col, "[nvme] needs a name: [nvme.NAME]");
+		return 0;
+	}
+	if (t->nseg == 2 && toml_slice_eq(t->seg[0], "nvme")) {
+		start_nvme(c, t);
+		return 0;
+	}
 	for (i = 0; i < t->nseg && len < sizeof(name); i++)
 		len += (size_t)fmt_snprintf(name + len, sizeof(name) - len, "%s%.*s", i ? "." : "",
 					    (int)t->seg[i].len, t->seg[i].ptr);
-	diag(c, t->line, t->col, "unknown table [%s] (expected [argon] or [guest.NAME])", name);
+	diag(c, t->line, t->col,
+	     "unknown table [%s] (expected [argon], [guest.NAME] or [nvme.NAME])", name);
 	return 0;
 }
 
@@ -540,6 +859,11 @@ static int on_keyval(void *ctx, const struct toml_table *t, const struct toml_ke
 		defs = guest_keys;
 		n = ARRAY_SIZE(guest_keys);
 		fmt_snprintf(where, sizeof(where), "[guest.%s]", c->g->name);
+		break;
+	case TBL_NVME:
+		defs = nvme_keys;
+		n = ARRAY_SIZE(nvme_keys);
+		fmt_snprintf(where, sizeof(where), "[nvme.%s]", c->n->name);
 		break;
 	default:
 		return 0;
@@ -698,6 +1022,7 @@ int config_parse(const char *text, size_t len, struct argon_config *out, struct 
 	if (rc < 0 && rc != -ERR_INVAL)
 		return rc;
 	finish_table(&c);
+	check_nvme_pfs(&c);
 	/* With a syntax error the guest may be in the line that failed. */
 	if (!out->nguests && !c.nsyntax)
 		diag(&c, 1, 1, "no guests defined (add a [guest.NAME] table)");

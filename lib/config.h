@@ -16,6 +16,10 @@
 #define CONFIG_GUEST_MEM_ALIGN (2ULL << 20)
 #define ARGON_MAX_GUEST_DEVICES 8 /* PCI functions assigned to one guest */
 #define CONFIG_MAX_DIAGS 32
+#define ARGON_MAX_NVME 8	     /* [nvme.NAME] tables */
+#define CONFIG_NVME_MAX_VFS 64	     /* VFs one [nvme.NAME] creates */
+#define CONFIG_NVME_MAX_QUEUES 65535 /* flexible queue resources per VF (NR is 16 bits) */
+#define CONFIG_NVME_MAX_VECTORS 2048 /* MSI-X table entries a function can have */
 #define CONFIG_MSG_MAX 120
 
 /* Fixed values: the core maps them one to one onto its log levels. */
@@ -55,6 +59,12 @@ struct config_pci_addr {
 	uint16_t seg, rid;
 };
 
+/* VF vf (1-based) of the physical function pf. */
+struct config_vf_ref {
+	struct config_pci_addr pf;
+	unsigned vf;
+};
+
 struct argon_guest_config {
 	char name[CONFIG_NAME_MAX];
 	char kernel[CONFIG_PATH_MAX]; /* relative to argon.conf, '/' separated */
@@ -71,6 +81,25 @@ struct argon_guest_config {
 	struct config_pci_addr devices[ARGON_MAX_GUEST_DEVICES];
 	unsigned ndevices;
 	struct config_pos devices_at[ARGON_MAX_GUEST_DEVICES];
+	/* VFs that argon creates ([nvme.NAME]), given as "PF/vfN" in devices. */
+	struct config_vf_ref dev_vfs[ARGON_MAX_GUEST_DEVICES];
+	unsigned ndev_vfs;
+	struct config_pos dev_vfs_at[ARGON_MAX_GUEST_DEVICES];
+};
+
+/* [nvme.NAME]: an NVMe PF that argon drives itself, creating vfs VFs whose
+ * secondary controllers get the resources and namespaces below. */
+struct argon_nvme_config {
+	char name[CONFIG_NAME_MAX];
+	struct config_pci_addr pf;
+	unsigned vfs;
+	unsigned queues_per_vf;			  /* flexible VQ resources, admin queue included */
+	unsigned vectors_per_vf;		  /* flexible VI resources */
+	uint32_t namespaces[CONFIG_NVME_MAX_VFS]; /* namespace id of VF i+1 */
+	unsigned nnamespaces;
+	unsigned line; /* of its [nvme.NAME] header */
+	struct config_pos pf_at, vfs_at, queues_at, vectors_at;
+	struct config_pos namespaces_at[CONFIG_NVME_MAX_VFS];
 };
 
 struct argon_config {
@@ -79,6 +108,8 @@ struct argon_config {
 	enum argon_smt_split smt_split;
 	unsigned nguests;
 	struct argon_guest_config guests[ARGON_MAX_GUESTS]; /* in file order */
+	unsigned nnvme;
+	struct argon_nvme_config nvme[ARGON_MAX_NVME]; /* in file order */
 };
 
 struct config_diag {

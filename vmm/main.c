@@ -6,6 +6,7 @@
 #include "lib/err.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
+#include "nvme/nvme_pf.h"
 #include "sriov/pci.h"
 #include "sriov/pci_check.h"
 #include "vmm/boot_info.h"
@@ -175,6 +176,7 @@ static int load_config(const struct boot_info *bi)
 	}
 	err = config_parse(f->data, f->size, &config, &diags);
 	check_against_machine(bi);
+	nvme_pf_check_config(&config, &diags);
 	if (err || diags.count) {
 		print_diags(bi);
 		pr_err("%s has errors; no guest started\n", BOOT_CONFIG_NAME);
@@ -182,6 +184,18 @@ static int load_config(const struct boot_info *bi)
 	}
 	log_set_level((enum log_level)config.log);
 	return 0;
+}
+
+/* The PFs that argon drives create their VFs before any guest starts. A
+ * PF that fails is reported and left alone; the others carry on. */
+static void nvme_pfs_setup(void)
+{
+	static struct nvme_pf_result results[ARGON_MAX_NVME];
+
+	for (unsigned i = 0; i < config.nnvme; i++) {
+		if (nvme_pf_setup(&config.nvme[i], &results[i]))
+			pr_err("[nvme.%s]: no VF set up\n", config.nvme[i].name);
+	}
 }
 
 void core_main(struct boot_info *bi)
@@ -226,6 +240,7 @@ void core_main(struct boot_info *bi)
 
 	if (load_config(bi))
 		idle(bi);
+	nvme_pfs_setup();
 	cmdline_get(bi->cmdline, "vmx.break_entry", vmx_break_entry, sizeof(vmx_break_entry));
 	err = vcpu_backend_select();
 	cpu_policy_init();

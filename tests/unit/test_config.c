@@ -230,8 +230,8 @@ static void test_unknown(void)
 		  "6:1 unknown key 'memroy' in [guest.web] "
 		  "(expected kernel, initrd, cmdline, memory, cpus, on_exit, devices)\n"
 		  "9:1 [guest] needs a name: [guest.NAME]\n"
-		  "11:1 unknown table [guest.a.b] (expected [argon] or [guest.NAME])\n"
-		  "13:1 unknown table [network] (expected [argon] or [guest.NAME])\n"
+		  "11:1 unknown table [guest.a.b] (expected [argon], [guest.NAME] or [nvme.NAME])\n"
+		  "13:1 unknown table [network] (expected [argon], [guest.NAME] or [nvme.NAME])\n"
 		  "15:3 bad guest name 'Web' (1-31 characters of a-z 0-9 _ -)\n"
 		  "19:1 bad guest name 'abcdefghijklmnopqrstuvwx' (1-31 characters of a-z 0-9 _ "
 		  "-)\n");
@@ -259,16 +259,17 @@ static void test_wrong_types(void)
 		       "[argon.x]\n"
 		       "log = \"verbose\"\n"),
 		 -ERR_INVAL);
-	CHECK_STR(diag_text(), "2:7 log must be a string (error, warn, info, debug)\n"
-			       "3:11 bad value 'reboot' for on_idle (expected poweroff, halt)\n"
-			       "5:10 kernel must be a string\n"
-			       "6:10 initrd must be a string\n"
-			       "7:11 cmdline must be a string\n"
-			       "8:10 memory must be a size string such as \"512M\" or an integer\n"
-			       "9:8 cpus must be an array of CPU numbers such as [0, 1]\n"
-			       "10:11 bad value 'Stop' for on_exit (expected stop, restart)\n"
-			       "14:8 cpus must be an array of CPU numbers such as [0, 1]\n"
-			       "15:1 unknown table [argon.x] (expected [argon] or [guest.NAME])\n");
+	CHECK_STR(diag_text(),
+		  "2:7 log must be a string (error, warn, info, debug)\n"
+		  "3:11 bad value 'reboot' for on_idle (expected poweroff, halt)\n"
+		  "5:10 kernel must be a string\n"
+		  "6:10 initrd must be a string\n"
+		  "7:11 cmdline must be a string\n"
+		  "8:10 memory must be a size string such as \"512M\" or an integer\n"
+		  "9:8 cpus must be an array of CPU numbers such as [0, 1]\n"
+		  "10:11 bad value 'Stop' for on_exit (expected stop, restart)\n"
+		  "14:8 cpus must be an array of CPU numbers such as [0, 1]\n"
+		  "15:1 unknown table [argon.x] (expected [argon], [guest.NAME] or [nvme.NAME])\n");
 	CHECK_EQ(cfg.log, ARGON_LOG_INFO);
 }
 
@@ -536,7 +537,7 @@ static void test_many_errors(void)
 		  "12:10 memory 3M is not a multiple of 2M\n"
 		  "13:9 CPU 1 is already used by guest 'web'\n"
 		  "16:1 duplicate table [guest.web] (first at line 5)\n"
-		  "17:1 unknown table [disks] (expected [argon] or [guest.NAME])\n");
+		  "17:1 unknown table [disks] (expected [argon], [guest.NAME] or [nvme.NAME])\n");
 	CHECK_EQ(diags.dropped, 0);
 }
 
@@ -740,9 +741,205 @@ static void test_pci_addr_format(void)
 	CHECK_EQ(config_parse_pci_addr("00:00:00:00.0", &a), -ERR_INVAL);
 }
 
+static void test_nvme(void)
+{
+	const struct argon_nvme_config *n = &cfg.nvme[0];
+
+	CHECK_EQ(parse("[nvme.disk0]\n"
+		       "pf = \"0000:00:03.0\"\n"
+		       "vfs = 2\n"
+		       "queues_per_vf = 4             # flexible VQ resources, admin queue "
+		       "included\n"
+		       "vectors_per_vf = 2            # flexible VI resources\n"
+		       "namespaces = [1, 2]           # namespace id for VF 1, VF 2\n"
+		       "\n"
+		       "[nvme.b]\n"
+		       "pf = \"41:00.0\"\n"
+		       "vfs = 1\n"
+		       "namespaces = [0xfffffffe]\n" GOOD_GUEST),
+		 0);
+	CHECK_STR(diag_text(), "");
+	CHECK_EQ(cfg.nnvme, 2);
+	CHECK_STR(n->name, "disk0");
+	CHECK_EQ(n->line, 1);
+	CHECK_EQ(n->pf.seg, 0);
+	CHECK_EQ(n->pf.rid, 0x0018);
+	CHECK_EQ(n->pf_at.line, 2);
+	CHECK_EQ(n->pf_at.col, 6);
+	CHECK_EQ(n->vfs, 2);
+	CHECK_EQ(n->queues_per_vf, 4);
+	CHECK_EQ(n->vectors_per_vf, 2);
+	CHECK_EQ(n->nnamespaces, 2);
+	CHECK_EQ(n->namespaces[0], 1);
+	CHECK_EQ(n->namespaces[1], 2);
+	CHECK_EQ(n->namespaces_at[1].line, 6);
+	CHECK_EQ(n->namespaces_at[1].col, 18);
+	/* Defaults: the least a VF can work with. */
+	CHECK_STR(cfg.nvme[1].name, "b");
+	CHECK_EQ(cfg.nvme[1].pf.rid, 0x4100);
+	CHECK_EQ(cfg.nvme[1].queues_per_vf, 2);
+	CHECK_EQ(cfg.nvme[1].vectors_per_vf, 1);
+	CHECK_EQ(cfg.nvme[1].namespaces[0], 0xfffffffeu);
+	CHECK_EQ(cfg.nguests, 1);
+}
+
+static void test_nvme_errors(void)
+{
+	CHECK_EQ(parse("[nvme]\n"
+		       "pf = \"00:03.0\"\n"
+		       "[nvme.Disk]\n"
+		       "pf = \"00:03.0\"\n"
+		       "vfs = 0\n"
+		       "queues_per_vf = 1\n"
+		       "vectors_per_vf = 2049\n"
+		       "namespaces = [1, 0, 1, 4294967295]\n"
+		       "[nvme.c]\n"
+		       "pf = \"00:03.0\"\n"
+		       "vfs = \"2\"\n"
+		       "namespaces = 1\n"
+		       "[nvme.d]\n"
+		       "pf = 3\n"
+		       "vfs = 65\n"
+		       "queues_per_vf = 65536\n"
+		       "vectors_per_vf = 0\n"
+		       "namespaces = []\n"
+		       "[nvme.e]\n"
+		       "pf = \"00:20.0\"\n"
+		       "vfs = 2\n"
+		       "namespaces = [\"1\"]\n"
+		       "name = \"x\"\n"
+		       "[nvme.f]\n"
+		       "vfs = 2\n"
+		       "[nvme.g]\n"
+		       "pf = \"03:00\"\n"
+		       "vfs = 2\n"
+		       "namespaces = [1]\n"
+		       "[nvme.g.h]\n" GOOD_GUEST),
+		 -ERR_INVAL);
+	CHECK_STR(
+		diag_text(),
+		"1:1 [nvme] needs a name: [nvme.NAME]\n"
+		"3:1 bad nvme name 'Disk' (1-31 characters of a-z 0-9 _ -)\n"
+		"5:7 vfs 0 is out of range (1-64)\n"
+		"6:17 queues_per_vf 1 is out of range (2-65535)\n"
+		"7:18 vectors_per_vf 2049 is out of range (1-2048)\n"
+		"8:18 namespace id 0 is out of range (1-4294967294)\n"
+		"8:21 namespace 1 is listed twice\n"
+		"8:24 namespace id 4294967295 is out of range (1-4294967294)\n"
+		"10:6 PF 0000:00:03.0 is already managed by [nvme.Disk]\n"
+		"11:7 vfs must be an integer (1-64)\n"
+		"12:14 namespaces must be an array of namespace ids such as [1, 2]\n"
+		"14:6 pf must be a PCI address such as \"0000:03:00.0\"\n"
+		"15:7 vfs 65 is out of range (1-64)\n"
+		"16:17 queues_per_vf 65536 is out of range (2-65535)\n"
+		"17:18 vectors_per_vf 0 is out of range (1-2048)\n"
+		"18:14 namespaces is empty (one namespace id per VF)\n"
+		"20:6 PCI address '00:20.0' is out of range (device 00-1f, function 0-7)\n"
+		"22:14 namespaces must be an array of namespace ids such as [1, 2]\n"
+		"23:1 unknown key 'name' in [nvme.e] (expected pf, vfs, queues_per_vf, "
+		"vectors_per_vf, namespaces)\n"
+		"24:1 missing key 'pf' in [nvme.f]\n"
+		"24:1 missing key 'namespaces' in [nvme.f]\n"
+		"27:6 bad PCI address '03:00' (expected SSSS:BB:DD.F or BB:DD.F in hex)\n"
+		"29:15 namespaces lists 1 namespace for 2 VFs (one per VF)\n"
+		"30:1 unknown table [nvme.g.h] (expected [argon], [guest.NAME] or [nvme.NAME])\n");
+}
+
+static void test_nvme_pf_given_to_guest(void)
+{
+	CHECK_EQ(parse("[guest.a]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [0]\n"
+		       "devices = [\"00:02.0\", \"0000:00:03.0\"]\n"
+		       "[nvme.disk0]\n"
+		       "pf = \"00:03.0\"\n"
+		       "vfs = 1\n"
+		       "namespaces = [3]\n"),
+		 -ERR_INVAL);
+	CHECK_STR(diag_text(), "5:23 PCI function 0000:00:03.0 is the PF of [nvme.disk0]: give "
+			       "guests its VFs, not the PF\n");
+}
+
+static void test_too_many_nvme(void)
+{
+	char text[2048];
+	size_t n = 0;
+
+	for (unsigned i = 0; i < ARGON_MAX_NVME + 1; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "[nvme.n%u]\npf = \"%02x:00.0\"\nvfs = 1\nnamespaces = [1]\n",
+				      i, i + 1);
+	snprintf(text + n, sizeof(text) - n, GOOD_GUEST);
+	CHECK_EQ(parse(text), -ERR_INVAL);
+	CHECK_STR(diag_text(), "33:1 too many [nvme.NAME] tables (max 8)\n");
+	CHECK_EQ(cfg.nnvme, ARGON_MAX_NVME);
+}
+
+static void test_nvme_vf_devices(void)
+{
+	const struct argon_guest_config *a = &cfg.guests[0], *b = &cfg.guests[1];
+
+	CHECK_EQ(parse("[guest.a]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [0]\n"
+		       "devices = [\"0000:00:03.0/vf1\", \"00:06.0\"]\n"
+		       "[guest.b]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [1]\n"
+		       "devices = [\"00:03.0/vf2\"]\n"
+		       "[nvme.disk0]\n"
+		       "pf = \"0000:00:03.0\"\n"
+		       "vfs = 2\n"
+		       "namespaces = [1, 2]\n"),
+		 0);
+	CHECK_STR(diag_text(), "");
+	CHECK_EQ(a->ndev_vfs, 1);
+	CHECK_EQ(a->dev_vfs[0].pf.rid, 0x0018);
+	CHECK_EQ(a->dev_vfs[0].vf, 1);
+	CHECK_EQ(a->dev_vfs_at[0].line, 5);
+	CHECK_EQ(a->dev_vfs_at[0].col, 12);
+	CHECK_EQ(a->ndevices, 1); /* the whole function only */
+	CHECK_EQ(a->devices[0].rid, 0x0030);
+	CHECK_EQ(b->ndev_vfs, 1);
+	CHECK_EQ(b->dev_vfs[0].vf, 2);
+
+	CHECK_EQ(parse("[guest.a]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [0]\n"
+		       "devices = [\"00:03.0/vf1\", \"00:03.0/vf1\", \"00:03.0/vf3\", "
+		       "\"00:05.0/vf1\",\n"
+		       "  \"00:03.0/vf0\", \"00:03.0/vf65\", \"00:03.0/1\", \"00:03.0/vf1x\", "
+		       "\"/vf1\"]\n"
+		       "[guest.b]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [1]\n"
+		       "devices = [\"0000:00:03.0/vf1\"]\n"
+		       "[nvme.disk0]\n"
+		       "pf = \"0000:00:03.0\"\n"
+		       "vfs = 2\n"
+		       "namespaces = [1, 2]\n"),
+		 -ERR_INVAL);
+	CHECK_STR(diag_text(),
+		  "5:27 VF 0000:00:03.0/vf1 is listed twice\n"
+		  "5:42 VF 0000:00:03.0/vf3 is not created ([nvme.disk0] has vfs = 2)\n"
+		  "5:57 VF 0000:00:05.0/vf1: no [nvme.NAME] table creates VFs of 0000:00:05.0\n"
+		  "6:3 bad VF '00:03.0/vf0' (expected SSSS:BB:DD.F/vfN, N from 1)\n"
+		  "6:18 VF number in '00:03.0/vf65' is out of range (1-64)\n"
+		  "6:34 bad VF '00:03.0/1' (expected SSSS:BB:DD.F/vfN, N from 1)\n"
+		  "6:47 bad VF '00:03.0/vf1x' (expected SSSS:BB:DD.F/vfN, N from 1)\n"
+		  "6:63 bad VF '/vf1' (expected SSSS:BB:DD.F/vfN, N from 1)\n"
+		  "11:12 VF 0000:00:03.0/vf1 is already assigned to guest 'a'\n");
+}
+
 CHECK_MAIN(test_full_example, test_several_guests, test_defaults, test_parse_size, test_unknown,
 	   test_wrong_types, test_memory, test_paths, test_cmdline_length, test_cpus,
 	   test_too_many_cpus, test_duplicates, test_missing_keys, test_no_guests,
 	   test_too_many_guests, test_many_errors, test_diag_overflow, test_format,
 	   test_smt_split_key, test_smt_check, test_devices, test_too_many_devices,
-	   test_pci_addr_format)
+	   test_pci_addr_format, test_nvme, test_nvme_errors, test_nvme_pf_given_to_guest,
+	   test_too_many_nvme, test_nvme_vf_devices)

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# [nvme.NAME] tables that the rig's NVMe controller (00:02.0: secondary
+# controllers take at most 4 queue and 2 interrupt resources, namespaces 1, 2)
+# or the machine cannot satisfy. What only the controller can tell is
+# refused at boot with the capability or resource named, no command that
+# changes the controller is sent, and the guest still starts; a PF that is
+# not there, or not an NVMe controller with SR-IOV, is a config error at
+# its line and column, and no guest starts; so is a VF in a guest's devices
+# until guests can be given VFs.
+# Usage: nvme-pf-refused.sh ARGON_EFI TESTGUEST_ELF
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+guest='
+[guest.one]
+kernel = "testguest.elf"
+memory = "64M"
+cpus = [0]
+cmdline = "console=ttyS0"'
+
+# run NAME CONFIG: boots CONFIG; leaves the console in $out/NAME.log and
+# QEMU's trace of virtualization management in $out/NAME.trace.
+out=$(mktemp -d "${TMPDIR:-/tmp}/argon-nvme.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+run() {
+	local esp
+	esp=$(printf '%s\n' "$2" | new_esp "$ARGON" "$GUEST")
+	boot "$esp" "$out/$1.log" --timeout 120 --trace-log "$out/$1.trace" -- \
+		-trace pci_nvme_virt_mngmt -trace pci_nvme_ns_attachment ||
+		fail "$1: machine did not power off by itself (qemu-run exit $?)"
+	rm -rf "$esp"
+}
+ARGON=$1
+GUEST=$2
+d=0000:00:02.0
+
+run vqfrsm "[nvme.disk0]
+pf = \"$d\"
+vfs = 2
+queues_per_vf = 5
+namespaces = [1, 2]
+$guest"
+expect "$out/vqfrsm.log" "^argon: error: $d: asks 5 queues per VF, a secondary controller takes 4 at most \\(VQFRSM\\)\$" \
+	"too many queues per VF refused, VQFRSM named"
+expect "$out/vqfrsm.log" '^argon: error: \[nvme.disk0\]: no VF set up$' "no VF set up"
+expect_not "$out/vqfrsm.trace" 'pci_nvme_(virt_mngmt|ns_attachment)' "nothing sent to change the controller"
+expect_testguest "$out/vqfrsm.log" one "console=ttyS0"
+
+run nsmissing "[nvme.disk0]
+pf = \"$d\"
+vfs = 2
+queues_per_vf = 4
+vectors_per_vf = 2
+namespaces = [1, 3]
+$guest"
+expect "$out/nsmissing.log" "^argon: error: $d: namespace 3 \\(for VF 2\\) does not exist on the controller\$" \
+	"missing namespace refused"
+expect_not "$out/nsmissing.trace" 'pci_nvme_(virt_mngmt|ns_attachment)' "nothing sent to change the controller"
+expect_testguest "$out/nsmissing.log" one "console=ttyS0"
+
+run machine "[nvme.none]
+pf = \"0000:00:05.0\"
+vfs = 1
+namespaces = [1]
+
+[nvme.ahci]
+pf = \"00:1f.2\"
+vfs = 1
+namespaces = [1]
+$guest
+devices = [\"0000:00:02.0/vf1\"]
+
+[nvme.disk0]
+pf = \"00:02.0\"
+vfs = 1
+namespaces = [1]"
+expect "$out/machine.log" '^argon.conf:2:6: error: no PCI function 0000:00:05.0 on this machine$' \
+	"missing PF reported at its value"
+expect "$out/machine.log" '^argon.conf:7:6: error: PCI function 0000:00:1f.2 is not an NVMe controller \(class 010601\)$' \
+	"a PF that is no NVMe controller reported at its value"
+expect "$out/machine.log" '^argon.conf:16:12: error: VF 0000:00:02.0/vf1: giving VFs to guests is not supported yet$' \
+	"a VF in a guest's devices refused for now"
+expect "$out/machine.log" '^argon: error: argon.conf has errors; no guest started' "no guest started"
+finish
