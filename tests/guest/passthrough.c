@@ -297,17 +297,26 @@ static struct {
 } attempt;
 static uint32_t self_id, victim_id;
 
-/* Entry 0 gets the attempt's message; a completion then makes the device
- * send it. Nothing may arrive on this core: argon refuses the message, so
- * the device sends nothing anywhere. */
+/* Entry 0 first gets a message to this core, which argon accepts (so the
+ * refusal that follows is a new one, logged again), then the attempt's
+ * message; a completion then makes the device send it. Nothing may arrive
+ * on this core: argon refuses the message, so the device sends nothing
+ * anywhere. */
 static bool check_irq_refused(char *why, size_t size)
 {
-	uint64_t before_vec = trap_vector_count(attempt.vector), before_nmi = trap_nmis();
-	uint64_t got_vec, got_nmi;
+	uint64_t before_vec, before_nmi, got_vec, got_nmi;
 	struct nvme_status st;
 	char sbuf[32];
 	bool done;
 
+	nvme_msix_write(&nv, 0, msi_compat_addr(self_id), msi_compat_data(VEC_OWN, 0), false);
+	/* What the device held pending for the entry arrives now. */
+	__asm__ volatile("sti" ::: "memory");
+	spin_ms(IRQ_WINDOW_MS);
+	__asm__ volatile("cli" ::: "memory");
+	eoi_all();
+	before_vec = trap_vector_count(attempt.vector);
+	before_nmi = trap_nmis();
 	nvme_msix_write(&nv, 0, msi_compat_addr(attempt.dest),
 			msi_compat_data(attempt.vector, attempt.mode), false);
 	__asm__ volatile("sti" ::: "memory");
