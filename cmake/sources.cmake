@@ -30,6 +30,9 @@ set(ARGON_PURE_SOURCES
   vmm/cpu_policy.c
   vmm/vmx/vmx_cr.c
   vmm/guest_rules.c
+  iommu/vtd/dmar.c
+  iommu/vtd/vtd_hw.c
+  iommu/vtd/vtd_sl.c
 )
 
 # Code that only runs on the bare machine.
@@ -76,6 +79,7 @@ set(ARGON_BARE_SOURCES
   vmm/vmx/vmx_exit.c
   vmm/vmx/vmx_dump.c
   vmm/vmx/vmx_run.S
+  iommu/vtd/vtd.c
 )
 
 list(TRANSFORM ARGON_PURE_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/)

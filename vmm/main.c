@@ -1,4 +1,5 @@
 /* The core: from the boot entry's hand-over to running guests. */
+#include "iommu/iommu.h"
 #include "lib/bits.h"
 #include "lib/cmdline.h"
 #include "lib/config.h"
@@ -213,6 +214,10 @@ void core_main(struct boot_info *bi)
 		boot_cpu_index(), (unsigned long long)(mem_free_bytes() / MiB),
 		(unsigned long long)tsc_khz);
 	host_cpus_print();
+	/* Before any guest exists and before the configuration is checked
+	 * against the machine (which functions an IOMMU covers). From here on
+	 * only attached functions reach memory. */
+	iommu_init(bi);
 
 	if (load_config(bi))
 		idle(bi);

@@ -45,5 +45,10 @@ extern const struct pt_mem_ops page_table_mem;
 
 /* argon's own page tables: identity-maps all of memory and installs them. */
 int host_paging_init(const struct boot_info *bi);
+/* Makes sure device registers at [pa, pa+size) are mapped: the identity
+ * map covers all RAM and the first 4 GiB; above that, the range is mapped
+ * uncached. Call before the other CPUs start (they share the tables, but
+ * only the caller's TLB is flushed). */
+int host_paging_map_mmio(uint64_t pa, uint64_t size);
 
 #endif

@@ -5,7 +5,7 @@
  * a few MMIO instructions, and the guest platform's ACPI configuration.
  *
  * Usage: make_seeds FIXTURES_DIR TESTGUEST_ELF OUT_DIR (OUT_DIR/bzimage,
- * OUT_DIR/elf64, OUT_DIR/acpi, OUT_DIR/x86_decode and OUT_DIR/vacpi must
+ * OUT_DIR/elf64, OUT_DIR/acpi, OUT_DIR/x86_decode, OUT_DIR/vacpi and OUT_DIR/dmar must
  * exist). */
 #include <stdint.h>
 #include <stdio.h>
@@ -337,6 +337,22 @@ static void vacpi_seed(const char *name, unsigned ncpus, uint32_t id_step, const
 	write_seed("vacpi", name, b, (size_t)(p - b), NULL, 0);
 }
 
+/* ---- dmar: a flags byte (1: the harness fixes length and checksum), then
+ * the table ---- */
+
+static void dmar_seeds(const char *fixtures)
+{
+	const char *names[] = {"DMAR.xxd", "DMAR-supermicro-2s.xxd"};
+
+	for (unsigned i = 0; i < 2; i++) {
+		size_t len;
+		uint8_t *t = load_xxd(fixtures, names[i], &len), fix = 1;
+
+		write_seed("dmar", names[i], &fix, 1, t, len);
+		free(t);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 4) {
@@ -351,6 +367,7 @@ int main(int argc, char **argv)
 	elf_seeds(argv[2]);
 	acpi_seeds(argv[1]);
 	x86_seeds();
+	dmar_seeds(argv[1]);
 	vacpi_seed("4-cpus", 4, 1, NULL, 0);
 	vacpi_seed("x2apic-ids-mmio64", 6, 0x40, "OEMX", 1u << 20);
 	return 0;
