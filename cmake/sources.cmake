@@ -30,6 +30,9 @@ set(ARGON_PURE_SOURCES
   vmm/cpu_policy.c
   vmm/vmx/vmx_cr.c
   vmm/guest_rules.c
+  sriov/pci.c
+  sriov/pci_reset.c
+  sriov/pci_check.c
   iommu/vtd/dmar.c
   iommu/vtd/vtd_hw.c
   iommu/vtd/vtd_sl.c
@@ -79,6 +82,7 @@ set(ARGON_BARE_SOURCES
   vmm/vmx/vmx_exit.c
   vmm/vmx/vmx_dump.c
   vmm/vmx/vmx_run.S
+  sriov/ecam.c
   iommu/vtd/vtd.c
 )
 

@@ -11,7 +11,6 @@
 #define CPUID_8000_0001_EDX_PAGE1GB BIT(26)
 
 static struct paging host_pt;
-static uint64_t host_top; /* the identity map covers [0, host_top) */
 
 int host_paging_init(const struct boot_info *bi)
 {
@@ -23,7 +22,6 @@ int host_paging_init(const struct boot_info *bi)
 		if (bi->mem[i].base + bi->mem[i].size > top)
 			top = bi->mem[i].base + bi->mem[i].size;
 	top = ALIGN_UP(top, GiB);
-	host_top = top;
 
 	err = pt_init(&host_pt, PT_FMT_HOST, &page_table_mem, huge);
 	if (err)
@@ -45,15 +43,15 @@ int host_paging_map_mmio(uint64_t pa, uint64_t size)
 	uint64_t base = ALIGN_DOWN(pa, PAGE_SIZE), end = ALIGN_UP(pa + size, PAGE_SIZE);
 	int err;
 
-	if (end <= host_top)
-		return 0; /* below the top of RAM or 4 GiB: mapped, MTRRs type it */
-	if (base < host_top)
-		base = host_top;
-	/* Executable too: NX is reserved unless EFER.NXE, which the UEFI
-	 * entry does not set. */
+	/* Uncached in the page tables themselves, below the top of RAM too:
+	 * firmware's MTRRs need not cover every device window (and nothing
+	 * covers one above the identity map's top). Executable too: NX is
+	 * reserved unless EFER.NXE, which the UEFI entry does not set. */
 	err = pt_map(&host_pt, base, base, end - base, PT_RWX, PT_MT_UC);
 	if (err)
 		return trace_err(err);
+	/* Only the boot CPU runs while argon maps device registers; its TLB
+	 * may hold the old translation. */
 	write_cr3(host_pt.root_pa);
 	return 0;
 }

@@ -45,10 +45,12 @@ extern const struct pt_mem_ops page_table_mem;
 
 /* argon's own page tables: identity-maps all of memory and installs them. */
 int host_paging_init(const struct boot_info *bi);
-/* Makes sure device registers at [pa, pa+size) are mapped: the identity
- * map covers all RAM and the first 4 GiB; above that, the range is mapped
- * uncached. Call before the other CPUs start (they share the tables, but
- * only the caller's TLB is flushed). */
+/* Maps device registers [pa, pa+size) uncached at the same address,
+ * whether or not the identity map already covered them (there it was
+ * write-back, typed UC only if the firmware's MTRRs say so). Call before
+ * the other CPUs start (they share the tables, but only the caller's TLB
+ * is flushed). */
 int host_paging_map_mmio(uint64_t pa, uint64_t size);
+
 
 #endif
