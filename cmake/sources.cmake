@@ -25,6 +25,8 @@ set(ARGON_PURE_SOURCES
   vmm/dev/vpit_count.c
   vmm/dev/vuart.c
   vmm/dev/vioapic.c
+  vmm/dev/vpci.c
+  vmm/dev/vmsix.c
   vmm/vmx/vmcs_check.c
   vmm/vmx/vmx_maps.c
   vmm/cpu_policy.c
@@ -58,6 +60,7 @@ set(ARGON_BARE_SOURCES
   vmm/emulate.c
   vmm/mmio.c
   vmm/dev/vioapic_guest.c
+  vmm/dev/vpci_guest.c
   vmm/exit_stats.c
   vmm/cpuid_policy.c
   vmm/msr_policy.c

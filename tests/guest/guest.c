@@ -417,6 +417,7 @@ static const struct {
 	{"string-io-in", check_string_io_in},
 	{"mmio-ioapic", check_mmio_ioapic},
 	{"ecam-all-ones", check_ecam_all_ones},
+	{"ecam-host-bridge", check_ecam_host_bridge},
 };
 
 static void run_check(const char *name, check_fn fn)
