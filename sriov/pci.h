@@ -77,7 +77,10 @@ uint16_t pci_find_cap(const struct pci_cfg_ops *cfg, uint16_t seg, uint16_t rid,
 uint16_t pci_find_ecap(const struct pci_cfg_ops *cfg, uint16_t seg, uint16_t rid, uint16_t id);
 
 /* The requester id the function's DMA reaches the IOMMU with: its own,
- * or the one a conventional PCI(-X) bridge on its path replaces it by. */
+ * or the one a conventional PCI(-X) bridge on its path replaces it by
+ * (the bridge nearest the root decides). When it differs from f->rid,
+ * attach both: behind a PCIe-to-PCI-X bridge a PCI-X function may still
+ * send its own. */
 uint16_t pci_dma_rid(const struct pci_bus_info *b, const struct pci_func *f);
 
 /* The function of b at seg:rid, or NULL. */

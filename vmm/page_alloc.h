@@ -52,5 +52,4 @@ int host_paging_init(const struct boot_info *bi);
  * is flushed). */
 int host_paging_map_mmio(uint64_t pa, uint64_t size);
 
-
 #endif
