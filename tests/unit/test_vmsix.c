@@ -246,4 +246,23 @@ static void test_reset(void)
 	CHECK(!fk.bad_seen);
 }
 
-CHECK_MAIN(test_init, test_route, test_refusals, test_accesses, test_reset)
+static void test_resync(void)
+{
+	setup();
+	vmsix_control(&m, true, false);
+	program(0, 0xFEE02000, 0x41);
+	program(1, 0xFEE09000, 0x41); /* refused: stays masked */
+	/* The device dropped everything (its decoding was off). */
+	for (unsigned i = 0; i < N; i++)
+		for (unsigned k = 0; k < 4; k++)
+			fk.phys[i][k] = 0;
+	vmsix_resync(&m);
+	CHECK_EQ(fk.phys[0][VMSIX_ADDR_LO], REMAP_ADDR(0));
+	CHECK_EQ(fk.phys[0][VMSIX_CTRL], 0);
+	for (unsigned i = 1; i < N; i++)
+		CHECK_EQ(fk.phys[i][VMSIX_CTRL], 1);
+	CHECK_EQ(fk.routes, 1); /* no new remapping entry needed */
+	CHECK(!fk.bad_seen);
+}
+
+CHECK_MAIN(test_init, test_route, test_refusals, test_accesses, test_reset, test_resync)

@@ -104,7 +104,7 @@ static void fake_init(struct fake *fk, struct pci_func *f)
 }
 
 struct hooks_log {
-	unsigned moves, flrs, msix_calls, refused;
+	unsigned moves, flrs, msix_calls, refused, mem_on;
 	unsigned move_bar;
 	uint64_t move_old, move_new;
 	bool msix_enable, msix_masked;
@@ -129,6 +129,14 @@ static void h_flr(void *ctx, struct vpci_dev *d)
 
 	(void)d;
 	h->flrs++;
+}
+
+static void h_mem(void *ctx, struct vpci_dev *d)
+{
+	struct hooks_log *h = ctx;
+
+	(void)d;
+	h->mem_on++;
 }
 
 static void h_msix(void *ctx, struct vpci_dev *d, bool enable, bool masked)
@@ -161,7 +169,12 @@ static struct fake fk;
 static struct pci_func fn;
 static struct hooks_log hl;
 static struct pci_cfg_ops ops = {fake_read, fake_write, &fk};
-static struct vpci_hooks hooks = {h_move, h_flr, h_msix, h_refused, &hl};
+static struct vpci_hooks hooks = {.bar_move = h_move,
+				  .flr = h_flr,
+				  .memory_on = h_mem,
+				  .msix_control = h_msix,
+				  .refused = h_refused,
+				  .ctx = &hl};
 static struct vpci_bus bus;
 
 static struct vpci_dev *setup(void)
@@ -251,6 +264,9 @@ static void test_command(void)
 
 	wr(1, 0x04, 2, 0x0006); /* memory + bus master */
 	CHECK_EQ(rd(1, 0x04, 2), 0x0006);
+	CHECK_EQ(hl.mem_on, 1);
+	wr(1, 0x04, 2, 0x0006); /* already on: no news */
+	CHECK_EQ(hl.mem_on, 1);
 	CHECK_EQ(fk.cfg[0x04] | fk.cfg[0x05] << 8, 0x0406); /* INTx disable forced */
 	CHECK_EQ(vpci_refused(&bus), 0);
 	wr(1, 0x04, 2, 0x0001); /* I/O space */
@@ -259,6 +275,7 @@ static void test_command(void)
 	CHECK_EQ(fk.cfg[0x04] | fk.cfg[0x05] << 8, 0x0400);
 	wr(1, 0x04, 2, 0x0402); /* the guest's INTx disable is its own view */
 	CHECK_EQ(rd(1, 0x04, 2), 0x0402);
+	CHECK_EQ(hl.mem_on, 2); /* memory decoding back on */
 	CHECK_EQ(d->refused, 1);
 	/* Status error bits are cleared in the device, write-1-to-clear. */
 	put(&fk, 0x06, 2, 0x2010);
@@ -341,6 +358,13 @@ static void test_placement(void)
 	CHECK_EQ(bus.dev[0].bar[2].gpa, WIN32 + 0x104000);
 	CHECK_EQ(d2->bar[2].gpa, WIN32 + 0x105000);
 	CHECK_EQ(rd(2, 0x00, 4), 0x00101B36);
+	/* A BAR firmware left without an address is not offered. */
+	f2.bar[4] = (struct pci_bar){.addr = 0, .size = 0x1000};
+	vpci_init(&bus, WIN32, WIN32_SIZE, 0, 0, &hooks);
+	d2 = vpci_add(&bus, &f2, &ops);
+	CHECK_EQ(d2->bar[4].size, 0);
+	CHECK_EQ(rd(1, 0x20, 4), 0);
+	f2.bar[4].size = 0;
 	/* Too big for the window: refused at placement. */
 	f2.bar[0].size = WIN32_SIZE * 2;
 	vpci_init(&bus, WIN32, WIN32_SIZE, 0, 0, &hooks);

@@ -142,11 +142,30 @@ static void update(struct vmsix *m, unsigned i)
 		return;
 	if (e->live)
 		phys_mask(m, i);
+	e->msg_addr = addr;
+	e->msg_data = data;
 	phys(m, i, VMSIX_ADDR_LO, (uint32_t)addr);
 	phys(m, i, VMSIX_ADDR_HI, (uint32_t)(addr >> 32));
 	phys(m, i, VMSIX_DATA, data);
 	phys(m, i, VMSIX_CTRL, 0);
 	e->live = true;
+}
+
+void vmsix_resync(struct vmsix *m)
+{
+	for (unsigned i = 0; i < m->n; i++) {
+		struct vmsix_entry *e = &m->e[i];
+		bool live = e->live;
+
+		phys_clear(m, i);
+		if (!live)
+			continue;
+		phys(m, i, VMSIX_ADDR_LO, (uint32_t)e->msg_addr);
+		phys(m, i, VMSIX_ADDR_HI, (uint32_t)(e->msg_addr >> 32));
+		phys(m, i, VMSIX_DATA, e->msg_data);
+		phys(m, i, VMSIX_CTRL, 0);
+		e->live = true;
+	}
 }
 
 void vmsix_control(struct vmsix *m, bool enable, bool masked)

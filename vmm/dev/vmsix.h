@@ -48,6 +48,8 @@ struct vmsix_entry {
 	int handle;	/* the interrupt-remapping entry, -1: none yet */
 	uint32_t apic;	/* where it points, when routed */
 	uint8_t vector;
+	uint64_t msg_addr; /* the remappable message in the device's entry */
+	uint32_t msg_data;
 	bool routed; /* the remapping entry holds apic and vector */
 	bool live;   /* the device's entry is unmasked */
 	bool told;   /* a refusal was logged */
@@ -92,6 +94,10 @@ void vmsix_reset(struct vmsix *m);
  * are ignored and counted). */
 uint64_t vmsix_read(const struct vmsix *m, uint64_t off, unsigned size);
 void vmsix_write(struct vmsix *m, uint64_t off, unsigned size, uint64_t val);
+
+/* Writes the device's whole table again from argon's state: after the
+ * device may have dropped writes (its memory decoding was off). */
+void vmsix_resync(struct vmsix *m);
 
 /* MSI-X enable and function mask as the guest set them. */
 void vmsix_control(struct vmsix *m, bool enable, bool masked);

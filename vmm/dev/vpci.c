@@ -205,7 +205,9 @@ struct vpci_dev *vpci_add(struct vpci_bus *b, const struct pci_func *f,
 	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
 		const struct pci_bar *hb = &f->bar[i];
 
-		if (hb->is_io || !hb->size)
+		/* A BAR firmware left without an address is not offered: there
+		 * is nothing of the device's to map. */
+		if (hb->is_io || !hb->size || !hb->addr)
 			continue;
 		d->bar[i] = (struct vpci_bar){.size = hb->size,
 					      .hpa = hb->addr,
@@ -510,7 +512,7 @@ static void command_write(struct vpci_bus *b, struct vpci_dev *d, uint16_t off, 
 			  uint32_t val)
 {
 	uint32_t dw = merge(dev_read_dword(d, CFG_COMMAND), off, size, val);
-	uint16_t cmd = (uint16_t)dw, host;
+	uint16_t cmd = (uint16_t)dw, host, old_cmd = d->cmd;
 
 	if (covers(off, size, CFG_COMMAND, 0, 2)) {
 		if ((cmd ^ d->cmd) & ~CMD_GUEST)
@@ -523,6 +525,8 @@ static void command_write(struct vpci_bus *b, struct vpci_dev *d, uint16_t off, 
 		host = (uint16_t)((host & ~(CMD_MEMORY | CMD_MASTER | CMD_IO)) |
 				  (d->cmd & (CMD_MEMORY | CMD_MASTER)) | CMD_INTX_DISABLE);
 		host_wr(d, CFG_COMMAND, 2, host);
+		if ((cmd & ~old_cmd & CMD_MEMORY) && b->hooks && b->hooks->memory_on)
+			b->hooks->memory_on(b->hooks->ctx, d);
 	}
 	/* The status register's error bits are the function's own. */
 	if (covers(off, size, CFG_COMMAND, 2, 4) && (dw >> 16) & STATUS_W1C)

@@ -49,6 +49,10 @@ struct vpci_hooks {
 	 * bit 15): reset the function and bring back what argon keeps in it
 	 * (BARs as firmware assigned them, masked MSI-X entries). */
 	void (*flr)(void *ctx, struct vpci_dev *d);
+	/* The guest turned memory decoding of d on (already in the device):
+	 * what argon wrote to the device's registers while it was off may
+	 * have been dropped. */
+	void (*memory_on)(void *ctx, struct vpci_dev *d);
 	/* MSI-X enable or function mask changed (already in the device). */
 	void (*msix_control)(void *ctx, struct vpci_dev *d, bool enable, bool masked);
 	/* A refused write, for a debug log line. */
@@ -99,7 +103,8 @@ void vpci_init(struct vpci_bus *b, uint64_t mmio32_base, uint64_t mmio32_size, u
 
 /* Adds host function f (reached through host) at the next device number
  * and takes its capability lists and BAR sizes; NULL when the bus is full.
- * I/O BARs are not offered (the guest has no port I/O to devices). */
+ * I/O BARs are not offered (the guest has no port I/O to devices), nor
+ * memory BARs that firmware left without an address. */
 struct vpci_dev *vpci_add(struct vpci_bus *b, const struct pci_func *f,
 			  const struct pci_cfg_ops *host);
 

@@ -14,6 +14,16 @@
 #include "vmm/log.h"
 #include "vmm/mmio.h"
 #include "vmm/page_alloc.h"
+#include "vmm/x86.h"
+
+/* The 64-bit BAR window, above the guest's RAM, for the BARs that do not
+ * fit the 32-bit one; aligned to its size so that it holds a BAR that
+ * large. */
+#define MMIO64_SIZE (64 * GiB)
+#define CPUID_EXT_MAX 0x80000000u
+#define CPUID_ADDR_SIZES 0x80000008u
+#define PHYS_BITS_DEFAULT 36
+#define PHYS_BITS_MAX 48 /* the nested tables' 4-level reach */
 
 /* The interrupt window: never in a domain (iommu/iommu.h). */
 #define IRQ_WINDOW_BASE 0xFEE00000ull
@@ -200,13 +210,11 @@ static int bar_setup(struct guest *g, struct guest_pci_fn *fn, unsigned b)
 	}
 	if (tsize) {
 		struct trap_ctx *t = &trap_ctxs[g->id][fn->vd->slot - 1][b];
+		uint64_t end = bar->size < toff + tsize ? bar->size : toff + tsize;
+		uint64_t lo = ALIGN_DOWN(bar->hpa + toff, PAGE_SIZE);
+		uint64_t hi = ALIGN_UP(bar->hpa + end, PAGE_SIZE);
 
 		*t = (struct trap_ctx){fn, b};
-		uint64_t lo = ALIGN_DOWN(bar->hpa + toff, PAGE_SIZE);
-		uint64_t hi =
-			ALIGN_UP(bar->hpa + (bar->size < toff + tsize ? bar->size : toff + tsize),
-				 PAGE_SIZE);
-
 		/* argon reaches those registers itself: uncached. */
 		err = host_paging_map_mmio(lo, hi - lo);
 		if (!err)
@@ -302,8 +310,18 @@ static void irq_block(void *ctx, int handle)
 static void table_write(void *ctx, unsigned entry, unsigned dw, uint32_t val)
 {
 	struct guest_pci_fn *fn = ctx;
+	volatile uint32_t *e = (volatile uint32_t *)(fn->table + entry * VMSIX_ENTRY_SIZE);
+	const struct vmsix_entry *s = &fn->shadow[entry];
 
-	*(volatile uint32_t *)(fn->table + entry * VMSIX_ENTRY_SIZE + dw * 4) = val;
+	e[dw] = val;
+	if (dw != VMSIX_CTRL || (val & VMSIX_CTRL_MASKED))
+		return;
+	/* What the device holds now, read back from it: tests check that it
+	 * is the remappable format. */
+	pr_debug("guest '%s': MSI-X 00:%02x.0 entry %u: APIC 0x%x vector 0x%02x through "
+		 "remapping entry %d; device entry 0x%08x_%08x 0x%08x 0x%x\n",
+		 fn->guest->name, fn->vd->slot, entry, s->apic, s->vector, s->handle,
+		 e[VMSIX_ADDR_HI], e[VMSIX_ADDR_LO], e[VMSIX_DATA], e[VMSIX_CTRL]);
 }
 
 static void msix_refused(void *ctx, unsigned entry, const char *why)
@@ -344,7 +362,8 @@ static int msix_setup(struct guest *g, struct guest_pci_fn *fn)
 	}
 	table_pa = bar->hpa + fn->mi.table_off;
 	if (host_paging_map_mmio(ALIGN_DOWN(table_pa, PAGE_SIZE),
-			  ALIGN_UP(table_pa + len, PAGE_SIZE) - ALIGN_DOWN(table_pa, PAGE_SIZE)))
+				 ALIGN_UP(table_pa + len, PAGE_SIZE) -
+					 ALIGN_DOWN(table_pa, PAGE_SIZE)))
 		return -ERR_NOMEM;
 	fn->table = phys_to_virt(table_pa);
 	fn->shadow_pages =
@@ -379,6 +398,14 @@ static void dev_flr(void *ctx, struct vpci_dev *d)
 	pr_debug("guest '%s': PCI 00:%02x.0: function-level reset\n", g->name, d->slot);
 }
 
+static void dev_memory_on(void *ctx, struct vpci_dev *d)
+{
+	struct guest_pci_fn *fn = fn_of(ctx, d);
+
+	if (fn->has_msix)
+		vmsix_resync(&fn->msix);
+}
+
 static void dev_msix_control(void *ctx, struct vpci_dev *d, bool enable, bool masked)
 {
 	struct guest_pci_fn *fn = fn_of(ctx, d);
@@ -404,6 +431,7 @@ static void dev_refused(void *ctx, const struct vpci_dev *d, uint16_t off, unsig
 static const struct vpci_hooks vpci_hooks_proto = {
 	.bar_move = bar_move,
 	.flr = dev_flr,
+	.memory_on = dev_memory_on,
 	.msix_control = dev_msix_control,
 	.refused = dev_refused,
 };
@@ -463,6 +491,13 @@ static int add_function(struct guest *g, unsigned i)
 	fn->guest = g;
 	if (!f)
 		return -ERR_NOENT; /* the boot check reported it */
+	for (unsigned b = 0; b < PCI_NUM_BARS; b++)
+		if (f->bar[b].size && !f->bar[b].is_io && !f->bar[b].addr) {
+			pr_err("guest '%s': %04x:%02x:%02x.%u: firmware gave its BAR %u no "
+			       "address\n",
+			       g->name, f->seg, f->rid >> 8, (f->rid >> 3) & 0x1F, f->rid & 7, b);
+			return -ERR_NOTSUP;
+		}
 	fn->f = f;
 	fn->dma_rid = pci_dma_rid(pci_host(), f);
 	/* Reset before the domain takes it: nothing a previous user (firmware,
@@ -485,15 +520,38 @@ static int add_function(struct guest *g, unsigned i)
 	return fn->vd ? 0 : -ERR_NOSPC;
 }
 
+/* [base, base + size) above every RAM range and below the guest's
+ * physical address width (it sees the host's); size 0 when there is no
+ * room. */
+static void mmio64_window(const struct guest *g, uint64_t *base, uint64_t *size)
+{
+	unsigned bits = PHYS_BITS_DEFAULT;
+	uint64_t top = 4 * GiB;
+
+	if (cpuid(CPUID_EXT_MAX, 0).eax >= CPUID_ADDR_SIZES)
+		bits = cpuid(CPUID_ADDR_SIZES, 0).eax & 0xFF;
+	if (bits > PHYS_BITS_MAX)
+		bits = PHYS_BITS_MAX;
+	for (unsigned i = 0; i < g->mem_count; i++)
+		if (g->mem[i].gpa + g->mem[i].size > top)
+			top = g->mem[i].gpa + g->mem[i].size;
+	*base = ALIGN_UP(top, MMIO64_SIZE);
+	*size = MMIO64_SIZE;
+	if (*base + *size > 1ULL << bits)
+		*base = *size = 0;
+}
+
 int guest_pci_create(struct guest *g)
 {
 	const struct argon_guest_config *cfg = g->cfg;
 	struct vpci_hooks *h = &guest_vpci_hooks[g->id];
+	uint64_t base64, size64;
 	int err;
 
 	*h = vpci_hooks_proto;
 	h->ctx = g;
-	vpci_init(&g->pci, ARGON_GUEST_MMIO32_BASE, ARGON_GUEST_MMIO32_SIZE, 0, 0, h);
+	mmio64_window(g, &base64, &size64);
+	vpci_init(&g->pci, ARGON_GUEST_MMIO32_BASE, ARGON_GUEST_MMIO32_SIZE, base64, size64, h);
 	if (mmio_register(g, ARGON_GUEST_ECAM_BASE, ARGON_GUEST_ECAM_SIZE, &ecam_ops, NULL)) {
 		if (cfg->ndevices) {
 			pr_err("guest '%s': its RAM covers the PCI configuration space at 0x%x, so "
@@ -523,9 +581,10 @@ int guest_pci_create(struct guest *g)
 	}
 	err = vpci_place_bars(&g->pci);
 	if (err) {
-		pr_err("guest '%s': its devices' BARs do not fit in its MMIO window at 0x%x (%u "
-		       "MiB)\n",
-		       g->name, ARGON_GUEST_MMIO32_BASE, ARGON_GUEST_MMIO32_SIZE >> 20);
+		pr_err("guest '%s': its devices' BARs do not fit in its MMIO windows (%u MiB at "
+		       "0x%x, %llu GiB at 0x%llx)\n",
+		       g->name, ARGON_GUEST_MMIO32_SIZE >> 20, ARGON_GUEST_MMIO32_BASE,
+		       (unsigned long long)(size64 / GiB), (unsigned long long)base64);
 		return err;
 	}
 	for (unsigned i = 0; i < g->pci.ndevs; i++) {
@@ -560,6 +619,8 @@ int guest_pci_create(struct guest *g)
 void guest_pci_restart(struct guest *g)
 {
 	spin_lock(&g->pci_lock);
+	/* Counted per boot, as the exits are. */
+	g->pci.refused = 0;
 	for (unsigned i = 0; i < g->pci.ndevs; i++) {
 		struct guest_pci_fn *fn = &g->pcifn[i];
 		int err;
@@ -572,8 +633,11 @@ void guest_pci_restart(struct guest *g)
 			pr_err("guest '%s': PCI 00:%02x.0: reset failed (%s)\n", g->name,
 			       fn->vd->slot, err_str(err));
 		vpci_reset_dev(&g->pci, fn->vd);
-		if (fn->has_msix)
+		fn->vd->refused = 0;
+		if (fn->has_msix) {
 			vmsix_reset(&fn->msix);
+			fn->msix.refused = 0;
+		}
 	}
 	spin_unlock(&g->pci_lock);
 }
