@@ -388,6 +388,24 @@ static void handle_nmi(struct vcpu *v, const struct vm_exit *e)
 		vcpu_ops->inject_nmi(v);
 }
 
+/* #AC and #DB are the guest's own and go back to it as raised. They are
+ * intercepted (as KVM does) because an exception that the guest's IDT or
+ * stack makes recur during its own delivery (an #AC on a misaligned stack,
+ * a #DB from a data breakpoint on the frame the CPU pushes: CVE-2015-5307,
+ * CVE-2015-8104) would otherwise loop inside the CPU without ever reaching
+ * an instruction boundary, where argon's kick could land. Intercepted,
+ * each delivery is one exit, so a guest that loops so forever still stops
+ * when argon stops it. Any other exception exit is one argon did not ask
+ * for. */
+static void handle_exception(struct vcpu *v, const struct vm_exit *e)
+{
+	if (e->exc.vector == X86_EXC_AC || e->exc.vector == X86_EXC_DB) {
+		vcpu_ops->reflect_exception(v, e);
+		return;
+	}
+	stop_with_dump(v, "unexpected exception", e);
+}
+
 static void handle_unexpected(struct vcpu *v, const struct vm_exit *e)
 {
 	stop_with_dump(v, "unexpected exit", e);
@@ -408,6 +426,7 @@ static const exit_handler handlers[ARGON_EXIT_KIND_COUNT] = {
 	[ARGON_EXIT_INIT] = handle_init,
 	[ARGON_EXIT_NMI] = handle_nmi,
 	[ARGON_EXIT_CR] = handle_cr,
+	[ARGON_EXIT_EXCEPTION] = handle_exception,
 };
 
 void exit_handle(struct vcpu *v, const struct vm_exit *e)

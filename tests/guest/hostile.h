@@ -8,8 +8,23 @@
 #include <stdint.h>
 
 /* Runs the scenario the command line names (testguest.mode=victim,
- * hostile-icr, hostile-lvt, hostile-xsetbv, hostile-cr) and powers off;
+ * hostile-icr, hostile-lvt, hostile-xsetbv, hostile-cr, hostile-ac-storm,
+ * hostile-db-storm, hostile-triple-fault-storm) and powers off;
  * returns false when it names none. */
 bool hostile_run(const char *cmdline, uint64_t ram_bytes);
+
+/* One PASS or FAIL line, counted for hostile_finish's summary. */
+void hostile_verdict(bool ok, const char *name, const char *detail);
+/* Prints "argon-WHO: N passed, M failed"; hostile_finish then powers off. */
+void hostile_summary(const char *who);
+__attribute__((noreturn)) void hostile_finish(const char *who);
+/* The number after `key` on the command line, or dflt. */
+uint64_t hostile_arg(const char *cmdline, const char *key, uint64_t dflt);
+
+/* The exception storms (hostile_storm.c): "ac-storm", "db-storm" and
+ * "triple-fault-storm". */
+__attribute__((noreturn)) void hostile_ac_storm(void);
+__attribute__((noreturn)) void hostile_db_storm(void);
+__attribute__((noreturn)) void hostile_tf_storm(const char *cmdline);
 
 #endif

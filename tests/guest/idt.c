@@ -39,6 +39,7 @@ static volatile unsigned expect_skip;
 static volatile struct trap_record last;
 static volatile uint64_t stray;
 static volatile uint64_t nmis;
+static trap_hook_fn hook;
 
 static struct idt_gate make_gate(uint64_t handler)
 {
@@ -59,6 +60,11 @@ void idt_init(void)
 	p.limit = sizeof(idt) - 1;
 	p.base = (uint64_t)(uintptr_t)idt;
 	__asm__ volatile("lidt %0" : : "m"(p) : "memory");
+}
+
+void trap_set_hook(trap_hook_fn fn)
+{
+	hook = fn;
 }
 
 void trap_expect(unsigned vector, unsigned skip_len)
@@ -101,6 +107,8 @@ void trap_handler(struct trap_frame *f)
 		stray = stray + 1;
 		return;
 	}
+	if (hook && hook(f))
+		return;
 	if ((int)f->vector == expect_vector) {
 		expect_vector = -1;
 		last.vector = f->vector;

@@ -20,6 +20,13 @@ image=$1
 # The Bochs rig's two CPUs are the two threads of one core: splitting them
 # between attacker and victim is allowed knowingly (docs/cpus.md), since
 # what is tested here is what argon does, not what the core shares.
+# The storms give the attacker a second vCPU (CPU 2) that powers it off
+# while its first one storms without end; the triple-fault storm restarts.
+attacker_cpus="[0]" smp=2 on_exit=stop extra=""
+case $scenario in
+ac-storm | db-storm) attacker_cpus="[0, 2]" smp=3 ;;
+triple-fault-storm) on_exit=restart extra=" testguest.boots=4" ;;
+esac
 dir=$(new_esp "$image" "$2" <<CONF
 [argon]
 smt_split = "allow"
@@ -27,8 +34,9 @@ smt_split = "allow"
 [guest.attacker]
 kernel = "testguest.elf"
 memory = "64M"
-cpus = [0]
-cmdline = "testguest.mode=hostile-$scenario testguest.victim=1"
+cpus = $attacker_cpus
+cmdline = "testguest.mode=hostile-$scenario testguest.victim=1$extra"
+on_exit = "$on_exit"
 
 [guest.victim]
 kernel = "testguest.elf"
@@ -41,9 +49,9 @@ trap 'rm -rf "$dir"' EXIT
 
 log=$dir/console.log
 if [ "$backend" = vmx ]; then
-	boot_bochs "$dir" "$log" "" 300 --smp 2 || fail "machine did not power off by itself (bochs-run exit $?)"
+	boot_bochs "$dir" "$log" "" 300 --smp $smp || fail "machine did not power off by itself (bochs-run exit $?)"
 else
-	boot "$dir" "$log" --timeout 120 --smp 2 || fail "machine did not power off by itself (qemu-run exit $?)"
+	boot "$dir" "$log" --timeout 120 --smp $smp || fail "machine did not power off by itself (qemu-run exit $?)"
 fi
 
 expect "$log" "^argon: backend $backend enabled on CPU 0\$" "$backend backend"
@@ -58,6 +66,25 @@ icr)
 lvt)
 	expect "$log" "^argon: warning: guest 'attacker': LVT 0x8[0-9a-f]{2} with delivery mode SMI written masked\$" "SMI LVT refused with a log line"
 	expect "$log" '^\[attacker\] PASS lvt-lint0-smi$' "LINT0 as SMI masked"
+	;;
+ac-storm | db-storm)
+	expect "$log" "^\\[attacker\\] argon-hostile: endless #[AD][CB] storm now\$" "the endless storm began"
+	expect "$log" "^argon: guest 'attacker' stopped: powered off\$" "its other vCPU's power-off stopped it mid-storm"
+	storm_exits=$(sed -n "s/^argon: exits guest=attacker .* exception=\([0-9]*\).*/\1/p" "$log" | tail -1)
+	echo "attacker: ${storm_exits:-no} exception exits"
+	# 4000 in the bounded storms (2000 each; ac-storm: 2000 and the
+	# endless one), at least 1000 more before the power-off.
+	[ "${storm_exits:-0}" -ge 5000 ] || fail "argon saw ${storm_exits:-no} exception exits of the attacker"
+	;;
+triple-fault-storm)
+	boots=4
+	[ "$(grep -c "^argon: guest 'attacker': restarting (boot [0-9]*)\$" "$log")" -eq $((boots - 1)) ] ||
+		fail "the attacker was not restarted $((boots - 1)) times"
+	[ "$(grep -c "^argon: guest 'attacker' stopped: triple fault .*; on_exit = restart\$" "$log")" -eq $((boots - 1)) ] ||
+		fail "not $((boots - 1)) triple faults"
+	[ "$(grep -c "^argon: warning: guest 'attacker': LVT 0x835 with delivery mode SMI written masked\$" "$log")" -eq $boots ] ||
+		fail "the LVT warning did not come once per boot"
+	expect "$log" "^argon: guest 'attacker' stopped: powered off\$" "the last boot powered off"
 	;;
 esac
 expect "$log" '^\[victim\] PASS victim-checksums$' "victim's RAM unchanged"

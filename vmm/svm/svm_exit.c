@@ -96,9 +96,12 @@ static void decode_xsetbv(const struct vmcb *vmcb, struct vm_exit *e)
 
 static void decode_exception(const struct vmcb *vmcb, struct vm_exit *e)
 {
+	/* #DF, #TS, #NP, #SS, #GP, #PF, #AC and #CP push an error code. */
+	const uint32_t with_error = 0x00227D00u;
+
 	e->kind = ARGON_EXIT_EXCEPTION;
 	e->exc.vector = (unsigned)(vmcb->ctl.exit_code - SVM_EXIT_EXCP_BASE);
-	e->exc.has_error = true;
+	e->exc.has_error = (with_error >> e->exc.vector) & 1;
 	e->exc.error = (uint32_t)vmcb->ctl.exit_info1;
 }
 

@@ -39,6 +39,7 @@
 #define SVM_EXIT_EXCP_BASE 0x040
 #define SVM_EXC_DB 1 /* #DB: bit in intercept_exceptions */
 #define SVM_EXIT_DB (SVM_EXIT_EXCP_BASE + SVM_EXC_DB)
+#define SVM_EXC_AC 17 /* #AC */
 #define SVM_EXIT_INTR 0x060
 #define SVM_EXIT_NMI 0x061
 #define SVM_EXIT_SMI 0x062
