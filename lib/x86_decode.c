@@ -92,7 +92,7 @@ static uint64_t load_imm(const uint8_t *p, unsigned n)
 int x86_decode(const uint8_t *code, size_t avail, unsigned mode_bits, struct x86_insn *out)
 {
 	struct cursor c = {code, avail, 0};
-	bool opsize_prefix = false, addr_prefix = false, two_byte = false;
+	bool opsize_prefix = false, addr_prefix = false, two_byte = false, moffs = false;
 	unsigned rex = 0, reg = 0, opsize;
 	int b;
 
@@ -166,6 +166,16 @@ int x86_decode(const uint8_t *code, size_t avail, unsigned mode_bits, struct x86
 		case 0xC7:
 			out->op = X86_OP_STORE_IMM;
 			break;
+		case 0xA0: /* MOV AL/rAX, moffs */
+		case 0xA1:
+			out->op = X86_OP_LOAD;
+			moffs = true;
+			break;
+		case 0xA2: /* MOV moffs, AL/rAX */
+		case 0xA3:
+			out->op = X86_OP_STORE;
+			moffs = true;
+			break;
 		case 0x6C:
 		case 0x6D:
 			out->op = X86_OP_INS;
@@ -191,6 +201,18 @@ int x86_decode(const uint8_t *code, size_t avail, unsigned mode_bits, struct x86
 	}
 
 	if (out->op == X86_OP_INS || out->op == X86_OP_OUTS) {
+		out->len = (uint8_t)c.pos;
+		return 0;
+	}
+
+	/* The absolute address (as wide as the address size) follows the
+	 * opcode; the register is always rAX. */
+	if (moffs) {
+		int err = skip(&c, out->addr_size);
+
+		if (err)
+			return err;
+		out->reg = 0;
 		out->len = (uint8_t)c.pos;
 		return 0;
 	}

@@ -1,6 +1,6 @@
 /* The x86 instruction decoder for MMIO and string I/O emulation: the few
  * instructions a guest uses on device registers (MOV to and from memory,
- * MOV of an immediate, MOVZX) and INS/OUTS, with legacy prefixes, REX,
+ * also with an absolute moffs address, MOV of an immediate, MOVZX) and INS/OUTS, with legacy prefixes, REX,
  * ModRM, SIB and displacement. It finds what the instruction does, with
  * which register and size, and its length; the address itself comes from
  * the exit (the faulting GPA) or from RSI/RDI. Pure and freestanding. */
@@ -25,9 +25,9 @@ enum x86_seg {
 };
 
 enum x86_op {
-	X86_OP_STORE,	  /* 88/89: MOV r/m, reg */
+	X86_OP_STORE,	  /* 88/89: MOV r/m, reg; A2/A3: MOV moffs, AL/rAX */
 	X86_OP_STORE_IMM, /* C6/C7 /0: MOV r/m, imm */
-	X86_OP_LOAD,	  /* 8A/8B: MOV reg, r/m */
+	X86_OP_LOAD,	  /* 8A/8B: MOV reg, r/m; A0/A1: MOV AL/rAX, moffs */
 	X86_OP_LOAD_ZX,	  /* 0F B6/B7: MOVZX reg, r/m8/r/m16 */
 	X86_OP_INS,	  /* 6C/6D */
 	X86_OP_OUTS,	  /* 6E/6F */

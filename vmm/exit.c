@@ -135,8 +135,7 @@ static void port_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t va
 		/* The sleep control register of a hardware-reduced FADT is
 		 * PM1a_CNT's high byte, so both writes mean the same. */
 		pm1_control(g, port == ARGON_GUEST_SLEEP_CTL_PORT ? val << 8 : val);
-	} else if (port == ARGON_GUEST_RESET_PORT && size == 1 &&
-		   (val & 0xFF) == ARGON_GUEST_RESET_VALUE) {
+	} else if (port == ARGON_GUEST_RESET_PORT && size == 1 && (val & ARGON_GUEST_RESET_CPU)) {
 		guest_stop(g, GUEST_RESET, "reset");
 	}
 }

@@ -83,6 +83,9 @@ enum argon_exit_kind {
 #define ARGON_GUEST_SLP_TYP_S5 0u
 #define ARGON_GUEST_RESET_PORT 0xCF9u
 #define ARGON_GUEST_RESET_VALUE 0x06u
+/* Any write with this bit (RST_CPU; 0x06 soft/hard, 0x0E full reset)
+ * resets the guest, as on a PC's reset control register. */
+#define ARGON_GUEST_RESET_CPU 0x04u
 
 /* The guest's FADT is hardware-reduced (no SCI can exist without a PIC or
  * IOAPIC; see docs/guest-platform.md), so ACPI-aware guests power off

@@ -435,5 +435,11 @@ bool hostile_run(const char *cmdline, uint64_t ram_bytes)
 		hostile_db_storm();
 	if (has(cmdline, "testguest.mode=hostile-triple-fault-storm"))
 		hostile_tf_storm(cmdline);
+	if (has(cmdline, "testguest.mode=hostile-msr-sweep"))
+		hostile_msr_sweep();
+	if (has(cmdline, "testguest.mode=hostile-io-sweep"))
+		hostile_io_sweep();
+	if (has(cmdline, "testguest.mode=hostile-mmio-sweep"))
+		hostile_mmio_sweep(cmdline, ram_bytes);
 	return false;
 }

@@ -27,4 +27,9 @@ __attribute__((noreturn)) void hostile_ac_storm(void);
 __attribute__((noreturn)) void hostile_db_storm(void);
 __attribute__((noreturn)) void hostile_tf_storm(const char *cmdline);
 
+/* The sweeps (hostile_sweep.c): "msr-sweep", "io-sweep", "mmio-sweep". */
+__attribute__((noreturn)) void hostile_msr_sweep(void);
+__attribute__((noreturn)) void hostile_io_sweep(void);
+__attribute__((noreturn)) void hostile_mmio_sweep(const char *cmdline, uint64_t ram_bytes);
+
 #endif

@@ -26,6 +26,7 @@ attacker_cpus="[0]" smp=2 on_exit=stop extra=""
 case $scenario in
 ac-storm | db-storm) attacker_cpus="[0, 2]" smp=3 ;;
 triple-fault-storm) on_exit=restart extra=" testguest.boots=4" ;;
+mmio-sweep) on_exit=restart ;;
 esac
 dir=$(new_esp "$image" "$2" <<CONF
 [argon]
@@ -84,6 +85,28 @@ triple-fault-storm)
 		fail "not $((boots - 1)) triple faults"
 	[ "$(grep -c "^argon: warning: guest 'attacker': LVT 0x835 with delivery mode SMI written masked\$" "$log")" -eq $boots ] ||
 		fail "the LVT warning did not come once per boot"
+	expect "$log" "^argon: guest 'attacker' stopped: powered off\$" "the last boot powered off"
+	;;
+msr-sweep)
+	expect "$log" '^\[attacker\] argon-hostile: msr-sweep: [0-9]+ readable' "every MSR was read and written"
+	grep -a '^\[attacker\] argon-hostile: msr-sweep:' "$log" || true
+	;;
+io-sweep)
+	expect "$log" '^\[attacker\] argon-hostile: io-sweep: ' "every port was read and written"
+	expect "$log" "^argon: guest 'attacker' stopped: reset\$" "0x0E on 0xCF9 reset the guest"
+	;;
+mmio-sweep)
+	# One stop per probe, named by its address (hostile_sweep.c's list;
+	# the attacker has 64 MiB).
+	for probe in "0xfee00030 (read)" "0xfee000b0 (write)" "0xfed00000 (read)" \
+		"0xfed00010 (write)" "0xfed90000 (read)" "0xfed90018 (write)" \
+		"0xfffffff0 (read)" "0xffc00000 (write)" "0xc0000000 (read)" \
+		"0xc0000000 (write)" "0x4000000 (read)" "0x4001000 (write)" \
+		"0x100000000 (read)" "0x100001000 (write)"; do
+		grep -qaF "argon: guest 'attacker' stopped: access to unmapped guest-physical address $probe at rip" "$log" ||
+			fail "no stop naming $probe"
+	done
+	expect_not "$log" '^\[attacker\] argon-hostile: mmio probe [0-9]+ went through$' "no probe went through"
 	expect "$log" "^argon: guest 'attacker' stopped: powered off\$" "the last boot powered off"
 	;;
 esac
