@@ -368,6 +368,28 @@ static void handle_virt_insn(struct vcpu *v, const struct vm_exit *e)
 	vcpu_ops->inject_exception(v, X86_UD, false, 0);
 }
 
+/* The guest's CPUID shows no MONITOR/MWAIT and no SMX, as a CPU
+ * without them, where the instructions raise #UD. */
+static void handle_missing_insn(struct vcpu *v, const struct vm_exit *e)
+{
+	vcpu_ops->inject_exception(v, X86_UD, false, 0);
+}
+
+/* No performance counters in the guest's CPUID: every counter index is
+ * out of range, #GP(0). */
+static void handle_rdpmc(struct vcpu *v, const struct vm_exit *e)
+{
+	vcpu_ops->inject_exception(v, X86_GP, true, 0);
+}
+
+/* INVD would drop dirty lines of a cache the core shares with argon and
+ * other guests; a guest that keeps its RAM coherent loses nothing when
+ * it does nothing (as KVM does). */
+static void handle_invd(struct vcpu *v, const struct vm_exit *e)
+{
+	skip_insn(v, e);
+}
+
 static void handle_entry_fail(struct vcpu *v, const struct vm_exit *e)
 {
 	stop_with_dump(v, "VM entry failed: invalid guest state", e);
@@ -426,6 +448,9 @@ static const exit_handler handlers[ARGON_EXIT_KIND_COUNT] = {
 	[ARGON_EXIT_NMI] = handle_nmi,
 	[ARGON_EXIT_CR] = handle_cr,
 	[ARGON_EXIT_EXCEPTION] = handle_exception,
+	[ARGON_EXIT_MISSING_INSN] = handle_missing_insn,
+	[ARGON_EXIT_RDPMC] = handle_rdpmc,
+	[ARGON_EXIT_INVD] = handle_invd,
 };
 
 void exit_handle(struct vcpu *v, const struct vm_exit *e)

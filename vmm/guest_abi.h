@@ -49,6 +49,10 @@ enum argon_exit_kind {
 	ARGON_EXIT_UNKNOWN = 14,
 	ARGON_EXIT_INIT = 15, /* an INIT signal: argon's own kick to stop a vCPU */
 	ARGON_EXIT_CR = 16,   /* a control-register access (VMX: bits argon owns) */
+	/* MONITOR, MWAIT, GETSEC: not in the guest's CPUID, #UD */
+	ARGON_EXIT_MISSING_INSN = 17,
+	ARGON_EXIT_RDPMC = 18, /* the guest's CPUID shows no counters: #GP */
+	ARGON_EXIT_INVD = 19,  /* done as a no-op: the cache is shared */
 	ARGON_EXIT_KIND_COUNT
 };
 

@@ -32,4 +32,7 @@ __attribute__((noreturn)) void hostile_msr_sweep(void);
 __attribute__((noreturn)) void hostile_io_sweep(void);
 __attribute__((noreturn)) void hostile_mmio_sweep(const char *cmdline, uint64_t ram_bytes);
 
+/* "insns" (hostile_insns.c). */
+__attribute__((noreturn)) void hostile_insns(void);
+
 #endif

@@ -73,6 +73,22 @@ static void decode_virt_insn(const struct vmcb *vmcb, struct vm_exit *e)
 	e->kind = ARGON_EXIT_VIRT_INSN;
 }
 
+static void decode_missing_insn(const struct vmcb *vmcb, struct vm_exit *e)
+{
+	e->kind = ARGON_EXIT_MISSING_INSN;
+}
+
+static void decode_rdpmc(const struct vmcb *vmcb, struct vm_exit *e)
+{
+	e->kind = ARGON_EXIT_RDPMC;
+}
+
+static void decode_invd(const struct vmcb *vmcb, struct vm_exit *e)
+{
+	e->kind = ARGON_EXIT_INVD;
+	e->insn_len = insn_len(vmcb, 2);
+}
+
 static void decode_intr(const struct vmcb *vmcb, struct vm_exit *e)
 {
 	e->kind = ARGON_EXIT_INTR;
@@ -124,6 +140,11 @@ static const svm_decoder decoders[SVM_EXIT_MAX_TABLE] = {
 	[SVM_EXIT_CLGI] = decode_virt_insn,
 	[SVM_EXIT_SKINIT] = decode_virt_insn,
 	[SVM_EXIT_XSETBV] = decode_xsetbv,
+	[SVM_EXIT_RDPMC] = decode_rdpmc,
+	[SVM_EXIT_INVD] = decode_invd,
+	[SVM_EXIT_MONITOR] = decode_missing_insn,
+	[SVM_EXIT_MWAIT] = decode_missing_insn,
+	[SVM_EXIT_MWAIT_COND] = decode_missing_insn,
 	[SVM_EXIT_NPF] = decode_npf,
 };
 

@@ -58,7 +58,7 @@ static int svm_vcpu_create(struct vcpu *v)
 	c->intercept_misc1 = SVM_INTERCEPT_INIT | SVM_INTERCEPT_NMI | SVM_INTERCEPT_CPUID |
 			     SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO_PROT |
 			     SVM_INTERCEPT_MSR_PROT | SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_INVD |
-			     SVM_INTERCEPT_TASK_SWITCH;
+			     SVM_INTERCEPT_TASK_SWITCH | SVM_INTERCEPT_RDPMC;
 	if (v->guest->hlt_exits)
 		c->intercept_misc1 |= SVM_INTERCEPT_HLT;
 	/* #AC and #DB: each delivery an exit (handle_exception). */
@@ -66,7 +66,8 @@ static int svm_vcpu_create(struct vcpu *v)
 	/* VMRUN must be intercepted or VMRUN fails (APM 15.5.1). */
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
 			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
-			     SVM_INTERCEPT_SKINIT;
+			     SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_MONITOR | SVM_INTERCEPT_MWAIT |
+			     SVM_INTERCEPT_MWAIT_COND;
 	c->iopm_base_pa = virt_to_phys(s->iopm);
 	c->msrpm_base_pa = virt_to_phys(s->msrpm);
 	c->guest_asid = v->guest->id + 1;

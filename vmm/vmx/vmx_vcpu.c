@@ -117,7 +117,8 @@ static void controls(struct vcpu *v)
 	vmwrite(VMCS_PROC_CONTROLS,
 		adjust(vmx_caps.proc, (v->guest->hlt_exits ? PROC_HLT_EXIT : 0) |
 					      PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
-					      PROC_SECONDARY));
+					      PROC_MWAIT_EXIT | PROC_MONITOR_EXIT |
+					      PROC_RDPMC_EXIT | PROC_SECONDARY));
 	/* Features the guest's CPUID shows must not #UD: enable what exists. */
 	vmwrite(VMCS_PROC_CONTROLS2, adjust(vmx_caps.proc2, proc2_want));
 	/* DR7 and DEBUGCTL are the guest's own and live in the VMCS: saved
