@@ -435,6 +435,8 @@ bool hostile_run(const char *cmdline, uint64_t ram_bytes)
 		hostile_db_storm();
 	if (has(cmdline, "testguest.mode=hostile-triple-fault-storm"))
 		hostile_tf_storm(cmdline);
+	if (has(cmdline, "testguest.mode=hostile-console-flood-all"))
+		hostile_console_flood_all();
 	if (has(cmdline, "testguest.mode=hostile-insns"))
 		hostile_insns();
 	if (has(cmdline, "testguest.mode=hostile-msr-sweep"))

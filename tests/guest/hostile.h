@@ -26,6 +26,8 @@ uint64_t hostile_arg(const char *cmdline, const char *key, uint64_t dflt);
 __attribute__((noreturn)) void hostile_ac_storm(void);
 __attribute__((noreturn)) void hostile_db_storm(void);
 __attribute__((noreturn)) void hostile_tf_storm(const char *cmdline);
+/* "console-flood-all": both vCPUs flood the console. */
+__attribute__((noreturn)) void hostile_console_flood_all(void);
 
 /* The sweeps (hostile_sweep.c): "msr-sweep", "io-sweep", "mmio-sweep". */
 __attribute__((noreturn)) void hostile_msr_sweep(void);

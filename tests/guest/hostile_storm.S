@@ -70,5 +70,30 @@ storm_ap_start:
 3:	pause
 	jmp 3b
 storm_ap_end:
+
+/* The console flood's second vCPU, in real mode at its SIPI page: writes
+ * its UART's THR without looking at LSR (bytes that find the transmit
+ * FIFO full are lost, as on the real part) until byte 0x100 of the page
+ * becomes 2, then counts its acknowledgement at 0x108. */
+	.globl flood_ap_start, flood_ap_end
+flood_ap_start:
+	cli
+	mov %cs, %ax
+	mov %ax, %ds
+	lock incl 0x104			/* started */
+	mov $0x3F8, %dx
+1:	mov $0x2A, %al			/* '*' */
+	mov $64, %cx
+2:	out %al, %dx
+	dec %cx
+	jnz 2b
+	mov $0x0A, %al
+	out %al, %dx
+	cmpb $2, 0x100
+	jne 1b
+	lock incl 0x108			/* stopped */
+3:	pause
+	jmp 3b
+flood_ap_end:
 	.code64
 	.section .note.GNU-stack, "", @progbits

@@ -57,6 +57,7 @@ static uint8_t kstack[16384] __attribute__((aligned(16)));
 static uint8_t ustack[4096] __attribute__((aligned(16)));
 
 extern const uint8_t storm_ap_start[], storm_ap_end[];
+extern const uint8_t flood_ap_start[], flood_ap_end[];
 extern const uint8_t storm_ac_user[], storm_ac_load[];
 extern const uint8_t storm_step_done[], storm_watch_done[];
 extern uint64_t storm_ac_word[2], storm_watch_word;
@@ -66,6 +67,7 @@ void storm_watch(uint64_t rounds);
 #define AP_PAGE 0x20000u
 #define AP_GO 0x100u
 #define AP_STARTED 0x104u
+#define AP_STOPPED 0x108u
 #define AP_WAIT_CYCLES 20000000000ull
 
 static void tables_init(void)
@@ -211,21 +213,26 @@ static volatile uint32_t *ap_word(uint32_t off)
 	return (volatile uint32_t *)(uintptr_t)(AP_PAGE + off);
 }
 
-static void start_stopper(void)
+static void start_ap(const uint8_t *start, const uint8_t *end, const char *check)
 {
 	uint32_t others = ICR_SHORTHAND_OTHERS << ICR_SHORTHAND_OFF;
 	uint64_t t0;
 
-	memcpy((void *)(uintptr_t)AP_PAGE, storm_ap_start, (size_t)(storm_ap_end - storm_ap_start));
+	memcpy((void *)(uintptr_t)AP_PAGE, start, (size_t)(end - start));
 	*ap_word(AP_GO) = 0;
 	*ap_word(AP_STARTED) = 0;
+	*ap_word(AP_STOPPED) = 0;
 	wrmsr(MSR_X2APIC_ICR, others | ICR_MODE_INIT << ICR_MODE_OFF | ICR_LEVEL_ASSERT);
 	wrmsr(MSR_X2APIC_ICR, others | ICR_MODE_SIPI << ICR_MODE_OFF | (AP_PAGE >> 12));
 	t0 = rdtsc();
 	while (!*ap_word(AP_STARTED) && rdtsc() - t0 < AP_WAIT_CYCLES)
 		cpu_relax();
-	hostile_verdict(*ap_word(AP_STARTED) != 0, "storm-stopper-started",
-			"the second vCPU did not start");
+	hostile_verdict(*ap_word(AP_STARTED) != 0, check, "the second vCPU did not start");
+}
+
+static void start_stopper(void)
+{
+	start_ap(storm_ap_start, storm_ap_end, "storm-stopper-started");
 }
 
 /* The summary now: the endless storm that follows never returns, and
@@ -368,5 +375,42 @@ void hostile_tf_storm(const char *cmdline)
 		hostile_verdict(false, "tf-storm-triple-fault", "execution went on");
 	}
 	hostile_verdict(boot == boots, "tf-storm-boots", "not the boot number expected");
+	hostile_finish("hostile");
+}
+
+/* ---- console flood from every vCPU ---- */
+
+#define FLOOD_SECS 3
+
+/* Both vCPUs flood the console at once for FLOOD_SECS of the TSC: this
+ * one writes whole lines as fast as its UART takes them (it waits when
+ * its console queue is full), the other writes THR blindly. */
+void hostile_console_flood_all(void)
+{
+	uint64_t t0, hz, lines = 0, t;
+
+	/* The TSC rate from the 8254 channel 2, as the victim measures it. */
+	outb(0x61, (uint8_t)((inb(0x61) & ~0x02) | 0x01));
+	outb(0x43, 0xB0);
+	outb(0x42, 0xFF);
+	outb(0x42, 0xFF);
+	t = rdtsc();
+	while (!(inb(0x61) & 0x20))
+		;
+	hz = (rdtsc() - t) * 1193182ull / 0xFFFF;
+	start_ap(flood_ap_start, flood_ap_end, "flood-second-vcpu-started");
+	t0 = rdtsc();
+	while (rdtsc() - t0 < FLOOD_SECS * hz)
+		con_printf("argon-hostile: flood line %llu from the first vCPU, with some padding "
+			   "to make it long\n",
+			   (unsigned long long)++lines);
+	*ap_word(AP_GO) = 2;
+	t = rdtsc();
+	while (!*ap_word(AP_STOPPED) && rdtsc() - t < AP_WAIT_CYCLES)
+		cpu_relax();
+	con_puts("\n");
+	hostile_verdict(*ap_word(AP_STOPPED) != 0, "flood-second-vcpu-stopped",
+			"the second vCPU did not stop flooding");
+	con_printf("argon-hostile: %llu flood lines written\n", (unsigned long long)lines);
 	hostile_finish("hostile");
 }
