@@ -7,6 +7,7 @@
 #include "vmm/host/cpu.h"
 #include "vmm/host/cpu_tables.h"
 #include "vmm/guest.h"
+#include "vmm/guest_rules.h"
 #include "vmm/log.h"
 #include "vmm/msr_policy.h"
 #include "vmm/page_alloc.h"
@@ -426,11 +427,7 @@ static void vmx_reflect_exception(struct vcpu *v, const struct vm_exit *e)
 		vmwrite(VMCS_GUEST_INTERRUPTIBILITY,
 			vmread(VMCS_GUEST_INTERRUPTIBILITY) | INTERRUPTIBILITY_NMI);
 	if (e->exc.vector == X86_EXC_DB && type == INTR_TYPE_HW_EXCEPTION) {
-		uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
-		uint64_t dr6 = (read_dr6() & ~DR6_B0_B3) | DR6_FIXED1 |
-			       (q & (DR6_B0_B3 | DR6_BD | DR6_BS));
-
-		write_dr6((q & DR6_RTM) ? dr6 & ~DR6_RTM : dr6);
+		write_dr6(dr6_after_db(read_dr6(), vmread(VMCS_EXIT_QUALIFICATION)));
 	}
 	/* ICEBP (INT1) is a privileged software exception: delivery needs
 	 * its length, for the return address past it. */
