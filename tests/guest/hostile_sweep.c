@@ -49,12 +49,15 @@ static bool random_write_skipped(uint32_t msr)
 	return msr == 0x10 || msr == 0x1B || (msr >= 0x800 && msr <= 0x8FF);
 }
 
+#define REFUSED_SHOWN 40u
+
 void hostile_msr_sweep(void)
 {
 	static const uint32_t ranges[][2] = {
 		{0x00000000u, 0x2000u}, {0xC0000000u, 0x2000u}, {0xC0010000u, 0x2000u}};
 	uint64_t readable = 0, read_gp = 0, written = 0, write_gp = 0, random_ok = 0, random_gp = 0,
 		 restore_bad = 0;
+	uint32_t refused[REFUSED_SHOWN];
 
 	trap_set_hook(msr_hook);
 	for (size_t r = 0; r < sizeof(ranges) / sizeof(ranges[0]); r++) {
@@ -67,10 +70,13 @@ void hostile_msr_sweep(void)
 				read_gp++;
 			} else {
 				readable++;
-				if (sweep_wrmsr(msr, val))
+				if (sweep_wrmsr(msr, val)) {
+					if (write_gp < REFUSED_SHOWN)
+						refused[write_gp] = msr;
 					write_gp++;
-				else
+				} else {
 					written++;
+				}
 			}
 			if (random_write_skipped(msr))
 				continue;
@@ -92,6 +98,10 @@ void hostile_msr_sweep(void)
 		   (unsigned long long)readable, (unsigned long long)read_gp,
 		   (unsigned long long)written, (unsigned long long)write_gp,
 		   (unsigned long long)random_ok, (unsigned long long)random_gp);
+	con_puts("argon-hostile: msr-sweep: readable, own value refused:");
+	for (uint64_t i = 0; i < write_gp && i < REFUSED_SHOWN; i++)
+		con_printf(" 0x%x", refused[i]);
+	con_puts("\n");
 	hostile_verdict(readable + read_gp == 3 * 0x2000u, "msr-sweep-all-read", "MSRs missed");
 	hostile_verdict(readable > 0 && read_gp > 0 && random_gp > 0, "msr-sweep-answers",
 			"no readable MSR, or no #GP at all");
