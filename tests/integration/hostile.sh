@@ -12,8 +12,12 @@ set -euo pipefail
 
 scenario=$3 backend=$4
 # The longest heartbeat gap allowed, in ms of the victim's TSC; heartbeats
-# are 200 ms apart (docs/security.md has the measured values).
-gap_limit=2000
+# are 200 ms apart (docs/security.md has the measured values). Bochs runs
+# on emulated time, so its gaps are exact and the bound is tight; under
+# QEMU's TCG a vCPU thread waits for a host core whenever the rig's two
+# cores are busy with other emulators: up to 2 s in a full suite run.
+gap_limit=3000
+[ "$backend" = vmx ] && gap_limit=500
 
 image=$1
 [ "$backend" = vmx ] && image=$(dirname "$1")/argon.elf
