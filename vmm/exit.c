@@ -137,8 +137,7 @@ static void port_write(struct vcpu *v, uint16_t port, unsigned size, uint32_t va
 		/* The sleep control register of a hardware-reduced FADT is
 		 * PM1a_CNT's high byte, so both writes mean the same. */
 		pm1_control(g, port == ARGON_GUEST_SLEEP_CTL_PORT ? val << 8 : val);
-	} else if (port == ARGON_GUEST_RESET_PORT && size == 1 &&
-		   (val & 0xFF) == ARGON_GUEST_RESET_VALUE) {
+	} else if (port == ARGON_GUEST_RESET_PORT && size == 1 && (val & ARGON_GUEST_RESET_CPU)) {
 		guest_stop(g, GUEST_RESET, "reset");
 	}
 }
@@ -364,6 +363,28 @@ static void handle_virt_insn(struct vcpu *v, const struct vm_exit *e)
 	vcpu_ops->inject_exception(v, X86_UD, false, 0);
 }
 
+/* The guest's CPUID shows no MONITOR/MWAIT and no SMX, as a CPU
+ * without them, where the instructions raise #UD. */
+static void handle_missing_insn(struct vcpu *v, const struct vm_exit *e)
+{
+	vcpu_ops->inject_exception(v, X86_UD, false, 0);
+}
+
+/* No performance counters in the guest's CPUID: every counter index is
+ * out of range, #GP(0). */
+static void handle_rdpmc(struct vcpu *v, const struct vm_exit *e)
+{
+	vcpu_ops->inject_exception(v, X86_GP, true, 0);
+}
+
+/* INVD would drop dirty lines of a cache the core shares with argon and
+ * other guests; a guest that keeps its RAM coherent loses nothing when
+ * it does nothing (as KVM does). */
+static void handle_invd(struct vcpu *v, const struct vm_exit *e)
+{
+	skip_insn(v, e);
+}
+
 static void handle_entry_fail(struct vcpu *v, const struct vm_exit *e)
 {
 	stop_with_dump(v, "VM entry failed: invalid guest state", e);
@@ -381,6 +402,24 @@ static void handle_nmi(struct vcpu *v, const struct vm_exit *e)
 {
 	if (!v->stop)
 		vcpu_ops->inject_nmi(v);
+}
+
+/* #AC and #DB are the guest's own and go back to it as raised. They are
+ * intercepted (as KVM does) because an exception that the guest's IDT or
+ * stack makes recur during its own delivery (an #AC on a misaligned stack,
+ * a #DB from a data breakpoint on the frame the CPU pushes: CVE-2015-5307,
+ * CVE-2015-8104) would otherwise loop inside the CPU without ever reaching
+ * an instruction boundary, where argon's kick could land. Intercepted,
+ * each delivery is one exit, so a guest that loops so forever still stops
+ * when argon stops it. Any other exception exit is one argon did not ask
+ * for. */
+static void handle_exception(struct vcpu *v, const struct vm_exit *e)
+{
+	if (e->exc.vector == X86_EXC_AC || e->exc.vector == X86_EXC_DB) {
+		vcpu_ops->reflect_exception(v, e);
+		return;
+	}
+	stop_with_dump(v, "unexpected exception", e);
 }
 
 static void handle_unexpected(struct vcpu *v, const struct vm_exit *e)
@@ -403,6 +442,10 @@ static const exit_handler handlers[ARGON_EXIT_KIND_COUNT] = {
 	[ARGON_EXIT_INIT] = handle_init,
 	[ARGON_EXIT_NMI] = handle_nmi,
 	[ARGON_EXIT_CR] = handle_cr,
+	[ARGON_EXIT_EXCEPTION] = handle_exception,
+	[ARGON_EXIT_MISSING_INSN] = handle_missing_insn,
+	[ARGON_EXIT_RDPMC] = handle_rdpmc,
+	[ARGON_EXIT_INVD] = handle_invd,
 };
 
 void exit_handle(struct vcpu *v, const struct vm_exit *e)

@@ -18,6 +18,7 @@
 #include "vmm/guest_layout.h"
 #include "vmm/cpuid_policy.h"
 #include "vmm/host/lapic_reset.h"
+#include "vmm/dev/vlapic.h"
 #include "vmm/log.h"
 #include "vmm/msr_policy.h"
 #include "vmm/page_alloc.h"
@@ -445,6 +446,7 @@ static void restart(struct guest *g)
 	vpit_init(&g->pit);
 	vuart_reset(&g->uart);
 	vioapic_guest_reset(g);
+	vlapic_guest_reset(g);
 	err = load_images(g);
 	memset(g->stats, 0, sizeof(g->stats));
 	for (unsigned i = 0; i < g->vcpu_count; i++) {

@@ -54,6 +54,10 @@ enum argon_exit_kind {
 	ARGON_EXIT_UNKNOWN = 14,
 	ARGON_EXIT_INIT = 15, /* an INIT signal: argon's own kick to stop a vCPU */
 	ARGON_EXIT_CR = 16,   /* a control-register access (VMX: bits argon owns) */
+	/* MONITOR, MWAIT, GETSEC: not in the guest's CPUID, #UD */
+	ARGON_EXIT_MISSING_INSN = 17,
+	ARGON_EXIT_RDPMC = 18, /* the guest's CPUID shows no counters: #GP */
+	ARGON_EXIT_INVD = 19,  /* done as a no-op: the cache is shared */
 	ARGON_EXIT_KIND_COUNT
 };
 
@@ -88,6 +92,9 @@ enum argon_exit_kind {
 #define ARGON_GUEST_SLP_TYP_S5 0u
 #define ARGON_GUEST_RESET_PORT 0xCF9u
 #define ARGON_GUEST_RESET_VALUE 0x06u
+/* Any write with this bit (RST_CPU; 0x06 soft/hard, 0x0E full reset)
+ * resets the guest, as on a PC's reset control register. */
+#define ARGON_GUEST_RESET_CPU 0x04u
 
 /* The guest's FADT is hardware-reduced (no SCI can exist without a PIC or
  * IOAPIC; see docs/guest-platform.md), so ACPI-aware guests power off

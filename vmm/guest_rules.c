@@ -7,6 +7,13 @@
 
 #define VEC_FIRST_LEGAL 16 /* 0-15 are illegal for fixed delivery */
 
+uint64_t dr6_after_db(uint64_t old, uint64_t cause)
+{
+	uint64_t dr6 = (old & ~DR6_B0_B3) | DR6_FIXED1 | (cause & (DR6_B0_B3 | DR6_BD | DR6_BS));
+
+	return (cause & DR6_RTM) ? dr6 & ~DR6_RTM : dr6;
+}
+
 int icr_decode(uint64_t icr, struct icr_msg *m)
 {
 	uint32_t lo = (uint32_t)icr;

@@ -71,4 +71,10 @@ int lvt_filter(uint32_t msr, uint64_t val, uint64_t *out, const char **why);
  * (sub-leaf 0, EDX:EAX) shows `supported` (SDM vol 1, 13.3). */
 bool xcr0_valid(uint64_t val, uint64_t supported);
 
+/* DR6 after a #DB whose causes are `cause` (B0-B3, BD, BS; RTM set when
+ * the #DB came inside an RTM region, as VMX's exit qualification has
+ * them), from DR6 `old`: B0-B3 replaced, BD and BS added to what was
+ * there, bit 16 cleared for RTM (it is active low), the fixed bits set. */
+uint64_t dr6_after_db(uint64_t old, uint64_t cause);
+
 #endif

@@ -127,6 +127,10 @@ struct vcpu_ops {
 	/* Enters the guest and returns at the next exit, decoded into *e. */
 	void (*vcpu_run)(struct vcpu *v, struct vm_exit *e);
 	void (*inject_exception)(struct vcpu *v, unsigned vector, bool has_error, uint32_t error);
+	/* Gives the guest the exception that exited (e, ARGON_EXIT_EXCEPTION)
+	 * as the CPU would have delivered it without the intercept: its error
+	 * code, and for #DB the DR6 it would have seen. */
+	void (*reflect_exception)(struct vcpu *v, const struct vm_exit *e);
 	void (*inject_nmi)(struct vcpu *v);
 	/* Forces the vCPU on another CPU out of its guest soon (or, if it is
 	 * in argon, at its next entry). */

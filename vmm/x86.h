@@ -149,6 +149,30 @@ DEFINE_CR_ACCESSORS(4)
 DEFINE_CR_ACCESSORS(8)
 #undef DEFINE_CR_ACCESSORS
 
+/* Exception vectors argon names. */
+#define X86_EXC_DB 1
+#define X86_EXC_DF 8
+#define X86_EXC_AC 17
+
+#define DR6_B0_B3 0xFULL
+#define DR6_BD (1ULL << 13)
+#define DR6_BS (1ULL << 14)
+#define DR6_RTM (1ULL << 16) /* active low: clear when the #DB came in an RTM region */
+#define DR6_FIXED1 0xFFFF0FF0ULL
+
+static inline uint64_t read_dr6(void)
+{
+	uint64_t v;
+
+	__asm__ volatile("mov %%db6, %0" : "=r"(v));
+	return v;
+}
+
+static inline void write_dr6(uint64_t v)
+{
+	__asm__ volatile("mov %0, %%db6" : : "r"(v) : "memory");
+}
+
 /* Zeroes len bytes (a multiple of 8, 8-byte aligned). Guest RAM, GiBs of
  * it, is zeroed on every start: non-temporal stores (MOVNTI, SSE2, which
  * every x86-64 CPU has) do not pull each line into the cache first, as

@@ -58,7 +58,7 @@ uint64_t cmdline_u64(const char *cmdline, const char *key, uint64_t dflt)
 	return v;
 }
 
-static void verdict(bool ok, const char *name, const char *detail)
+void hostile_verdict(bool ok, const char *name, const char *detail)
 {
 	if (ok) {
 		n_passed++;
@@ -69,9 +69,14 @@ static void verdict(bool ok, const char *name, const char *detail)
 	}
 }
 
-static __attribute__((noreturn)) void finish(const char *who)
+void hostile_summary(const char *who)
 {
 	con_printf("argon-%s: %u passed, %u failed\n", who, n_passed, n_failed);
+}
+
+__attribute__((noreturn)) void hostile_finish(const char *who)
+{
+	hostile_summary(who);
 	power_off();
 }
 
@@ -185,12 +190,12 @@ static __attribute__((noreturn)) void victim(const char *cmdline)
 			break;
 	}
 	con_printf("ARGON-TEST victim-sum-after=0x%llx\n", (unsigned long long)region_sum());
-	verdict(bad == 0, "victim-checksums", "RAM changed under the victim");
-	verdict(irr_any() == 0 && trap_stray_interrupts() == 0, "victim-no-interrupts",
-		"an interrupt or NMI reached the victim's core");
+	hostile_verdict(bad == 0, "victim-checksums", "RAM changed under the victim");
+	hostile_verdict(irr_any() == 0 && trap_stray_interrupts() == 0, "victim-no-interrupts",
+			"an interrupt or NMI reached the victim's core");
 	con_printf("argon-victim: %llu heartbeats, longest gap %llu ms\n",
 		   (unsigned long long)beats, (unsigned long long)(max_gap * 1000 / hz));
-	finish("victim");
+	hostile_finish("victim");
 }
 
 /* ---- ICR and SELF_IPI ---- */
@@ -206,10 +211,10 @@ static void icr_send_check(const char *name, uint64_t icr, int vec, bool to_self
 {
 	bool gp = wrmsr_faults(MSR_X2APIC_ICR, icr), got = vec >= 0 && irr_has((unsigned)vec);
 
-	verdict(!gp && got == to_self, name,
-		gp    ? "#GP"
-		: got ? "reached this core"
-		      : "did not reach this core");
+	hostile_verdict(!gp && got == to_self, name,
+			gp    ? "#GP"
+			: got ? "reached this core"
+			      : "did not reach this core");
 }
 
 static __attribute__((noreturn)) void hostile_icr(const char *cmdline)
@@ -222,9 +227,9 @@ static __attribute__((noreturn)) void hostile_icr(const char *cmdline)
 		char name[32];
 
 		fmt_snprintf(name, sizeof(name), "icr-reserved-bit-%u", reserved[i]);
-		verdict(wrmsr_faults(MSR_X2APIC_ICR,
-				     DEST(self) | ICR(0, 0x40) | (1ull << reserved[i])),
-			name, "no #GP");
+		hostile_verdict(wrmsr_faults(MSR_X2APIC_ICR,
+					     DEST(self) | ICR(0, 0x40) | (1ull << reserved[i])),
+				name, "no #GP");
 	}
 	icr_send_check("icr-fixed-self", DEST(self) | ICR(0, 0x41), 0x41, true);
 	icr_send_check("icr-fixed-level-self", DEST(self) | ICR(0, 0x42) | (1u << 15), 0x42, true);
@@ -254,9 +259,9 @@ static __attribute__((noreturn)) void hostile_icr(const char *cmdline)
 	icr_send_check("icr-sipi-broadcast", DEST(0xFFFFFFFFu) | ICR(6, 0x10), -1, false);
 	/* SELF_IPI stays a pass-through MSR: only a vector, only this core,
 	 * and argon never writes it (its reserved bits are the CPU's #GP). */
-	verdict(!wrmsr_faults(MSR_X2APIC_SELF_IPI, 0x48) && irr_has(0x48), "self-ipi",
-		"vector 0x48 not pending");
-	finish("hostile");
+	hostile_verdict(!wrmsr_faults(MSR_X2APIC_SELF_IPI, 0x48) && irr_has(0x48), "self-ipi",
+			"vector 0x48 not pending");
+	hostile_finish("hostile");
 }
 
 /* ---- LVTs ---- */
@@ -270,7 +275,7 @@ static void lvt_check(const char *name, uint32_t msr, uint32_t val, uint32_t wan
 	uint32_t got = gp ? 0 : (uint32_t)rdmsr(msr);
 
 	fmt_snprintf(why, sizeof(why), gp ? "#GP" : "reads 0x%x, not 0x%x", got, want);
-	verdict(!gp && got == want, name, why);
+	hostile_verdict(!gp && got == want, name, why);
 }
 
 static __attribute__((noreturn)) void hostile_lvt(void)
@@ -302,13 +307,15 @@ static __attribute__((noreturn)) void hostile_lvt(void)
 		fmt_snprintf(name, sizeof(name), "lvt-%s-nmi", lvts[l].name);
 		lvt_check(name, lvts[l].msr, LVT_MASKED | 0x400, LVT_MASKED | 0x400);
 		fmt_snprintf(name, sizeof(name), "lvt-%s-reserved", lvts[l].name);
-		verdict(wrmsr_faults(lvts[l].msr, (1u << 17) | LVT_MASKED), name, "no #GP");
+		hostile_verdict(wrmsr_faults(lvts[l].msr, (1u << 17) | LVT_MASKED), name, "no #GP");
 	}
-	verdict(wrmsr_faults(0x837, LVT_MASKED | (2u << 8) | 0xFE), "lvt-error-smi", "no #GP");
+	hostile_verdict(wrmsr_faults(0x837, LVT_MASKED | (2u << 8) | 0xFE), "lvt-error-smi",
+			"no #GP");
 	lvt_check("lvt-error-masked", 0x837, LVT_MASKED | 0xFE, LVT_MASKED | 0xFE);
 	if (max_lvt < 6)
-		verdict(wrmsr_faults(0x82F, (2u << 8) | LVT_MASKED), "lvt-cmci-absent", "no #GP");
-	finish("hostile");
+		hostile_verdict(wrmsr_faults(0x82F, (2u << 8) | LVT_MASKED), "lvt-cmci-absent",
+				"no #GP");
+	hostile_finish("hostile");
 }
 
 /* ---- XSETBV ---- */
@@ -342,7 +349,7 @@ static __attribute__((noreturn)) void hostile_xsetbv(void)
 
 	if (!(c1.ecx & (1u << 26))) {
 		con_puts("argon-hostile: no XSAVE, nothing to try\n");
-		finish("hostile");
+		hostile_finish("hostile");
 	}
 	write_cr4(read_cr4() | CR4_OSXSAVE);
 	{
@@ -352,10 +359,10 @@ static __attribute__((noreturn)) void hostile_xsetbv(void)
 			   (unsigned long long)(((uint64_t)d.edx << 32) | d.eax));
 	}
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-		verdict(xsetbv_faults(0, bad[i].xcr0), bad[i].name, "no #GP");
-	verdict(xsetbv_faults(1, 0x3), "xcr1", "no #GP");
-	verdict(!xsetbv_faults(0, 0x3), "xcr0-x87-sse", "#GP");
-	finish("hostile");
+		hostile_verdict(xsetbv_faults(0, bad[i].xcr0), bad[i].name, "no #GP");
+	hostile_verdict(xsetbv_faults(1, 0x3), "xcr1", "no #GP");
+	hostile_verdict(!xsetbv_faults(0, 0x3), "xcr0-x87-sse", "#GP");
+	hostile_finish("hostile");
 }
 
 /* ---- CR0, CR3, CR4, CR8, EFER ---- */
@@ -387,26 +394,32 @@ static __attribute__((noreturn)) void hostile_cr(void)
 {
 	uint64_t cr0 = read_cr0(), cr3 = read_cr3(), cr4 = read_cr4(), efer = rdmsr(MSR_EFER);
 
-	verdict(wrmsr_faults(MSR_EFER, efer | (1ull << 1)), "efer-reserved-bit-1", "no #GP");
-	verdict(wrmsr_faults(MSR_EFER, efer | EFER_SVME), "efer-svme", "no #GP");
-	verdict(wrmsr_faults(MSR_EFER, efer & ~EFER_LME), "efer-clear-lme-paging", "no #GP");
-	verdict(wrmsr_faults(MSR_EFER, efer | (1ull << 63)), "efer-bit-63", "no #GP");
-	if (!cpu_is_amd()) {
-		verdict(mov_cr_faults(0, cr0 | (1ull << 32)), "cr0-bit-32", "no #GP");
-		verdict(mov_cr_faults(0, cr0 & ~CR0_PE), "cr0-clear-pe-paging", "no #GP");
-		verdict(mov_cr_faults(0, (cr0 | CR0_NW_BIT) & ~CR0_CD_BIT), "cr0-nw-without-cd",
+	hostile_verdict(wrmsr_faults(MSR_EFER, efer | (1ull << 1)), "efer-reserved-bit-1",
 			"no #GP");
-		verdict(mov_cr_faults(0, cr0 & ~CR0_PG), "cr0-clear-pg-long-mode", "no #GP");
-		verdict(mov_cr_faults(4, cr4 & ~CR4_PAE), "cr4-clear-pae-long-mode", "no #GP");
-		verdict(mov_cr_faults(4, cr4 | (1ull << 15)), "cr4-reserved-bit-15", "no #GP");
-		verdict(mov_cr_faults(4, cr4 | (1ull << 40)), "cr4-bit-40", "no #GP");
-		verdict(mov_cr_faults(3, cr3 | (1ull << 62)), "cr3-reserved-bit-62", "no #GP");
-		verdict(mov_cr_faults(8, 16), "cr8-above-15", "no #GP");
+	hostile_verdict(wrmsr_faults(MSR_EFER, efer | EFER_SVME), "efer-svme", "no #GP");
+	hostile_verdict(wrmsr_faults(MSR_EFER, efer & ~EFER_LME), "efer-clear-lme-paging",
+			"no #GP");
+	hostile_verdict(wrmsr_faults(MSR_EFER, efer | (1ull << 63)), "efer-bit-63", "no #GP");
+	if (!cpu_is_amd()) {
+		hostile_verdict(mov_cr_faults(0, cr0 | (1ull << 32)), "cr0-bit-32", "no #GP");
+		hostile_verdict(mov_cr_faults(0, cr0 & ~CR0_PE), "cr0-clear-pe-paging", "no #GP");
+		hostile_verdict(mov_cr_faults(0, (cr0 | CR0_NW_BIT) & ~CR0_CD_BIT),
+				"cr0-nw-without-cd", "no #GP");
+		hostile_verdict(mov_cr_faults(0, cr0 & ~CR0_PG), "cr0-clear-pg-long-mode",
+				"no #GP");
+		hostile_verdict(mov_cr_faults(4, cr4 & ~CR4_PAE), "cr4-clear-pae-long-mode",
+				"no #GP");
+		hostile_verdict(mov_cr_faults(4, cr4 | (1ull << 15)), "cr4-reserved-bit-15",
+				"no #GP");
+		hostile_verdict(mov_cr_faults(4, cr4 | (1ull << 40)), "cr4-bit-40", "no #GP");
+		hostile_verdict(mov_cr_faults(3, cr3 | (1ull << 62)), "cr3-reserved-bit-62",
+				"no #GP");
+		hostile_verdict(mov_cr_faults(8, 16), "cr8-above-15", "no #GP");
 	}
-	verdict(read_cr0() == cr0 && read_cr3() == cr3 && read_cr4() == cr4 &&
-			rdmsr(MSR_EFER) == efer,
-		"cr-unchanged", "a refused write changed a register");
-	finish("hostile");
+	hostile_verdict(read_cr0() == cr0 && read_cr3() == cr3 && read_cr4() == cr4 &&
+				rdmsr(MSR_EFER) == efer,
+			"cr-unchanged", "a refused write changed a register");
+	hostile_finish("hostile");
 }
 
 bool hostile_run(const char *cmdline, uint64_t ram_bytes)
@@ -415,8 +428,8 @@ bool hostile_run(const char *cmdline, uint64_t ram_bytes)
 		return false;
 	if (has(cmdline, "testguest.mode=victim")) {
 		if (ram_bytes < VICTIM_BASE + VICTIM_SIZE) {
-			verdict(false, "victim-ram", "needs 20 MiB of RAM");
-			finish("victim");
+			hostile_verdict(false, "victim-ram", "needs 20 MiB of RAM");
+			hostile_finish("victim");
 		}
 		victim(cmdline);
 	}
@@ -428,5 +441,21 @@ bool hostile_run(const char *cmdline, uint64_t ram_bytes)
 		hostile_xsetbv();
 	if (has(cmdline, "testguest.mode=hostile-cr"))
 		hostile_cr();
+	if (has(cmdline, "testguest.mode=hostile-ac-storm"))
+		hostile_ac_storm();
+	if (has(cmdline, "testguest.mode=hostile-db-storm"))
+		hostile_db_storm();
+	if (has(cmdline, "testguest.mode=hostile-triple-fault-storm"))
+		hostile_tf_storm(cmdline);
+	if (has(cmdline, "testguest.mode=hostile-console-flood-all"))
+		hostile_console_flood_all();
+	if (has(cmdline, "testguest.mode=hostile-insns"))
+		hostile_insns();
+	if (has(cmdline, "testguest.mode=hostile-msr-sweep"))
+		hostile_msr_sweep();
+	if (has(cmdline, "testguest.mode=hostile-io-sweep"))
+		hostile_io_sweep();
+	if (has(cmdline, "testguest.mode=hostile-mmio-sweep"))
+		hostile_mmio_sweep(cmdline, ram_bytes);
 	return false;
 }

@@ -8,7 +8,8 @@
 #include <stdint.h>
 
 /* Runs the scenario the command line names (testguest.mode=victim,
- * hostile-icr, hostile-lvt, hostile-xsetbv, hostile-cr) and powers off;
+ * hostile-icr, hostile-lvt, hostile-xsetbv, hostile-cr, hostile-ac-storm,
+ * hostile-db-storm, hostile-triple-fault-storm) and powers off;
  * returns false when it names none. */
 bool hostile_run(const char *cmdline, uint64_t ram_bytes);
 
@@ -19,5 +20,27 @@ uint64_t tsc_hz(void);
 /* The number after key on the command line ("testguest.secs=" ...), or
  * dflt. */
 uint64_t cmdline_u64(const char *cmdline, const char *key, uint64_t dflt);
+
+/* One PASS or FAIL line, counted for hostile_finish's summary. */
+void hostile_verdict(bool ok, const char *name, const char *detail);
+/* Prints "argon-WHO: N passed, M failed"; hostile_finish then powers off. */
+void hostile_summary(const char *who);
+__attribute__((noreturn)) void hostile_finish(const char *who);
+
+/* The exception storms (hostile_storm.c): "ac-storm", "db-storm" and
+ * "triple-fault-storm". */
+__attribute__((noreturn)) void hostile_ac_storm(void);
+__attribute__((noreturn)) void hostile_db_storm(void);
+__attribute__((noreturn)) void hostile_tf_storm(const char *cmdline);
+/* "console-flood-all": both vCPUs flood the console. */
+__attribute__((noreturn)) void hostile_console_flood_all(void);
+
+/* The sweeps (hostile_sweep.c): "msr-sweep", "io-sweep", "mmio-sweep". */
+__attribute__((noreturn)) void hostile_msr_sweep(void);
+__attribute__((noreturn)) void hostile_io_sweep(void);
+__attribute__((noreturn)) void hostile_mmio_sweep(const char *cmdline, uint64_t ram_bytes);
+
+/* "insns" (hostile_insns.c). */
+__attribute__((noreturn)) void hostile_insns(void);
 
 #endif

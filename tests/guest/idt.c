@@ -40,6 +40,7 @@ static volatile struct trap_record last;
 static volatile uint64_t stray;
 static volatile uint64_t nmis;
 static volatile uint64_t per_vector[IDT_VECTORS];
+static trap_hook_fn hook;
 
 static struct idt_gate make_gate(uint64_t handler)
 {
@@ -60,6 +61,11 @@ void idt_init(void)
 	p.limit = sizeof(idt) - 1;
 	p.base = (uint64_t)(uintptr_t)idt;
 	__asm__ volatile("lidt %0" : : "m"(p) : "memory");
+}
+
+void trap_set_hook(trap_hook_fn fn)
+{
+	hook = fn;
 }
 
 void trap_expect(unsigned vector, unsigned skip_len)
@@ -108,6 +114,8 @@ void trap_handler(struct trap_frame *f)
 		per_vector[f->vector] = per_vector[f->vector] + 1;
 		return;
 	}
+	if (hook && hook(f))
+		return;
 	if ((int)f->vector == expect_vector) {
 		expect_vector = -1;
 		last.vector = f->vector;

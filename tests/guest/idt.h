@@ -5,6 +5,7 @@
 #ifndef ARGON_TESTGUEST_IDT_H
 #define ARGON_TESTGUEST_IDT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* What entry.S pushes below the CPU's interrupt frame, lowest address
@@ -43,6 +44,11 @@ uint64_t trap_stray_interrupts(void);
 uint64_t trap_vector_count(unsigned vector);
 /* NMIs delivered so far (counted among those too). */
 uint64_t trap_nmis(void);
+
+/* A handler that sees every exception (vectors 0-31 but 2) before the
+ * expectations above; it returns true when it dealt with it. NULL: none. */
+typedef bool (*trap_hook_fn)(struct trap_frame *f);
+void trap_set_hook(trap_hook_fn hook);
 
 /* Called by entry.S with interrupts off. */
 void trap_handler(struct trap_frame *f);

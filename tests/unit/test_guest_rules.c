@@ -117,4 +117,18 @@ static void test_lvt(void)
 	CHECK_EQ(lvt_filter(MSR_X2APIC_LVT_ERROR, APIC_LVT_MASKED | 0xFE, &out, &why), 0);
 }
 
-CHECK_MAIN(test_xcr0, test_icr, test_lvt)
+static void test_dr6(void)
+{
+	/* A single step from the reset value. */
+	CHECK_EQ(dr6_after_db(0xFFFF0FF0, DR6_BS), 0xFFFF4FF0);
+	/* A data breakpoint on DR1 replaces an old B0, keeps an old BS. */
+	CHECK_EQ(dr6_after_db(0xFFFF4FF1, 0x2), 0xFFFF4FF2);
+	/* Fixed bits come back even if the old value lost them. */
+	CHECK_EQ(dr6_after_db(0, 0x1), 0xFFFF0FF1);
+	/* In an RTM region bit 16 reads 0. */
+	CHECK_EQ(dr6_after_db(0xFFFF0FF0, DR6_RTM | 0x1), 0xFFFE0FF1);
+	/* Bits of the qualification that are no DR6 cause stay out. */
+	CHECK_EQ(dr6_after_db(0xFFFF0FF0, 0x1000 | DR6_BD), 0xFFFF2FF0);
+}
+
+CHECK_MAIN(test_xcr0, test_icr, test_lvt, test_dr6)

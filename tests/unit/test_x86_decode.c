@@ -214,5 +214,29 @@ static void test_refused(void)
 	CHECK_EQ(x86_decode((const uint8_t *)"\x89\x02", 2, 48, &in), -ERR_INVAL);
 }
 
-CHECK_MAIN(test_mov_64, test_moffs, test_byte_regs, test_mov_imm, test_movzx, test_legacy_modes,
-	   test_string_io, test_refused)
+static void test_moffs_forms(void)
+{
+	/* mov 0xfec00010,%eax: a compiler's choice for a constant address */
+	CHECK_EQ(DEC(64, 0xA1, 0x10, 0x00, 0xC0, 0xFE, 0, 0, 0, 0), 0);
+	CHECK_EQ(in.op, X86_OP_LOAD);
+	CHECK_EQ(in.mem_size, 4);
+	CHECK_EQ(in.reg, 0);
+	CHECK_EQ(in.len, 9);
+	/* movabs %rax,0x...: REX.W */
+	CHECK_EQ(DEC(64, 0x48, 0xA3, 1, 2, 3, 4, 5, 6, 7, 8), 0);
+	CHECK_EQ(in.op, X86_OP_STORE);
+	CHECK_EQ(in.mem_size, 8);
+	CHECK_EQ(in.len, 10);
+	/* mov %al,moffs32 with the address-size prefix */
+	CHECK_EQ(DEC(64, 0x67, 0xA2, 1, 2, 3, 4), 0);
+	CHECK_EQ(in.mem_size, 1);
+	CHECK_EQ(in.high8, false);
+	CHECK_EQ(in.len, 6);
+	CHECK_EQ(DEC(16, 0xA1, 0x34, 0x12), 0); /* mov 0x1234,%ax */
+	CHECK_EQ(in.mem_size, 2);
+	CHECK_EQ(in.len, 3);
+	CHECK_EQ(DEC(64, 0xA1, 1, 2, 3), -ERR_INVAL);
+}
+
+CHECK_MAIN(test_mov_64, test_moffs, test_moffs_forms, test_byte_regs, test_mov_imm, test_movzx,
+	   test_legacy_modes, test_string_io, test_refused)

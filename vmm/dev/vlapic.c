@@ -48,7 +48,7 @@ static void start_ap(struct vcpu *t, const struct icr_msg *m)
 		__atomic_store_n(&t->sipi_vector, (int)m->vector, __ATOMIC_RELEASE);
 }
 
-/* One warning per guest and kind of refused write (an ICR delivery mode,
+/* One warning per guest, boot and kind of refused write (an ICR delivery mode,
  * or an LVT delivery mode): a guest that repeats one cannot flood the
  * console. */
 #define WARN_ICR(mode) (1u << (mode))
@@ -58,6 +58,11 @@ static uint32_t warned[ARGON_MAX_GUESTS];
 static bool first_warning(const struct guest *g, uint32_t bit)
 {
 	return !(__atomic_fetch_or(&warned[g->id], bit, __ATOMIC_RELAXED) & bit);
+}
+
+void vlapic_guest_reset(struct guest *g)
+{
+	__atomic_store_n(&warned[g->id], 0, __ATOMIC_RELAXED);
 }
 
 /* The guest's ICR value never reaches the real ICR: argon rebuilds each

@@ -19,6 +19,10 @@ int vlapic_icr_write(struct vcpu *v, uint64_t icr);
  * SMI, INIT, ExtINT and reserved delivery modes are written masked. */
 int vlapic_lvt_write(struct vcpu *v, uint32_t msr, uint64_t val);
 
+/* On a restart: each refused kind warns once more per boot, so every
+ * boot's attempts show in the log. */
+void vlapic_guest_reset(struct guest *g);
+
 /* Sends a fixed interrupt with `vector` to the guest's cores that dest
  * names (an x2APIC physical id, 0xFFFFFFFF for all, or an x2APIC logical
  * destination), and only to them; with `lowest`, to the first of them

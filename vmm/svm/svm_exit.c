@@ -73,6 +73,22 @@ static void decode_virt_insn(const struct vmcb *vmcb, struct vm_exit *e)
 	e->kind = ARGON_EXIT_VIRT_INSN;
 }
 
+static void decode_missing_insn(const struct vmcb *vmcb, struct vm_exit *e)
+{
+	e->kind = ARGON_EXIT_MISSING_INSN;
+}
+
+static void decode_rdpmc(const struct vmcb *vmcb, struct vm_exit *e)
+{
+	e->kind = ARGON_EXIT_RDPMC;
+}
+
+static void decode_invd(const struct vmcb *vmcb, struct vm_exit *e)
+{
+	e->kind = ARGON_EXIT_INVD;
+	e->insn_len = insn_len(vmcb, 2);
+}
+
 static void decode_intr(const struct vmcb *vmcb, struct vm_exit *e)
 {
 	e->kind = ARGON_EXIT_INTR;
@@ -96,9 +112,12 @@ static void decode_xsetbv(const struct vmcb *vmcb, struct vm_exit *e)
 
 static void decode_exception(const struct vmcb *vmcb, struct vm_exit *e)
 {
+	/* #DF, #TS, #NP, #SS, #GP, #PF, #AC and #CP push an error code. */
+	const uint32_t with_error = 0x00227D00u;
+
 	e->kind = ARGON_EXIT_EXCEPTION;
 	e->exc.vector = (unsigned)(vmcb->ctl.exit_code - SVM_EXIT_EXCP_BASE);
-	e->exc.has_error = true;
+	e->exc.has_error = (with_error >> e->exc.vector) & 1;
 	e->exc.error = (uint32_t)vmcb->ctl.exit_info1;
 }
 
@@ -121,6 +140,11 @@ static const svm_decoder decoders[SVM_EXIT_MAX_TABLE] = {
 	[SVM_EXIT_CLGI] = decode_virt_insn,
 	[SVM_EXIT_SKINIT] = decode_virt_insn,
 	[SVM_EXIT_XSETBV] = decode_xsetbv,
+	[SVM_EXIT_RDPMC] = decode_rdpmc,
+	[SVM_EXIT_INVD] = decode_invd,
+	[SVM_EXIT_MONITOR] = decode_missing_insn,
+	[SVM_EXIT_MWAIT] = decode_missing_insn,
+	[SVM_EXIT_MWAIT_COND] = decode_missing_insn,
 	[SVM_EXIT_NPF] = decode_npf,
 };
 

@@ -7,7 +7,11 @@
  * The host runs with GIF clear from svm_cpu_enable() on: interrupts, NMIs
  * and INIT wait for the next VMRUN, where the guest (or an intercept) gets
  * them.
+ * The return stack buffer is refilled before argon's first RET after
+ * the exit (vmm/host/rsb.h).
  * Offsets match struct guest_regs (checked in svm_vcpu.c). */
+#include "vmm/host/rsb.h"
+
 	.text
 	.globl svm_vmrun
 	.type svm_vmrun, @function
@@ -56,6 +60,7 @@ svm_vmrun:
 	mov %r13, 104(%rax)
 	mov %r14, 112(%rax)
 	mov %r15, 120(%rax)
+	RSB_FILL %ecx
 
 	mov 8(%rsp), %rax
 	vmload %rax

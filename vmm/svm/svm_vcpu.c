@@ -58,13 +58,16 @@ static int svm_vcpu_create(struct vcpu *v)
 	c->intercept_misc1 = SVM_INTERCEPT_INIT | SVM_INTERCEPT_NMI | SVM_INTERCEPT_CPUID |
 			     SVM_INTERCEPT_INVLPGA | SVM_INTERCEPT_IOIO_PROT |
 			     SVM_INTERCEPT_MSR_PROT | SVM_INTERCEPT_SHUTDOWN | SVM_INTERCEPT_INVD |
-			     SVM_INTERCEPT_TASK_SWITCH;
+			     SVM_INTERCEPT_TASK_SWITCH | SVM_INTERCEPT_RDPMC;
 	if (v->guest->hlt_exits)
 		c->intercept_misc1 |= SVM_INTERCEPT_HLT;
+	/* #AC and #DB: each delivery an exit (handle_exception). */
+	c->intercept_exceptions = BIT(SVM_EXC_DB) | BIT(SVM_EXC_AC);
 	/* VMRUN must be intercepted or VMRUN fails (APM 15.5.1). */
 	c->intercept_misc2 = SVM_INTERCEPT_VMRUN | SVM_INTERCEPT_VMMCALL | SVM_INTERCEPT_VMLOAD |
 			     SVM_INTERCEPT_VMSAVE | SVM_INTERCEPT_STGI | SVM_INTERCEPT_CLGI |
-			     SVM_INTERCEPT_SKINIT;
+			     SVM_INTERCEPT_SKINIT | SVM_INTERCEPT_MONITOR | SVM_INTERCEPT_MWAIT |
+			     SVM_INTERCEPT_MWAIT_COND;
 	c->iopm_base_pa = virt_to_phys(s->iopm);
 	c->msrpm_base_pa = virt_to_phys(s->msrpm);
 	c->guest_asid = v->guest->id + 1;
@@ -236,6 +239,13 @@ static void svm_inject_exception(struct vcpu *v, unsigned vector, bool has_error
 	to_svm(v)->vmcb->ctl.event_inj = ev;
 }
 
+/* The CPU has already put the #DB's cause into the VMCB's DR6 (as it
+ * does into DR6 when it delivers one), so the event alone goes back. */
+static void svm_reflect_exception(struct vcpu *v, const struct vm_exit *e)
+{
+	svm_inject_exception(v, e->exc.vector, e->exc.has_error, e->exc.error);
+}
+
 /* Held until the guest can take it (svm_nmi_entry); NMIs that come
  * while one is held merge into it, as on hardware. */
 static void svm_inject_nmi(struct vcpu *v)
@@ -391,6 +401,7 @@ const struct vcpu_ops svm_vcpu_ops = {
 	.vcpu_set_state = svm_vcpu_set_state,
 	.vcpu_run = svm_vcpu_run,
 	.inject_exception = svm_inject_exception,
+	.reflect_exception = svm_reflect_exception,
 	.inject_nmi = svm_inject_nmi,
 	.kick = svm_kick,
 	.get_efer = svm_get_efer,

@@ -250,6 +250,7 @@
 #define INTR_TYPE_SW_EXCEPTION 6
 #define INTR_TYPE_OTHER 7
 #define INTR_INFO_DELIVER_ERROR BIT(11)
+#define INTR_INFO_NMI_UNBLOCKED BIT(12) /* exit info: a faulting IRET had unblocked NMIs */
 #define INTR_INFO_RESERVED_MASK BIT_MASK(12, 19)
 #define INTR_INFO_VALID BIT(31)
 

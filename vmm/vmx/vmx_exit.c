@@ -61,6 +61,22 @@ static void decode_virt_insn(struct vm_exit *e)
 	e->kind = ARGON_EXIT_VIRT_INSN;
 }
 
+static void decode_missing_insn(struct vm_exit *e)
+{
+	e->kind = ARGON_EXIT_MISSING_INSN;
+}
+
+static void decode_rdpmc(struct vm_exit *e)
+{
+	e->kind = ARGON_EXIT_RDPMC;
+}
+
+static void decode_invd(struct vm_exit *e)
+{
+	e->kind = ARGON_EXIT_INVD;
+	e->insn_len = insn_len();
+}
+
 static void decode_io(struct vm_exit *e)
 {
 	uint64_t q = vmread(VMCS_EXIT_QUALIFICATION);
@@ -152,6 +168,11 @@ static const vmx_decoder decoders[EXIT_REASON_MAX] = {
 	[EXIT_REASON_MACHINE_CHECK] = decode_entry_fail,
 	[EXIT_REASON_EPT_VIOLATION] = decode_ept_violation,
 	[EXIT_REASON_XSETBV] = decode_xsetbv,
+	[EXIT_REASON_GETSEC] = decode_missing_insn,
+	[EXIT_REASON_INVD] = decode_invd,
+	[EXIT_REASON_RDPMC] = decode_rdpmc,
+	[EXIT_REASON_MWAIT] = decode_missing_insn,
+	[EXIT_REASON_MONITOR] = decode_missing_insn,
 };
 
 void vmx_decode_exit(struct vm_exit *e)

@@ -4,7 +4,11 @@
  * VMCS), enters with VMLAUNCH or VMRESUME, and on the next VM exit comes
  * back through vmx_exit_point (the VMCS host RIP) with RSP = the host RSP
  * written here, stores the guest registers and returns 0. Returns 1 when
- * VMLAUNCH/VMRESUME itself fails. Offsets match struct guest_regs. */
+ * VMLAUNCH/VMRESUME itself fails. The return stack buffer is refilled
+ * before argon's first RET after the exit (vmm/host/rsb.h). Offsets match
+ * struct guest_regs. */
+#include "vmm/host/rsb.h"
+
 #define VMCS_HOST_RSP 0x6C14
 
 	.text
@@ -76,6 +80,7 @@ vmx_exit_point:
 	mov %r15, 120(%rdi)
 	pop %rax
 	mov %rax, 56(%rdi)
+	RSB_FILL %ecx
 	pop %rdi
 	pop %r15
 	pop %r14

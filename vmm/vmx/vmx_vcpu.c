@@ -7,6 +7,7 @@
 #include "vmm/host/cpu.h"
 #include "vmm/host/cpu_tables.h"
 #include "vmm/guest.h"
+#include "vmm/guest_rules.h"
 #include "vmm/log.h"
 #include "vmm/msr_policy.h"
 #include "vmm/page_alloc.h"
@@ -117,14 +118,20 @@ static void controls(struct vcpu *v)
 	vmwrite(VMCS_PROC_CONTROLS,
 		adjust(vmx_caps.proc, (v->guest->hlt_exits ? PROC_HLT_EXIT : 0) |
 					      PROC_USE_IO_BITMAPS | PROC_USE_MSR_BITMAPS |
-					      PROC_SECONDARY));
+					      PROC_MWAIT_EXIT | PROC_MONITOR_EXIT |
+					      PROC_RDPMC_EXIT | PROC_SECONDARY));
 	/* Features the guest's CPUID shows must not #UD: enable what exists. */
 	vmwrite(VMCS_PROC_CONTROLS2, adjust(vmx_caps.proc2, proc2_want));
+	/* DR7 and DEBUGCTL are the guest's own and live in the VMCS: saved
+	 * on every exit, or the next entry loads back a stale DR7 and the
+	 * guest's breakpoints vanish after its first exit. */
 	vmwrite(VMCS_EXIT_CONTROLS,
-		adjust(vmx_caps.exit, EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
-					      EXIT_SAVE_PAT | EXIT_LOAD_PAT));
-	vmwrite(VMCS_ENTRY_CONTROLS, adjust(vmx_caps.entry, ENTRY_LOAD_EFER | ENTRY_LOAD_PAT));
-	vmwrite(VMCS_EXCEPTION_BITMAP, 0);
+		adjust(vmx_caps.exit, EXIT_SAVE_DEBUG | EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_EFER |
+					      EXIT_LOAD_EFER | EXIT_SAVE_PAT | EXIT_LOAD_PAT));
+	vmwrite(VMCS_ENTRY_CONTROLS,
+		adjust(vmx_caps.entry, ENTRY_LOAD_DEBUG | ENTRY_LOAD_EFER | ENTRY_LOAD_PAT));
+	/* #AC and #DB: each delivery an exit (handle_exception). */
+	vmwrite(VMCS_EXCEPTION_BITMAP, BIT(X86_EXC_DB) | BIT(X86_EXC_AC));
 	vmwrite(VMCS_CR3_TARGET_COUNT, 0);
 	vmwrite(VMCS_IO_BITMAP_A, virt_to_phys(x->io_bitmaps));
 	vmwrite(VMCS_IO_BITMAP_B, virt_to_phys(x->io_bitmaps) + PAGE_SIZE);
@@ -404,6 +411,34 @@ static void vmx_inject_exception(struct vcpu *v, unsigned vector, bool has_error
 	vmwrite(VMCS_ENTRY_INTR_INFO, info);
 }
 
+/* The exception goes back with the type, vector and error code it exited
+ * with. A #DB exit leaves DR6 (the guest's, on its core) as it was: its
+ * cause is in the exit qualification, and DR6 gets what delivery would
+ * have written (B0-B3 replaced, BD and BS added, RTM active low). An
+ * IRET that faulted after it unblocked NMIs leaves them blocked again,
+ * as the IRET will run again. */
+static void vmx_reflect_exception(struct vcpu *v, const struct vm_exit *e)
+{
+	uint64_t info = vmread(VMCS_EXIT_INTR_INFO);
+	unsigned type = (unsigned)bit_extract(info, INTR_INFO_TYPE_OFF, INTR_INFO_TYPE_LEN);
+
+	if ((info & INTR_INFO_NMI_UNBLOCKED) && e->exc.vector != X86_EXC_DF &&
+	    (vmread(VMCS_PIN_CONTROLS) & PIN_VIRTUAL_NMIS))
+		vmwrite(VMCS_GUEST_INTERRUPTIBILITY,
+			vmread(VMCS_GUEST_INTERRUPTIBILITY) | INTERRUPTIBILITY_NMI);
+	if (e->exc.vector == X86_EXC_DB && type == INTR_TYPE_HW_EXCEPTION) {
+		write_dr6(dr6_after_db(read_dr6(), vmread(VMCS_EXIT_QUALIFICATION)));
+	}
+	/* ICEBP (INT1) is a privileged software exception: delivery needs
+	 * its length, for the return address past it. */
+	if (type == INTR_TYPE_PRIV_SW_EXCEPTION || type == INTR_TYPE_SW_EXCEPTION)
+		vmwrite(VMCS_ENTRY_INSN_LEN, vmread(VMCS_EXIT_INSN_LEN));
+	if (e->exc.has_error)
+		vmwrite(VMCS_ENTRY_EXCEPTION_ERROR, e->exc.error);
+	vmwrite(VMCS_ENTRY_INTR_INFO,
+		INTR_INFO_VALID | (info & (INTR_INFO_DELIVER_ERROR | BIT_MASK(0, 11))));
+}
+
 /* Held until the guest can take it (vmx_nmi_entry); NMIs that come
  * while one is held merge into it, as on hardware. */
 static void vmx_inject_nmi(struct vcpu *v)
@@ -582,6 +617,7 @@ const struct vcpu_ops vmx_vcpu_ops = {
 	.vcpu_set_state = vmx_vcpu_set_state,
 	.vcpu_run = vmx_vcpu_run,
 	.inject_exception = vmx_inject_exception,
+	.reflect_exception = vmx_reflect_exception,
 	.inject_nmi = vmx_inject_nmi,
 	.kick = vmx_kick,
 	.host_nmi = vmx_host_nmi,
