@@ -244,8 +244,13 @@ void hostile_mmio_sweep(const char *cmdline, uint64_t ram_bytes)
 		ver = ioapic[4];
 		hostile_verdict((ver & 0xFF) == 0x11 || (ver & 0xFF) == 0x20, "mmio-ioapic-version",
 				"no IOAPIC version");
-		hostile_verdict(ecam[0] == 0xFFFFFFFFu, "mmio-ecam-all-ones",
-				"a device in the configuration space");
+		/* A guest with no assigned function sees argon's host bridge
+		 * and nothing behind it. */
+		hostile_verdict(ecam[0] == (ARGON_GUEST_PCI_HOST_DEVICE << 16 |
+					    ARGON_GUEST_PCI_HOST_VENDOR) &&
+					ecam[(1u << 15) / 4] == 0xFFFFFFFFu,
+				"mmio-ecam-host-bridge-only",
+				"a device besides the host bridge in the configuration space");
 	}
 	if (boot > count) {
 		hostile_verdict(boot == count + 1, "mmio-sweep-boots", "boot number");
