@@ -40,12 +40,21 @@ expect "$log" '^\[w\] ARGON-TEST end work$' "w finished its workload"
 expect "$log" '^\[f\] ARGON-TEST flood_lines=[1-9]' "f finished its loop"
 
 lines=$(test_value "$log" f flood_lines)
-seen=$(grep -c '^\[f\] flood [0-9]\{8\} 0123456789abcdefghijklmnopqrstuvwxyz$' "$log" || true)
+# f's output as one stream: a line that waited 50 ms for its end (f's vCPU
+# held up by the host mid-line) goes out in two console lines when another
+# writer's line comes between (docs/console.md); joined, its bytes are
+# whole again.
+sed -n 's/^\[f\] //p' "$log" | tr -d '\n' |
+	grep -o 'flood [0-9]\{8\} 0123456789abcdefghijklmnopqrstuvwxyz' >"$esp/f-lines" || true
+seen=$(wc -l <"$esp/f-lines")
+# f's console lines that are neither a whole flood line nor a report: the
+# parts of lines printed in two.
+parts=$(grep '^\[f\] ' "$log" |
+	grep -Evc '^\[f\] (flood [0-9]{8} 0123456789abcdefghijklmnopqrstuvwxyz|ARGON-TEST .*|\.\.\. [0-9]+ bytes dropped)$' || true)
 dropped=$(sed -n 's/^\[f\] \.\.\. \([0-9]*\) bytes dropped$/\1/p' "$log" | awk '{ s += $1 } END { print s + 0 }')
 # In order: each number one more than the last one seen.
-gaps=$(sed -n 's/^\[f\] flood \([0-9]\{8\}\) .*/\1/p' "$log" |
-	awk '$1 + 0 != prev + 1 { gaps++ } { prev = $1 + 0 } END { print gaps + 0 }')
-echo "console-flood: f printed $lines lines, $seen reached the console, $dropped bytes reported dropped, $gaps gaps"
+gaps=$(awk '{ n = $2 + 0 } n != prev + 1 { gaps++ } { prev = n } END { print gaps + 0 }' "$esp/f-lines")
+echo "console-flood: f printed $lines lines, $seen reached the console ($parts console lines hold parts of lines), $dropped bytes reported dropped, $gaps gaps"
 # A flood line is 54 bytes with its newline.
 [ "$lines" = "$seen" ] || [ $(((lines - seen) * 54)) -le "$dropped" ] ||
 	fail "lines went missing without a drop report ($lines printed, $seen seen, $dropped bytes dropped)"
