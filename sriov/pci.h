@@ -83,6 +83,22 @@ uint16_t pci_find_ecap(const struct pci_cfg_ops *cfg, uint16_t seg, uint16_t rid
  * send its own. */
 uint16_t pci_dma_rid(const struct pci_bus_info *b, const struct pci_func *f);
 
+/* Turns on ACS source validation, request and completion redirect and
+ * upstream forwarding (those of them each capability offers) on every
+ * root port, switch downstream port and function of a multi-function
+ * device that has an ACS capability, so that peer-to-peer requests go up
+ * to the root complex and through the IOMMU. Returns how many functions
+ * it changed. */
+unsigned pci_enable_acs(const struct pci_bus_info *b);
+
+/* Whether f's ACS capability has every isolation bit it offers enabled
+ * (false without an ACS capability). */
+bool pci_acs_isolates(const struct pci_bus_info *b, const struct pci_func *f);
+
+/* Whether o is another function of f's device: the same slot, or with
+ * ARI the same bus below the same port. */
+bool pci_same_device(const struct pci_func *f, const struct pci_func *o);
+
 /* The function of b at seg:rid, or NULL. */
 const struct pci_func *pci_bus_find(const struct pci_bus_info *b, uint16_t seg, uint16_t rid);
 
