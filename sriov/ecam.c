@@ -198,3 +198,8 @@ int pci_reset(struct pci_func *f)
 {
 	return pci_reset_cfg(&ecam_ops, &tsc_wait, f);
 }
+
+int pci_restore_bars(const struct pci_func *f)
+{
+	return pci_restore_bars_cfg(&ecam_ops, f);
+}

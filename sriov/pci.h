@@ -129,6 +129,14 @@ void pci_write(const struct pci_func *f, uint16_t off, unsigned size, uint32_t v
  * it did not come back from its reset. */
 int pci_reset(struct pci_func *f);
 
+/* Makes sure f decodes its BARs at the addresses firmware assigned:
+ * when a BAR moved or decoding is off (a reset argon did not do), writes
+ * them back with decoding off, checks them and turns decoding on (bus
+ * master as it was). 0 when in place, -ERR_IO when the function does not
+ * answer or a BAR does not take its address (decoding then stays off). */
+int pci_restore_bars(const struct pci_func *f);
+int pci_restore_bars_cfg(const struct pci_cfg_ops *cfg, const struct pci_func *f);
+
 /* How argon resets a function (sriov/pci_reset.c says why). */
 enum pci_reset_method {
 	PCI_RESET_NONE, /* none that clears its state: not assignable */

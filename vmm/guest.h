@@ -55,6 +55,9 @@ struct guest_pci_fn {
 	struct vmsix_entry *shadow;
 	size_t shadow_pages;
 	volatile uint8_t *table; /* the device's MSI-X table, in argon's map */
+	/* A reset failed or the BARs could not be put back: argon does not
+	 * touch the function's registers until a reset or restore works. */
+	bool bars_lost;
 	/* Per BAR: its ranges in the memory map (-1: none) and its trapped
 	 * region (-1: none): the MSI-X table's pages, or the whole BAR when
 	 * it is smaller than a page and so cannot be mapped alone. */

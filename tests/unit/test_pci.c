@@ -776,6 +776,50 @@ static void test_reset_flr(void)
 	free(f);
 }
 
+/* BARs cleared by a reset argon did not do (an NVMe subsystem reset):
+ * put back with decoding off, checked, decoding on, bus master kept. */
+static void test_restore_bars(void)
+{
+	struct fake *f = fake_new();
+	struct pci_cfg_ops ops = ops_for(f);
+	static struct pci_bus_info b;
+	struct fake_fn *fn = flr_fixture(f, &b);
+	unsigned writes;
+
+	/* In place and decoding: nothing written. */
+	writes = f->writes;
+	CHECK_EQ(pci_restore_bars_cfg(&ops, &b.f[0]), 0);
+	CHECK_EQ(f->writes, writes);
+
+	/* Cleared, decoding off, bus master on. */
+	put32(fn, 0x10, 0x4);
+	put32(fn, 0x14, 0);
+	put32(fn, 0x18, 0x1);
+	put16(fn, PCI_COMMAND, PCI_COMMAND_MASTER);
+	f->bar_write_decoding = 0;
+	CHECK_EQ(pci_restore_bars_cfg(&ops, &b.f[0]), 0);
+	CHECK_EQ(f->bar_write_decoding, 0);
+	CHECK_EQ(cfg32(fn, 0x10), 0x00000004u);
+	CHECK_EQ(cfg32(fn, 0x14), 0x40u);
+	CHECK_EQ(cfg32(fn, 0x18) & ~3u, 0xe000);
+	CHECK_EQ(fn->cfg[PCI_COMMAND] | fn->cfg[PCI_COMMAND + 1] << 8,
+		 PCI_COMMAND_MEMORY | PCI_COMMAND_IO | PCI_COMMAND_MASTER |
+			 PCI_COMMAND_INTX_DISABLE);
+
+	/* Decoding on but a BAR moved: decoding goes off first. */
+	put32(fn, 0x14, 0x50);
+	CHECK_EQ(pci_restore_bars_cfg(&ops, &b.f[0]), 0);
+	CHECK_EQ(f->bar_write_decoding, 0);
+	CHECK_EQ(cfg32(fn, 0x14), 0x40u);
+
+	/* A BAR that does not take its address: decoding stays off. */
+	put32(fn, 0x14, 0);
+	fn->bar_wmask[1] = 0;
+	CHECK_EQ(pci_restore_bars_cfg(&ops, &b.f[0]), -ERR_IO);
+	CHECK_EQ(fn->cfg[PCI_COMMAND] & (PCI_COMMAND_MEMORY | PCI_COMMAND_IO), 0);
+	free(f);
+}
+
 static void test_reset_pm_and_none(void)
 {
 	struct fake *f = fake_new();
@@ -1020,5 +1064,5 @@ static void test_check_assignments(void)
 }
 
 CHECK_MAIN(test_q35_capture, test_bridge_chain, test_pci_bridge_aliases, test_malformed_caps,
-	   test_bar_kinds, test_segments_and_limits, test_reset_flr, test_reset_pm_and_none,
-	   test_check_assignments, test_acs)
+	   test_bar_kinds, test_segments_and_limits, test_reset_flr, test_restore_bars,
+	   test_reset_pm_and_none, test_check_assignments, test_acs)

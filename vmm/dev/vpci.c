@@ -520,10 +520,14 @@ static void command_write(struct vpci_bus *b, struct vpci_dev *d, uint16_t off, 
 			       "command bits other than memory, bus master, INTx disable");
 		d->cmd = cmd & CMD_GUEST;
 		/* INTx stays disabled in the device whatever the guest wrote:
-		 * its interrupts are MSI-X or nothing. */
+		 * its interrupts are MSI-X or nothing. Memory decoding stays
+		 * as argon left it (on): the guest's bit is its own view, so
+		 * its accesses to a BAR it mapped with decoding off still
+		 * reach a decoding device instead of ending in an Unsupported
+		 * Request, which servers may escalate to a machine check. */
 		host = (uint16_t)host_rd(d, CFG_COMMAND, 2);
-		host = (uint16_t)((host & ~(CMD_MEMORY | CMD_MASTER | CMD_IO)) |
-				  (d->cmd & (CMD_MEMORY | CMD_MASTER)) | CMD_INTX_DISABLE);
+		host = (uint16_t)((host & ~(CMD_MASTER | CMD_IO)) | (d->cmd & CMD_MASTER) |
+				  CMD_INTX_DISABLE);
 		host_wr(d, CFG_COMMAND, 2, host);
 		if ((cmd & ~old_cmd & CMD_MEMORY) && b->hooks && b->hooks->memory_on)
 			b->hooks->memory_on(b->hooks->ctx, d);

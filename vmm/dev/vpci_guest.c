@@ -7,6 +7,7 @@
 #include "lib/err.h"
 #include "lib/string.h"
 #include "sriov/pci.h"
+#include "sriov/pci_regs.h"
 #include "vmm/dev/vmsix.h"
 #include "vmm/dev/vpci.h"
 #include "vmm/guest.h"
@@ -110,6 +111,15 @@ static bool in_range(uint64_t off, unsigned size, uint64_t start, uint64_t len)
 	return off >= start && off - start < len && size <= len - (off - start);
 }
 
+/* Whether argon may access fn's BARs: the function decodes them (a reset
+ * argon did not do, such as an NVMe subsystem reset, turns decoding off
+ * and clears them, and an access would then end in an Unsupported
+ * Request) and no reset or restore of argon's failed. */
+static bool bars_decode(const struct guest_pci_fn *fn)
+{
+	return !fn->bars_lost && (pci_read(fn->f, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY);
+}
+
 static uint64_t trap_read(struct vcpu *v, void *dev, uint64_t off, unsigned size)
 {
 	struct trap_ctx *t = dev;
@@ -122,7 +132,7 @@ static uint64_t trap_read(struct vcpu *v, void *dev, uint64_t off, unsigned size
 	if (fn->has_msix && fn->mi.table_bar == t->bar &&
 	    in_range(at, size, fn->mi.table_off, (uint64_t)fn->msix.n * VMSIX_ENTRY_SIZE))
 		val = vmsix_read(&fn->msix, at - fn->mi.table_off, size);
-	else if (at + size <= bar->size)
+	else if (at + size <= bar->size && bars_decode(fn))
 		val = reg_read((volatile uint8_t *)phys_to_virt(bar->hpa + at), size);
 	spin_unlock(&g->pci_lock);
 	return val;
@@ -143,7 +153,7 @@ static void trap_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, u
 	else if (fn->has_msix && fn->mi.pba_bar == t->bar &&
 		 in_range(at, size, fn->mi.pba_off, (fn->msix.n + 63) / 64 * 8))
 		fn->msix.refused++; /* the PBA is read-only */
-	else if (at + size <= bar->size)
+	else if (at + size <= bar->size && bars_decode(fn))
 		reg_write((volatile uint8_t *)phys_to_virt(bar->hpa + at), size, val);
 	spin_unlock(&g->pci_lock);
 }
@@ -313,6 +323,10 @@ static void table_write(void *ctx, unsigned entry, unsigned dw, uint32_t val)
 	volatile uint32_t *e = (volatile uint32_t *)(fn->table + entry * VMSIX_ENTRY_SIZE);
 	const struct vmsix_entry *s = &fn->shadow[entry];
 
+	/* Without decoding the write could not land; the whole table is
+	 * written again when the guest turns decoding on (dev_memory_on). */
+	if (!bars_decode(fn))
+		return;
 	e[dw] = val;
 	if (dw != VMSIX_CTRL || (val & VMSIX_CTRL_MASKED))
 		return;
@@ -389,6 +403,7 @@ static void dev_flr(void *ctx, struct vpci_dev *d)
 	if (fn->has_msix)
 		vmsix_reset(&fn->msix);
 	err = pci_reset(fn->f);
+	fn->bars_lost = err != 0;
 	if (err)
 		pr_warn("guest '%s': PCI 00:%02x.0: reset failed (%s)\n", g->name, d->slot,
 			err_str(err));
@@ -400,8 +415,21 @@ static void dev_flr(void *ctx, struct vpci_dev *d)
 
 static void dev_memory_on(void *ctx, struct vpci_dev *d)
 {
-	struct guest_pci_fn *fn = fn_of(ctx, d);
+	struct guest *g = ctx;
+	struct guest_pci_fn *fn = fn_of(g, d);
+	int err;
 
+	/* The device kept decoding while the guest's bit was off, unless a
+	 * reset argon did not do (an NVMe subsystem reset) cleared its BARs:
+	 * those are put back and checked before decoding goes on. */
+	err = pci_restore_bars(fn->f);
+	fn->bars_lost = err != 0;
+	if (err) {
+		pr_warn("guest '%s': PCI 00:%02x.0: its BARs could not be restored (%s); its "
+			"registers stay out of reach until a function-level reset\n",
+			g->name, d->slot, err_str(err));
+		return;
+	}
 	if (fn->has_msix)
 		vmsix_resync(&fn->msix);
 }
@@ -629,6 +657,7 @@ void guest_pci_restart(struct guest *g)
 		if (fn->has_msix)
 			vmsix_reset(&fn->msix);
 		err = pci_reset(fn->f);
+		fn->bars_lost = err != 0;
 		if (err)
 			pr_err("guest '%s': PCI 00:%02x.0: reset failed (%s)\n", g->name,
 			       fn->vd->slot, err_str(err));
