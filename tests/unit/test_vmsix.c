@@ -226,6 +226,39 @@ static void test_accesses(void)
 	CHECK_EQ(vmsix_read(&m, N * 16, 4), ~0ULL);
 }
 
+/* Accesses to a trapped page: a table of 4 entries at 0x2010 (not at the
+ * start of its page), the PBA at 0x3000. */
+static void test_where(void)
+{
+	const uint64_t t = 0x2010, tl = 4 * 16, p = 0x3000, pl = 8;
+
+	CHECK_EQ(vmsix_where(t, 4, t, tl, p, pl), VMSIX_AT_TABLE);
+	CHECK_EQ(vmsix_where(t + tl - 8, 8, t, tl, p, pl), VMSIX_AT_TABLE);
+	CHECK_EQ(vmsix_where(t + tl - 4, 4, t, tl, p, pl), VMSIX_AT_TABLE);
+	/* Across the last entry's end: its vector control would reach the
+	 * device past the shadow. */
+	CHECK_EQ(vmsix_where(t + tl - 4, 8, t, tl, p, pl), VMSIX_AT_BAD);
+	/* Just below the table, into entry 0. */
+	CHECK_EQ(vmsix_where(t - 4, 8, t, tl, p, pl), VMSIX_AT_BAD);
+	CHECK_EQ(vmsix_where(t - 8, 8, t, tl, p, pl), VMSIX_AT_REG);
+	CHECK_EQ(vmsix_where(t + tl, 4, t, tl, p, pl), VMSIX_AT_REG);
+	/* The PBA: inside, or across its edges. */
+	CHECK_EQ(vmsix_where(p, 8, t, tl, p, pl), VMSIX_AT_PBA);
+	CHECK_EQ(vmsix_where(p + 4, 4, t, tl, p, pl), VMSIX_AT_PBA);
+	CHECK_EQ(vmsix_where(p - 4, 8, t, tl, p, pl), VMSIX_AT_BAD);
+	CHECK_EQ(vmsix_where(p + 4, 8, t, tl, p, pl), VMSIX_AT_BAD);
+	/* Other registers: natural alignment, sizes 1, 2, 4, 8. */
+	CHECK_EQ(vmsix_where(0x1002, 2, t, tl, p, pl), VMSIX_AT_REG);
+	CHECK_EQ(vmsix_where(0x1002, 4, t, tl, p, pl), VMSIX_AT_BAD);
+	CHECK_EQ(vmsix_where(0x1004, 8, t, tl, p, pl), VMSIX_AT_BAD);
+	CHECK_EQ(vmsix_where(0x1001, 1, t, tl, p, pl), VMSIX_AT_REG);
+	CHECK_EQ(vmsix_where(0x1000, 3, t, tl, p, pl), VMSIX_AT_BAD);
+	/* A BAR without the table or the PBA. */
+	CHECK_EQ(vmsix_where(t - 4, 8, 0, 0, 0, 0), VMSIX_AT_BAD);
+	CHECK_EQ(vmsix_where(t, 8, 0, 0, 0, 0), VMSIX_AT_REG);
+	CHECK_EQ(vmsix_where(0, 4, 0, 0, 0, 0), VMSIX_AT_REG);
+}
+
 static void test_reset(void)
 {
 	setup();
@@ -265,4 +298,4 @@ static void test_resync(void)
 	CHECK(!fk.bad_seen);
 }
 
-CHECK_MAIN(test_init, test_route, test_refusals, test_accesses, test_reset, test_resync)
+CHECK_MAIN(test_init, test_route, test_refusals, test_accesses, test_where, test_reset, test_resync)

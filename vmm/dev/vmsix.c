@@ -39,6 +39,28 @@ int vmsix_check(const uint32_t dw[4], bool (*apic_is_guests)(void *ctx, uint32_t
 	return -ERR_INVAL;
 }
 
+static bool overlaps(uint64_t at, unsigned size, uint64_t off, uint64_t len)
+{
+	return len && at < off + len && off < at + size;
+}
+
+static bool inside(uint64_t at, unsigned size, uint64_t off, uint64_t len)
+{
+	return at >= off && at - off < len && size <= len - (at - off);
+}
+
+enum vmsix_where vmsix_where(uint64_t at, unsigned size, uint64_t table_off, uint64_t table_len,
+			     uint64_t pba_off, uint64_t pba_len)
+{
+	if (overlaps(at, size, table_off, table_len))
+		return inside(at, size, table_off, table_len) ? VMSIX_AT_TABLE : VMSIX_AT_BAD;
+	if (overlaps(at, size, pba_off, pba_len))
+		return inside(at, size, pba_off, pba_len) ? VMSIX_AT_PBA : VMSIX_AT_BAD;
+	if (!size || size > 8 || (size & (size - 1)) || at % size)
+		return VMSIX_AT_BAD;
+	return VMSIX_AT_REG;
+}
+
 static void phys(struct vmsix *m, unsigned i, unsigned dw, uint32_t val)
 {
 	m->hooks->phys_write(m->hooks->ctx, i, dw, val);

@@ -102,6 +102,23 @@ void vmsix_resync(struct vmsix *m);
 /* MSI-X enable and function mask as the guest set them. */
 void vmsix_control(struct vmsix *m, bool enable, bool masked);
 
+/* Where a guest's access to a trapped page of a BAR goes. */
+enum vmsix_where {
+	VMSIX_AT_TABLE, /* wholly inside the table: the shadow */
+	VMSIX_AT_PBA,	/* wholly inside the PBA: read through, writes ignored */
+	VMSIX_AT_REG,	/* clear of both, naturally aligned: the device */
+	VMSIX_AT_BAD,	/* straddles the table or PBA, or misaligned: ignored */
+};
+
+/* Classifies an access of size bytes at offset at of a BAR, given the
+ * table's and the PBA's place in it (length 0: not in this BAR). An
+ * access that overlaps the table or the PBA without lying inside it would
+ * reach the device's table past the shadow (an 8-byte write across an
+ * entry's edge, or just below a table that does not start a page), so it
+ * is refused, as is a misaligned one for the device. */
+enum vmsix_where vmsix_where(uint64_t at, unsigned size, uint64_t table_off, uint64_t table_len,
+			     uint64_t pba_off, uint64_t pba_len);
+
 /* Checks a guest's message: 0 and the destination and vector, or
  * -ERR_INVAL with the reason in why. */
 int vmsix_check(const uint32_t dw[4], bool (*apic_is_guests)(void *ctx, uint32_t apic_id),

@@ -106,11 +106,6 @@ struct trap_ctx {
 
 static struct trap_ctx trap_ctxs[ARGON_MAX_GUESTS][VPCI_MAX_DEVS][PCI_NUM_BARS];
 
-static bool in_range(uint64_t off, unsigned size, uint64_t start, uint64_t len)
-{
-	return off >= start && off - start < len && size <= len - (off - start);
-}
-
 /* Whether argon may access fn's BARs: the function decodes them (a reset
  * argon did not do, such as an NVMe subsystem reset, turns decoding off
  * and clears them, and an access would then end in an Unsupported
@@ -118,6 +113,19 @@ static bool in_range(uint64_t off, unsigned size, uint64_t start, uint64_t len)
 static bool bars_decode(const struct guest_pci_fn *fn)
 {
 	return !fn->bars_lost && (pci_read(fn->f, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY);
+}
+
+/* Where an access at offset at of BAR b of fn goes (vmsix_where). */
+static enum vmsix_where trap_where(const struct guest_pci_fn *fn, unsigned b, uint64_t at,
+				   unsigned size)
+{
+	uint64_t tlen = 0, plen = 0;
+
+	if (fn->has_msix && fn->mi.table_bar == b)
+		tlen = (uint64_t)fn->msix.n * VMSIX_ENTRY_SIZE;
+	if (fn->has_msix && fn->mi.pba_bar == b)
+		plen = (fn->msix.n + 63) / 64 * 8;
+	return vmsix_where(at, size, fn->mi.table_off, tlen, fn->mi.pba_off, plen);
 }
 
 static uint64_t trap_read(struct vcpu *v, void *dev, uint64_t off, unsigned size)
@@ -129,11 +137,19 @@ static uint64_t trap_read(struct vcpu *v, void *dev, uint64_t off, unsigned size
 	uint64_t at = fn->bar[t->bar].trap_off + off, val = ~0ULL;
 
 	spin_lock(&g->pci_lock);
-	if (fn->has_msix && fn->mi.table_bar == t->bar &&
-	    in_range(at, size, fn->mi.table_off, (uint64_t)fn->msix.n * VMSIX_ENTRY_SIZE))
+	switch (trap_where(fn, t->bar, at, size)) {
+	case VMSIX_AT_TABLE:
 		val = vmsix_read(&fn->msix, at - fn->mi.table_off, size);
-	else if (at + size <= bar->size && bars_decode(fn))
-		val = reg_read((volatile uint8_t *)phys_to_virt(bar->hpa + at), size);
+		break;
+	case VMSIX_AT_BAD:
+		if (fn->has_msix)
+			fn->msix.refused++;
+		break;
+	default: /* the PBA reads through, as other registers */
+		if (at + size <= bar->size && bars_decode(fn))
+			val = reg_read((volatile uint8_t *)phys_to_virt(bar->hpa + at), size);
+		break;
+	}
 	spin_unlock(&g->pci_lock);
 	return val;
 }
@@ -147,14 +163,19 @@ static void trap_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, u
 	uint64_t at = fn->bar[t->bar].trap_off + off;
 
 	spin_lock(&g->pci_lock);
-	if (fn->has_msix && fn->mi.table_bar == t->bar &&
-	    in_range(at, size, fn->mi.table_off, (uint64_t)fn->msix.n * VMSIX_ENTRY_SIZE))
+	switch (trap_where(fn, t->bar, at, size)) {
+	case VMSIX_AT_TABLE:
 		vmsix_write(&fn->msix, at - fn->mi.table_off, size, val);
-	else if (fn->has_msix && fn->mi.pba_bar == t->bar &&
-		 in_range(at, size, fn->mi.pba_off, (fn->msix.n + 63) / 64 * 8))
-		fn->msix.refused++; /* the PBA is read-only */
-	else if (at + size <= bar->size && bars_decode(fn))
-		reg_write((volatile uint8_t *)phys_to_virt(bar->hpa + at), size, val);
+		break;
+	case VMSIX_AT_REG:
+		if (at + size <= bar->size && bars_decode(fn))
+			reg_write((volatile uint8_t *)phys_to_virt(bar->hpa + at), size, val);
+		break;
+	default: /* the PBA is read-only; a straddling access is refused */
+		if (fn->has_msix)
+			fn->msix.refused++;
+		break;
+	}
 	spin_unlock(&g->pci_lock);
 }
 
