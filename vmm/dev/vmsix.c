@@ -75,6 +75,7 @@ static void phys_mask(struct vmsix *m, unsigned i)
 static void phys_clear(struct vmsix *m, unsigned i)
 {
 	phys_mask(m, i);
+	m->e[i].programmed = false;
 	phys(m, i, VMSIX_ADDR_LO, 0);
 	phys(m, i, VMSIX_ADDR_HI, 0);
 	phys(m, i, VMSIX_DATA, 0);
@@ -148,8 +149,17 @@ static void update(struct vmsix *m, unsigned i)
 		refuse(m, i, why);
 		return;
 	}
-	if (e->live && e->routed && e->apic == apic && e->vector == vector)
+	/* Unchanged since it was routed (a plain mask and unmask, as
+	 * drivers do around every change): the remapping entry and the
+	 * device's message stand, no rewrite and no invalidation under the
+	 * IOMMU's lock. */
+	if (e->routed && e->programmed && e->apic == apic && e->vector == vector) {
+		if (!e->live) {
+			phys(m, i, VMSIX_CTRL, 0);
+			e->live = true;
+		}
 		return;
+	}
 	if (m->hooks->route(m->hooks->ctx, &e->handle, apic, vector, &addr, &data)) {
 		refuse(m, i, "no interrupt-remapping entry left");
 		return;
@@ -160,7 +170,7 @@ static void update(struct vmsix *m, unsigned i)
 	e->told = false;
 	/* The message names the remapping entry, not the destination: a live
 	 * entry whose remapping entry stayed the same needs no rewrite. */
-	if (e->live && had == e->handle)
+	if (e->live && e->programmed && had == e->handle)
 		return;
 	if (e->live)
 		phys_mask(m, i);
@@ -169,6 +179,7 @@ static void update(struct vmsix *m, unsigned i)
 	phys(m, i, VMSIX_ADDR_LO, (uint32_t)addr);
 	phys(m, i, VMSIX_ADDR_HI, (uint32_t)(addr >> 32));
 	phys(m, i, VMSIX_DATA, data);
+	e->programmed = true;
 	phys(m, i, VMSIX_CTRL, 0);
 	e->live = true;
 }
@@ -185,6 +196,7 @@ void vmsix_resync(struct vmsix *m)
 		phys(m, i, VMSIX_ADDR_LO, (uint32_t)e->msg_addr);
 		phys(m, i, VMSIX_ADDR_HI, (uint32_t)(e->msg_addr >> 32));
 		phys(m, i, VMSIX_DATA, e->msg_data);
+		e->programmed = true;
 		phys(m, i, VMSIX_CTRL, 0);
 		e->live = true;
 	}

@@ -50,9 +50,10 @@ struct vmsix_entry {
 	uint8_t vector;
 	uint64_t msg_addr; /* the remappable message in the device's entry */
 	uint32_t msg_data;
-	bool routed; /* the remapping entry holds apic and vector */
-	bool live;   /* the device's entry is unmasked */
-	bool told;   /* a refusal was logged */
+	bool routed;	 /* the remapping entry holds apic and vector */
+	bool live;	 /* the device's entry is unmasked */
+	bool programmed; /* the device's entry holds msg_addr and msg_data */
+	bool told;	 /* a refusal was logged */
 };
 
 struct vmsix_hooks {
