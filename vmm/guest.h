@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "lib/config.h"
+#include "lib/ratelimit.h"
 #include "vmm/boot_info.h"
 #include "vmm/dev/vioapic.h"
 #include "vmm/dev/vmsix.h"
@@ -90,6 +91,9 @@ struct guest {
 	struct mmio_region mmio[GUEST_MAX_MMIO]; /* trapped, not in the nested tables */
 	unsigned mmio_count;
 	struct spinlock pci_lock; /* the PCI bus and MSI-X shadows; the console never takes it */
+	/* MSI-X refusal warnings: a guest alternating valid and invalid
+	 * messages gets a few lines a minute, not one per message. */
+	struct ratelimit msix_warn;
 	struct vpci_bus pci;
 	struct guest_pci_fn pcifn[VPCI_MAX_DEVS];
 	struct iommu_domain *iommu; /* NULL: no function assigned */

@@ -12,6 +12,7 @@
 #include "vmm/dev/vpci.h"
 #include "vmm/guest.h"
 #include "vmm/host/cpu.h"
+#include "vmm/host/tsc.h"
 #include "vmm/log.h"
 #include "vmm/mmio.h"
 #include "vmm/page_alloc.h"
@@ -359,11 +360,25 @@ static void table_write(void *ctx, unsigned entry, unsigned dw, uint32_t val)
 		 e[VMSIX_ADDR_HI], e[VMSIX_ADDR_LO], e[VMSIX_DATA], e[VMSIX_CTRL]);
 }
 
+#define MSIX_WARN_BURST 5
+#define MSIX_WARN_WINDOW_US (60ull * 1000 * 1000)
+
 static void msix_refused(void *ctx, unsigned entry, const char *why)
 {
 	struct guest_pci_fn *fn = ctx;
+	struct guest *g = fn->guest;
+	uint64_t dropped;
 
-	pr_warn("guest '%s': MSI-X 00:%02x.0 entry %u: %s; entry stays masked\n", fn->guest->name,
+	/* Per entry once until it is accepted, and per guest at most a few
+	 * a minute: a guest alternating good and bad messages would
+	 * otherwise fill argon's log. Every refusal is counted. */
+	if (!ratelimit_ok(&g->msix_warn, tsc_to_us(rdtsc()), MSIX_WARN_BURST, MSIX_WARN_WINDOW_US,
+			  &dropped))
+		return;
+	if (dropped)
+		pr_warn("guest '%s': %llu more MSI-X refusals were not logged\n", g->name,
+			(unsigned long long)dropped);
+	pr_warn("guest '%s': MSI-X 00:%02x.0 entry %u: %s; entry stays masked\n", g->name,
 		fn->vd->slot, entry, why);
 }
 
