@@ -63,7 +63,7 @@ struct iommu_domain {
 	struct paging pt;
 };
 
-static struct spinlock lock;
+static struct ticket_lock lock;
 static struct dmar_info dmar;
 static struct unit units[DMAR_MAX_UNITS];
 static unsigned nunits;
@@ -720,7 +720,7 @@ struct iommu_domain *iommu_domain_create(const char *owner)
 
 	if (!ready)
 		return NULL;
-	spin_lock(&lock);
+	ticket_lock(&lock);
 	for (unsigned i = 0; i < MAX_DOMAINS && i < max_did; i++) {
 		if (domains[i].used)
 			continue;
@@ -734,7 +734,7 @@ struct iommu_domain *iommu_domain_create(const char *owner)
 		str_copy(d->owner, owner ? owner : "?", sizeof(d->owner));
 		break;
 	}
-	spin_unlock(&lock);
+	ticket_unlock(&lock);
 	return d;
 }
 
@@ -744,13 +744,13 @@ int iommu_domain_map(struct iommu_domain *d, uint64_t gpa, uint64_t hpa, uint64_
 
 	if (!ready || !d || !d->used)
 		return -ERR_INVAL;
-	spin_lock(&lock);
+	ticket_lock(&lock);
 	err = vtd_sl_map(&d->pt, gpa, hpa, size);
 	/* Also after a partial map; and with caching mode, new entries need
 	 * it as much as changed ones. */
 	if (flush_domain(d) && !err)
 		err = -ERR_IO;
-	spin_unlock(&lock);
+	ticket_unlock(&lock);
 	return err;
 }
 
@@ -760,11 +760,11 @@ int iommu_domain_unmap(struct iommu_domain *d, uint64_t gpa, uint64_t size)
 
 	if (!ready || !d || !d->used)
 		return -ERR_INVAL;
-	spin_lock(&lock);
+	ticket_lock(&lock);
 	err = vtd_sl_unmap(&d->pt, gpa, size);
 	if (flush_domain(d) && !err)
 		err = -ERR_IO;
-	spin_unlock(&lock);
+	ticket_unlock(&lock);
 	return err;
 }
 
@@ -775,7 +775,7 @@ int iommu_attach(struct iommu_domain *d, uint16_t seg, uint16_t rid)
 
 	if (!ready || !d || !d->used)
 		return -ERR_INVAL;
-	spin_lock(&lock);
+	ticket_lock(&lock);
 	cur = owner_of(seg, rid);
 	if (cur == d)
 		err = 0;
@@ -783,7 +783,7 @@ int iommu_attach(struct iommu_domain *d, uint16_t seg, uint16_t rid)
 		err = -ERR_BUSY;
 	else
 		err = set_context(seg, rid, d);
-	spin_unlock(&lock);
+	ticket_unlock(&lock);
 	return err;
 }
 
@@ -791,10 +791,10 @@ void iommu_detach(uint16_t seg, uint16_t rid)
 {
 	if (!ready)
 		return;
-	spin_lock(&lock);
+	ticket_lock(&lock);
 	if (owner_of(seg, rid))
 		set_context(seg, rid, NULL);
-	spin_unlock(&lock);
+	ticket_unlock(&lock);
 }
 
 /* ---- interrupt remapping ---- */
@@ -812,7 +812,7 @@ int iommu_irq_alloc(uint16_t seg, uint16_t rid, unsigned *handle)
 		return -ERR_INVAL;
 	if (!iommu_covers(seg, rid))
 		return -ERR_NODEV;
-	spin_lock(&lock);
+	ticket_lock(&lock);
 	for (unsigned h = 0; h < IRT_ENTRIES; h++) {
 		if (irt_used[h / 8] & (1u << (h % 8)))
 			continue;
@@ -823,7 +823,7 @@ int iommu_irq_alloc(uint16_t seg, uint16_t rid, unsigned *handle)
 		err = 0;
 		break;
 	}
-	spin_unlock(&lock);
+	ticket_unlock(&lock);
 	return err;
 }
 
@@ -845,10 +845,10 @@ int iommu_irq_route(unsigned handle, uint32_t apic_id, uint8_t vector)
 
 	if (!ready || vector < 16)
 		return -ERR_INVAL;
-	spin_lock(&lock);
+	ticket_lock(&lock);
 	err = irq_valid(handle) ? irte_write(handle, vtd_irte(apic_id, vector, irt_rid[handle]))
 				: -ERR_INVAL;
-	spin_unlock(&lock);
+	ticket_unlock(&lock);
 	return err;
 }
 
@@ -856,22 +856,22 @@ void iommu_irq_block(unsigned handle)
 {
 	if (!ready)
 		return;
-	spin_lock(&lock);
+	ticket_lock(&lock);
 	if (irq_valid(handle))
 		irte_write(handle, (struct vtd_entry){0, irt[handle].hi});
-	spin_unlock(&lock);
+	ticket_unlock(&lock);
 }
 
 void iommu_irq_free(unsigned handle)
 {
 	if (!ready)
 		return;
-	spin_lock(&lock);
+	ticket_lock(&lock);
 	if (irq_valid(handle)) {
 		irte_write(handle, (struct vtd_entry){0, 0});
 		irt_used[handle / 8] &= (uint8_t) ~(1u << (handle % 8));
 	}
-	spin_unlock(&lock);
+	ticket_unlock(&lock);
 }
 
 void iommu_irq_message(unsigned handle, uint64_t *addr, uint32_t *data)
@@ -944,17 +944,17 @@ void iommu_poll_faults(void)
 		return;
 	/* Never wait: the console CPU's tick must not stall on a CPU that is
 	 * attaching; the faults keep until the next tick. */
-	if (!spin_trylock(&lock))
+	if (!ticket_trylock(&lock))
 		return;
 	for (unsigned i = 0; i < nunits; i++)
 		if (units[i].on)
 			poll_unit(&units[i]);
-	spin_unlock(&lock);
+	ticket_unlock(&lock);
 }
 
 void iommu_get_stats(struct iommu_stats *out)
 {
-	spin_lock(&lock);
+	ticket_lock(&lock);
 	*out = stats;
-	spin_unlock(&lock);
+	ticket_unlock(&lock);
 }
