@@ -70,8 +70,29 @@ static void refused(void *ctx, unsigned entry, const char *why)
 	snprintf(f->why, sizeof(f->why), "%s", why);
 }
 
+static unsigned reserve_limit = 1000, reserved;
+
+static int reserve(void *ctx, int *handle)
+{
+	struct fake *f = ctx;
+
+	if (reserved == reserve_limit)
+		return -ERR_NOSPC;
+	reserved++;
+	*handle = (int)f->next_handle++;
+	return 0;
+}
+
+static void release(void *ctx, int handle)
+{
+	(void)ctx;
+	(void)handle;
+	reserved--;
+}
+
 static struct fake fk;
-static const struct vmsix_hooks hooks = {is_guests, route, block, phys_write, refused, &fk};
+static const struct vmsix_hooks hooks = {is_guests, route, block,   phys_write,
+					 refused,   &fk,   reserve, release};
 static struct vmsix_entry shadow[N];
 static struct vmsix m;
 
@@ -294,6 +315,33 @@ static void test_unmask_no_reroute(void)
 	CHECK(!fk.bad_seen);
 }
 
+/* Every entry's remapping entry is taken when the guest is created; a
+ * table that does not fit keeps none. */
+static void test_reserve(void)
+{
+	unsigned routes;
+
+	setup();
+	reserved = 0;
+	reserve_limit = N - 1;
+	CHECK_EQ(vmsix_reserve(&m), -ERR_NOSPC);
+	CHECK_EQ(reserved, 0);
+	for (unsigned i = 0; i < N; i++)
+		CHECK_EQ(shadow[i].handle, -1);
+	reserve_limit = N;
+	CHECK_EQ(vmsix_reserve(&m), 0);
+	CHECK_EQ(reserved, N);
+	/* Routing uses them: no allocation when the driver unmasks. */
+	routes = fk.next_handle;
+	vmsix_control(&m, true, false);
+	for (unsigned i = 0; i < N; i++)
+		program(i, 0xFEE02000, 0x41 + i);
+	CHECK_EQ(fk.next_handle, routes);
+	CHECK_EQ(fk.phys[N - 1][VMSIX_ADDR_LO], REMAP_ADDR(shadow[N - 1].handle));
+	CHECK(!fk.bad_seen);
+	reserve_limit = 1000;
+}
+
 static void test_reset(void)
 {
 	setup();
@@ -334,4 +382,4 @@ static void test_resync(void)
 }
 
 CHECK_MAIN(test_init, test_route, test_refusals, test_accesses, test_where, test_unmask_no_reroute,
-	   test_reset, test_resync)
+	   test_reserve, test_reset, test_resync)

@@ -97,6 +97,26 @@ void vmsix_init(struct vmsix *m, struct vmsix_entry *entries, unsigned n,
 	}
 }
 
+int vmsix_reserve(struct vmsix *m)
+{
+	for (unsigned i = 0; i < m->n; i++) {
+		int err;
+
+		if (m->e[i].handle >= 0)
+			continue;
+		err = m->hooks->reserve(m->hooks->ctx, &m->e[i].handle);
+		if (!err)
+			continue;
+		for (unsigned k = 0; k <= i; k++) {
+			if (m->e[k].handle >= 0)
+				m->hooks->release(m->hooks->ctx, m->e[k].handle);
+			m->e[k].handle = -1;
+		}
+		return err;
+	}
+	return 0;
+}
+
 void vmsix_reset(struct vmsix *m)
 {
 	m->enabled = m->fmasked = false;

@@ -70,6 +70,10 @@ struct vmsix_hooks {
 	/* A refused message, once per entry until one is accepted. */
 	void (*refused)(void *ctx, unsigned entry, const char *why);
 	void *ctx;
+	/* Allocates an interrupt-remapping entry for the function (not yet
+	 * delivering anything) into *handle, and frees one (vmsix_reserve). */
+	int (*reserve)(void *ctx, int *handle);
+	void (*release)(void *ctx, int handle);
 };
 
 struct vmsix {
@@ -89,6 +93,12 @@ void vmsix_init(struct vmsix *m, struct vmsix_entry *entries, unsigned n,
  * device's entries masked and cleared, each remapping entry blocked (the
  * handles are kept for reuse). */
 void vmsix_reset(struct vmsix *m);
+
+/* Gives every entry of the table its interrupt-remapping entry now, so
+ * that a guest whose functions do not fit fails when it is created rather
+ * than later, when its driver unmasks them. On failure none is kept and
+ * the hook's error is returned. */
+int vmsix_reserve(struct vmsix *m);
 
 /* Guest accesses at offset off of the table (off < n * 16): reads of any
  * size within one entry; writes of 4 or 8 bytes, naturally aligned (others

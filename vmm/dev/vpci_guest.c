@@ -363,6 +363,23 @@ static void table_write(void *ctx, unsigned entry, unsigned dw, uint32_t val)
 #define MSIX_WARN_BURST 5
 #define MSIX_WARN_WINDOW_US (60ull * 1000 * 1000)
 
+static int irq_reserve(void *ctx, int *handle)
+{
+	struct guest_pci_fn *fn = ctx;
+	unsigned h;
+	int err = iommu_irq_alloc(fn->f->seg, fn->dma_rid, &h);
+
+	if (!err)
+		*handle = (int)h;
+	return err;
+}
+
+static void irq_release(void *ctx, int handle)
+{
+	(void)ctx;
+	iommu_irq_free((unsigned)handle);
+}
+
 static void msix_refused(void *ctx, unsigned entry, const char *why)
 {
 	struct guest_pci_fn *fn = ctx;
@@ -388,6 +405,8 @@ static const struct vmsix_hooks msix_hooks = {
 	.block = irq_block,
 	.phys_write = table_write,
 	.refused = msix_refused,
+	.reserve = irq_reserve,
+	.release = irq_release,
 };
 
 static struct vmsix_hooks fn_msix_hooks[ARGON_MAX_GUESTS][VPCI_MAX_DEVS];
@@ -397,6 +416,7 @@ static int msix_setup(struct guest *g, struct guest_pci_fn *fn)
 	const struct vpci_bar *bar;
 	struct vmsix_hooks *h = &fn_msix_hooks[g->id][fn->vd->slot - 1];
 	uint64_t table_pa, len;
+	int err;
 
 	fn->has_msix = vpci_msix_info(fn->vd, &fn->mi);
 	if (!fn->has_msix)
@@ -425,7 +445,13 @@ static int msix_setup(struct guest *g, struct guest_pci_fn *fn)
 	h->ctx = fn;
 	/* MSI-X is off after the reset: the device's table can be masked. */
 	vmsix_init(&fn->msix, fn->shadow, fn->mi.entries, h);
-	return 0;
+	/* The guest's share of remapping entries, all of it now. */
+	err = vmsix_reserve(&fn->msix);
+	if (err)
+		pr_err("guest '%s': PCI 00:%02x.0: the %u interrupt-remapping entries of its "
+		       "MSI-X table do not fit (%s): other guests hold the rest\n",
+		       g->name, fn->vd->slot, fn->mi.entries, err_str(err));
+	return err;
 }
 
 /* ---- configuration-space hooks ---- */
