@@ -581,7 +581,7 @@ static int enable(unsigned idx)
  * management controllers): those functions get an identity map of their
  * RMRRs, so blocking everything else does not break the firmware. They
  * cannot be given to a guest (attach says busy). */
-static void attach_rmrr_devices(void)
+static void attach_rmrr_devices(const struct boot_info *bi)
 {
 	struct iommu_domain *fw = NULL;
 
@@ -590,6 +590,7 @@ static void attach_rmrr_devices(void)
 
 		for (unsigned k = 0; k < r->nscopes; k++) {
 			const struct dmar_scope *sc = &dmar.scopes[r->scope_first + k];
+			const struct boot_mem_range *ram;
 			uint16_t rid;
 
 			if (sc->type != DMAR_SCOPE_ENDPOINT ||
@@ -597,7 +598,23 @@ static void attach_rmrr_devices(void)
 				continue;
 			if (!fw)
 				fw = iommu_domain_create("firmware (RMRR)");
-			if (!fw || iommu_domain_map(fw, r->base, r->base, r->limit + 1 - r->base) ||
+			/* An RMRR in RAM argon uses would let the device write
+			 * pages argon gives to guests: not mapped, the
+			 * device's DMA there is blocked, and the function is
+			 * still kept from guests (attached to this domain). */
+			ram = dmar_rmrr_in_ram(bi, r->base, r->limit);
+			if (ram && fw && !iommu_attach(fw, r->segment, rid)) {
+				pr_warn("iommu: firmware's DMA region 0x%llx-0x%llx (RMRR) of "
+					"%04x:%02x:%02x.%u is in RAM (0x%llx-0x%llx): not mapped, "
+					"its DMA there is blocked and it cannot be assigned\n",
+					(unsigned long long)r->base, (unsigned long long)r->limit,
+					r->segment, rid >> 8, (rid >> 3) & 31, rid & 7,
+					(unsigned long long)ram->base,
+					(unsigned long long)(ram->base + ram->size - 1));
+				continue;
+			}
+			if (!fw || ram ||
+			    iommu_domain_map(fw, r->base, r->base, r->limit + 1 - r->base) ||
 			    iommu_attach(fw, r->segment, rid)) {
 				pr_warn("iommu: cannot keep firmware's DMA region 0x%llx-0x%llx "
 					"for %04x:%02x:%02x.%u\n",
@@ -686,7 +703,7 @@ int iommu_init(const struct boot_info *bi)
 	ready = true;
 	for (unsigned i = 0; i < nunits; i++)
 		units[i].on = true;
-	attach_rmrr_devices();
+	attach_rmrr_devices(bi);
 	for (unsigned i = 0; i < nunits; i++) {
 		err = enable(i);
 		if (err) {
