@@ -844,14 +844,21 @@ int iommu_irq_alloc(uint16_t seg, uint16_t rid, unsigned *handle)
 	return err;
 }
 
-/* Writes an entry (the high half, constant for a handle's owner, before
- * the low half with P) and invalidates it in every unit's cache. */
+/* Writes an entry and invalidates it in every unit's cache: a present
+ * entry's high half (its source-id check) before the low half with P; an
+ * entry that goes away loses P (the low half) first, so that no unit
+ * ever reads a present entry with a cleared source-id check. */
 static int irte_write(unsigned h, struct vtd_entry e)
 {
 	struct vtd_entry inv = vtd_qi_iec_index(h);
 
-	__atomic_store_n(&irt[h].hi, e.hi, __ATOMIC_RELEASE);
-	__atomic_store_n(&irt[h].lo, e.lo, __ATOMIC_RELEASE);
+	if (vtd_irte_low_first(e)) {
+		__atomic_store_n(&irt[h].lo, e.lo, __ATOMIC_RELEASE);
+		__atomic_store_n(&irt[h].hi, e.hi, __ATOMIC_RELEASE);
+	} else {
+		__atomic_store_n(&irt[h].hi, e.hi, __ATOMIC_RELEASE);
+		__atomic_store_n(&irt[h].lo, e.lo, __ATOMIC_RELEASE);
+	}
 	flush_lines(&irt[h], sizeof(irt[h]));
 	return qi_all(&inv, 1);
 }
