@@ -484,8 +484,15 @@ static void test_sizes(void)
 	CHECK_EQ(vpci_read(&bus, ECAM(1, 0x01), 2), 0xFFFFFFFFFFFFFFFFull);
 	vpci_write(&bus, ECAM(1, 0x05), 2, 0);
 	CHECK_EQ(vpci_refused(&bus), 1);
-	/* Two 4-byte writes: the second one clears the PM header, refused. */
-	vpci_write(&bus, ECAM(1, 0x3C), 8, 0x0000000000000005ull);
+	/* Two 4-byte writes: the ROM (ignored) and the interrupt line. */
+	vpci_write(&bus, ECAM(1, 0x38), 8, 0x0000000500000000ull);
+	CHECK_EQ(rd(1, 0x3C, 1), 5);
+	CHECK_EQ(vpci_refused(&bus), 1);
+	/* 8-byte accesses must be 8-byte aligned: one at 0xFFC would reach
+	 * the next function's first dword. */
+	CHECK_EQ(vpci_read(&bus, ECAM(1, 0x3C), 8), 0xFFFFFFFFFFFFFFFFull);
+	CHECK_EQ(vpci_read(&bus, ECAM(1, 0xFFC), 8), 0xFFFFFFFFFFFFFFFFull);
+	vpci_write(&bus, ECAM(1, 0x3C), 8, 0x0000000000000007ull);
 	CHECK_EQ(rd(1, 0x3C, 1), 5);
 	CHECK_EQ(rd(1, 0x40, 2), 0x6001);
 	CHECK_EQ(vpci_refused(&bus), 2);
