@@ -349,6 +349,21 @@ static uint32_t bar_read(const struct vpci_dev *d, unsigned i)
 	       (bar->is_64 ? BAR_MEM_64 : 0) | (bar->prefetch ? BAR_MEM_PREFETCH : 0);
 }
 
+/* Whether a kept capability covers a byte of the dword at reg. */
+static bool cap_covers(const struct vpci_dev *d, uint16_t reg)
+{
+	unsigned i;
+
+	for (unsigned b = 0; b < 4; b++) {
+		uint16_t off = (uint16_t)(reg + b);
+
+		if (off < CFG_EXT_START ? cap_at(d->cap, d->ncaps, off, &i) != NULL
+					: cap_at(d->ecap, d->necaps, off, &i) != NULL)
+			return true;
+	}
+	return false;
+}
+
 /* One byte of the capability area (0x40-0xFFF): a kept capability's byte
  * from the device with next pointers rewritten, else 0. */
 static uint8_t cap_byte(const struct vpci_dev *d, uint16_t off, uint32_t dword)
@@ -417,8 +432,10 @@ static uint32_t dev_read_dword(const struct vpci_dev *d, uint16_t reg)
 	if (reg < CFG_CAPS_START)
 		return 0;
 	v = 0;
+	/* Only dwords a kept capability covers are read on the device: a
+	 * hidden register's read may have side effects there. */
 	{
-		uint32_t dword = host_rd(d, reg, 4);
+		uint32_t dword = cap_covers(d, reg) ? host_rd(d, reg, 4) : 0;
 
 		for (unsigned i = 0; i < 4; i++)
 			v |= (uint32_t)cap_byte(d, (uint16_t)(reg + i), dword) << (8 * i);
