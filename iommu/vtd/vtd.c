@@ -46,6 +46,7 @@ struct unit {
 	struct vtd_entry *iq;
 	unsigned iq_tail;
 	volatile uint32_t *wait_word;
+	uint32_t wait_seq; /* the status the last wait descriptor asked for */
 	bool on;
 };
 
@@ -170,13 +171,20 @@ static int qi_run(struct unit *u, const struct vtd_entry *d, unsigned n)
 {
 	uint64_t start, limit = tsc_khz ? tsc_khz * (POLL_US / 1000) : 1ULL << 32;
 
+	uint32_t seq;
+	int err = 0;
+
 	if (!u->iq || n + 1 >= IQ_ENTRIES)
 		return -ERR_INVAL;
-	*u->wait_word = 0;
+	/* A status of its own for each wait: one that an earlier, timed-out
+	 * wait writes late is not taken for this one's. */
+	seq = ++u->wait_seq;
+	if (!seq)
+		seq = u->wait_seq = 1;
 	for (unsigned i = 0; i <= n; i++) {
 		struct vtd_entry *slot = &u->iq[u->iq_tail];
 
-		*slot = i < n ? d[i] : vtd_qi_wait(1, virt_to_phys((const void *)u->wait_word));
+		*slot = i < n ? d[i] : vtd_qi_wait(seq, virt_to_phys((const void *)u->wait_word));
 		/* Draining is asked for only where the unit offers it. */
 		if ((slot->lo & 0xF) == VTD_QI_IOTLB) {
 			if (!(u->cap & VTD_CAP_DRD))
@@ -190,12 +198,23 @@ static int qi_run(struct unit *u, const struct vtd_entry *d, unsigned n)
 	__asm__ volatile("sfence" ::: "memory");
 	wr64(u, VTD_IQT, (uint64_t)u->iq_tail << VTD_IQT_SHIFT);
 	start = rdtsc();
-	while (__atomic_load_n(u->wait_word, __ATOMIC_ACQUIRE) != 1) {
+	while (__atomic_load_n(u->wait_word, __ATOMIC_ACQUIRE) != seq) {
 		if (rd32(u, VTD_FSTS) & VTD_FSTS_IQE) {
+			/* The unit stopped at the descriptor it refused (the
+			 * queue head): replaced by a wait that writes nothing,
+			 * so that the queue goes on once IQE is cleared and
+			 * later invalidations are not stuck behind it. */
+			unsigned head = (unsigned)(rd64(u, VTD_IQH) >> VTD_IQT_SHIFT) % IQ_ENTRIES;
+
 			pr_err("iommu: unit at 0x%llx refused an invalidation descriptor\n",
 			       (unsigned long long)u->base);
+			u->iq[head] = (struct vtd_entry){VTD_QI_WAIT, 0};
+			flush_lines(&u->iq[head], sizeof(u->iq[head]));
+			__asm__ volatile("sfence" ::: "memory");
 			wr32(u, VTD_FSTS, VTD_FSTS_IQE);
-			return -ERR_IO;
+			err = -ERR_IO;
+			if (head == (u->iq_tail + IQ_ENTRIES - 1) % IQ_ENTRIES)
+				return err; /* it was this run's own wait */
 		}
 		if (rdtsc() - start > limit) {
 			pr_err("iommu: unit at 0x%llx did not finish an invalidation\n",
@@ -204,6 +223,8 @@ static int qi_run(struct unit *u, const struct vtd_entry *d, unsigned n)
 		}
 		cpu_relax();
 	}
+	if (err)
+		return err;
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t type = d[i].lo & 0xF;
 

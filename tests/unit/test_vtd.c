@@ -475,6 +475,21 @@ static void test_irq(void)
 	iommu_get_stats(&after);
 	CHECK_EQ(after.irq_cache_flushes, before.irq_cache_flushes + 3);
 	CHECK_EQ(iommu_irq_route(h, 1, 0x41), -ERR_INVAL); /* freed */
+	/* Each wait asks for a status of its own, so that a late status of
+	 * an earlier wait cannot end a later one. */
+	{
+		uint32_t last = 0;
+		unsigned waits = 0;
+
+		for (unsigned i = 0; i < ndescs; i++) {
+			if ((descs[i].lo & 0xF) != VTD_QI_WAIT || !(descs[i].lo & VTD_WAIT_SW))
+				continue;
+			CHECK((uint32_t)(descs[i].lo >> 32) > last);
+			last = (uint32_t)(descs[i].lo >> 32);
+			waits++;
+		}
+		CHECK(waits >= 4);
+	}
 }
 
 static void test_faults(void)
