@@ -825,14 +825,17 @@ int iommu_attach(struct iommu_domain *d, uint16_t seg, uint16_t rid)
 	return err;
 }
 
-void iommu_detach(uint16_t seg, uint16_t rid)
+int iommu_detach(uint16_t seg, uint16_t rid)
 {
+	int err = 0;
+
 	if (!ready)
-		return;
+		return 0;
 	ticket_lock(&lock);
 	if (owner_of(seg, rid))
-		set_context(seg, rid, NULL);
+		err = set_context(seg, rid, NULL);
 	ticket_unlock(&lock);
+	return err;
 }
 
 /* ---- interrupt remapping ---- */
@@ -897,26 +900,35 @@ int iommu_irq_route(unsigned handle, uint32_t apic_id, uint8_t vector)
 	return err;
 }
 
-void iommu_irq_block(unsigned handle)
+int iommu_irq_block(unsigned handle)
 {
+	int err = -ERR_INVAL;
+
 	if (!ready)
-		return;
+		return 0;
 	ticket_lock(&lock);
 	if (irq_valid(handle))
-		irte_write(handle, (struct vtd_entry){0, irt[handle].hi});
+		err = irte_write(handle, (struct vtd_entry){0, irt[handle].hi});
 	ticket_unlock(&lock);
+	return err;
 }
 
-void iommu_irq_free(unsigned handle)
+int iommu_irq_free(unsigned handle)
 {
+	int err = -ERR_INVAL;
+
 	if (!ready)
-		return;
+		return 0;
 	ticket_lock(&lock);
 	if (irq_valid(handle)) {
-		irte_write(handle, (struct vtd_entry){0, 0});
-		irt_used[handle / 8] &= (uint8_t) ~(1u << (handle % 8));
+		err = irte_write(handle, (struct vtd_entry){0, 0});
+		/* An entry a unit may still hold in its cache is not handed
+		 * to another function. */
+		if (!err)
+			irt_used[handle / 8] &= (uint8_t) ~(1u << (handle % 8));
 	}
 	ticket_unlock(&lock);
+	return err;
 }
 
 void iommu_irq_message(unsigned handle, uint64_t *addr, uint32_t *data)

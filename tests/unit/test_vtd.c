@@ -95,6 +95,7 @@ const struct acpi_mem host_acpi_mem = {identity, NULL};
 static volatile uint8_t *regs;
 static pthread_t model;
 static volatile bool model_stop;
+static volatile bool model_paused; /* the unit processes no descriptor */
 static uint32_t gsts_log[64];
 static volatile unsigned ngsts;
 static struct vtd_entry descs[4096];
@@ -124,7 +125,9 @@ static void *model_main(void *arg)
 		if (sts != R32(VTD_GSTS) && ngsts < 64)
 			gsts_log[ngsts++] = sts;
 		R32(VTD_GSTS) = sts;
-		if (sts & VTD_GCMD_QIE) {
+		if ((sts & VTD_GCMD_QIE) && model_paused) {
+			/* holds the queue where it is */
+		} else if (sts & VTD_GCMD_QIE) {
 			struct vtd_entry *q =
 				(struct vtd_entry *)(uintptr_t)(R64(VTD_IQA) & ~0xFFFULL);
 			unsigned tail = (unsigned)(R64(VTD_IQT) >> 4) & 0xFF;
@@ -475,6 +478,16 @@ static void test_irq(void)
 	iommu_get_stats(&after);
 	CHECK_EQ(after.irq_cache_flushes, before.irq_cache_flushes + 3);
 	CHECK_EQ(iommu_irq_route(h, 1, 0x41), -ERR_INVAL); /* freed */
+	/* A unit that does not confirm the invalidation: reported, and the
+	 * entry it may still cache is not handed out again. */
+	CHECK_EQ(iommu_irq_alloc(0, 0x0018, &h), 0);
+	CHECK_EQ(iommu_irq_route(h, 0x12345, 0x41), 0);
+	model_paused = true;
+	CHECK_EQ(iommu_irq_block(h), -ERR_IO);
+	CHECK_EQ(iommu_irq_free(h), -ERR_IO);
+	model_paused = false;
+	CHECK_EQ(iommu_irq_route(h, 0x12345, 0x41), 0); /* still its owner's */
+	CHECK_EQ(iommu_irq_free(h), 0);
 	/* Each wait asks for a status of its own, so that a late status of
 	 * an earlier wait cannot end a later one. */
 	{

@@ -335,8 +335,13 @@ static int irq_route(void *ctx, int *handle, uint32_t apic, uint8_t vector, uint
 
 static void irq_block(void *ctx, int handle)
 {
-	(void)ctx;
-	iommu_irq_block((unsigned)handle);
+	struct guest_pci_fn *fn = ctx;
+	int err = iommu_irq_block((unsigned)handle);
+
+	if (err)
+		pr_err("guest '%s': PCI 00:%02x.0: interrupt-remapping entry %d not blocked "
+		       "(%s)\n",
+		       fn->guest->name, fn->vd->slot, handle, err_str(err));
 }
 
 static void table_write(void *ctx, unsigned entry, unsigned dw, uint32_t val)
@@ -379,7 +384,7 @@ static int irq_reserve(void *ctx, int *handle)
 static void irq_release(void *ctx, int handle)
 {
 	(void)ctx;
-	iommu_irq_free((unsigned)handle);
+	(void)iommu_irq_free((unsigned)handle); /* a failure keeps it from reuse */
 }
 
 static void msix_refused(void *ctx, unsigned entry, const char *why)
@@ -740,19 +745,27 @@ void guest_pci_release(struct guest *g)
 	spin_lock(&g->pci_lock);
 	for (unsigned i = 0; i < VPCI_MAX_DEVS; i++) {
 		struct guest_pci_fn *fn = &g->pcifn[i];
+		int err;
 
 		if (!fn->f)
 			continue;
 		if (fn->shadow)
 			vmsix_reset(&fn->msix);
 		pci_reset(fn->f);
-		iommu_detach(fn->f->seg, fn->f->rid);
-		if (fn->dma_rid != fn->f->rid)
-			iommu_detach(fn->f->seg, fn->dma_rid);
+		err = iommu_detach(fn->f->seg, fn->f->rid);
+		if (!err && fn->dma_rid != fn->f->rid)
+			err = iommu_detach(fn->f->seg, fn->dma_rid);
+		if (err)
+			pr_err("guest '%s': PCI 00:%02x.0: its DMA could not be detached (%s); "
+			       "bus mastering stays off\n",
+			       g->name, fn->vd->slot, err_str(err));
 		if (fn->shadow) {
 			for (unsigned e = 0; e < fn->msix.n; e++)
-				if (fn->shadow[e].handle >= 0)
-					iommu_irq_free((unsigned)fn->shadow[e].handle);
+				if (fn->shadow[e].handle >= 0 &&
+				    iommu_irq_free((unsigned)fn->shadow[e].handle))
+					pr_err("guest '%s': PCI 00:%02x.0: interrupt-remapping "
+					       "entry %d not freed\n",
+					       g->name, fn->vd->slot, fn->shadow[e].handle);
 			pages_free(fn->shadow, fn->shadow_pages);
 		}
 		fn->shadow = NULL;
