@@ -36,6 +36,10 @@ bool iommu_covers(uint16_t seg, uint16_t rid);
 
 /* A new, empty domain. owner names it in fault reports (a guest's name). */
 struct iommu_domain *iommu_domain_create(const char *owner);
+/* Frees a domain no function is attached to (its tables, its domain id,
+ * after invalidating what the units cached under it): -ERR_BUSY while a
+ * function is attached, -ERR_IO when a unit did not confirm. */
+int iommu_domain_destroy(struct iommu_domain *d);
 /* Lets the domain's devices read and write [gpa, gpa+size) at hpa.
  * 4 KiB aligned. The interrupt window 0xFEE00000-0xFEEFFFFF is never
  * mapped: the part of the range inside it is left out. */

@@ -60,6 +60,7 @@ struct seg_tables {
 struct iommu_domain {
 	bool used;
 	uint16_t did;
+	unsigned attached; /* context entries naming it */
 	char owner[OWNER_LEN];
 	struct paging pt;
 };
@@ -819,21 +820,54 @@ int iommu_attach(struct iommu_domain *d, uint16_t seg, uint16_t rid)
 		err = 0;
 	else if (cur)
 		err = -ERR_BUSY;
-	else
+	else {
 		err = set_context(seg, rid, d);
+		if (!err)
+			d->attached++;
+	}
 	ticket_unlock(&lock);
 	return err;
 }
 
 int iommu_detach(uint16_t seg, uint16_t rid)
 {
+	struct iommu_domain *d;
 	int err = 0;
 
 	if (!ready)
 		return 0;
 	ticket_lock(&lock);
-	if (owner_of(seg, rid))
+	d = owner_of(seg, rid);
+	if (d) {
 		err = set_context(seg, rid, NULL);
+		/* A detach the unit did not confirm keeps the domain in use. */
+		if (!err && d->attached)
+			d->attached--;
+	}
+	ticket_unlock(&lock);
+	return err;
+}
+
+int iommu_domain_destroy(struct iommu_domain *d)
+{
+	struct vtd_entry iotlb;
+	int err;
+
+	if (!ready || !d || !d->used)
+		return -ERR_INVAL;
+	ticket_lock(&lock);
+	if (d->attached) {
+		ticket_unlock(&lock);
+		return -ERR_BUSY;
+	}
+	/* Nothing of it stays cached under its domain id, which the next
+	 * domain may get. */
+	iotlb = vtd_qi_iotlb_domain(d->did);
+	err = qi_all(&iotlb, 1);
+	if (!err) {
+		pt_destroy(&d->pt);
+		d->used = false;
+	}
 	ticket_unlock(&lock);
 	return err;
 }

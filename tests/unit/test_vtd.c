@@ -529,6 +529,38 @@ static void test_faults(void)
 	CHECK_EQ(loglen, 0);
 }
 
+/* A domain a failed guest creation leaves is freed, not while attached. */
+static void test_domain_destroy(void)
+{
+	struct iommu_domain *d = iommu_domain_create("failed");
+	unsigned mark;
+	uint16_t did;
+
+	CHECK(d != NULL);
+	if (!d)
+		return;
+	CHECK_EQ(iommu_domain_map(d, 0, 0x300000000ULL, 2 * 1024 * 1024), 0);
+	CHECK_EQ(iommu_attach(d, 0, 0x0018), -ERR_BUSY); /* web's */
+	CHECK_EQ(iommu_detach(0, 0x0018), 0);
+	CHECK_EQ(iommu_attach(d, 0, 0x0018), 0);
+	did = (uint16_t)((ctx_of(0x0018).hi >> 8) & 0xFFFF);
+	CHECK_EQ(iommu_domain_destroy(d), -ERR_BUSY);
+	CHECK_EQ(iommu_detach(0, 0x0018), 0);
+	mark = ndescs;
+	CHECK_EQ(iommu_domain_destroy(d), 0);
+	CHECK(has_desc(mark, VTD_QI_IOTLB | 2 << 4 | 0xC0 | (uint64_t)did << 16));
+	CHECK_EQ(iommu_domain_destroy(d), -ERR_INVAL);
+	/* Its slot and domain id are free again. */
+	d = iommu_domain_create("next");
+	CHECK(d != NULL);
+	if (!d)
+		return;
+	CHECK_EQ(iommu_attach(d, 0, 0x0018), 0);
+	CHECK_EQ((ctx_of(0x0018).hi >> 8) & 0xFFFF, did);
+	CHECK_EQ(iommu_detach(0, 0x0018), 0);
+	CHECK_EQ(iommu_attach(web, 0, 0x0018), 0);
+}
+
 static void test_detach(void)
 {
 	unsigned mark = ndescs;
@@ -545,4 +577,5 @@ static void test_detach(void)
 	pthread_join(model, NULL);
 }
 
-CHECK_MAIN(test_refusals, test_bring_up, test_domains, test_irq, test_faults, test_detach)
+CHECK_MAIN(test_refusals, test_bring_up, test_domains, test_irq, test_faults, test_domain_destroy,
+	   test_detach)
