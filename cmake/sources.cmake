@@ -21,6 +21,7 @@ set(ARGON_PURE_SOURCES
   vmm/emulate_regs.c
   vmm/mem_range.c
   vmm/host/acpi_parse.c
+  vmm/host/idt.c
   vmm/host/cpu_topo.c
   vmm/guest_layout.c
   vmm/dev/vacpi.c

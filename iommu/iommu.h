@@ -36,6 +36,10 @@ bool iommu_covers(uint16_t seg, uint16_t rid);
 
 /* A new, empty domain. owner names it in fault reports (a guest's name). */
 struct iommu_domain *iommu_domain_create(const char *owner);
+/* Frees a domain no function is attached to (its tables, its domain id,
+ * after invalidating what the units cached under it): -ERR_BUSY while a
+ * function is attached, -ERR_IO when a unit did not confirm. */
+int iommu_domain_destroy(struct iommu_domain *d);
 /* Lets the domain's devices read and write [gpa, gpa+size) at hpa.
  * 4 KiB aligned. The interrupt window 0xFEE00000-0xFEEFFFFF is never
  * mapped: the part of the range inside it is left out. */
@@ -46,9 +50,10 @@ int iommu_domain_unmap(struct iommu_domain *d, uint64_t gpa, uint64_t size);
 /* Routes the function's DMA through domain d; -ERR_BUSY if it is attached
  * elsewhere (a function with firmware RMRRs always is), -ERR_NODEV if no
  * IOMMU covers it. Detach blocks its DMA again (and waits until the hardware no
- * longer uses the old translation). */
+ * longer uses the old translation); -ERR_IO when a unit did not confirm
+ * the invalidation (the old translation may still be cached). */
 int iommu_attach(struct iommu_domain *d, uint16_t seg, uint16_t rid);
-void iommu_detach(uint16_t seg, uint16_t rid);
+int iommu_detach(uint16_t seg, uint16_t rid);
 
 /* Interrupt remapping. An entry belongs to one function: only messages
  * carrying that requester id may use it. */
@@ -56,9 +61,11 @@ int iommu_irq_alloc(uint16_t seg, uint16_t rid, unsigned *handle);
 /* Points the entry at a physical x2APIC id with a vector, fixed delivery,
  * physical destination, edge; present from then on. */
 int iommu_irq_route(unsigned handle, uint32_t apic_id, uint8_t vector);
-/* Makes the entry not present (messages using it fault, none delivered). */
-void iommu_irq_block(unsigned handle);
-void iommu_irq_free(unsigned handle);
+/* Makes the entry not present (messages using it fault, none delivered).
+ * -ERR_IO when a unit did not confirm the invalidation: the old entry may
+ * still be cached, and a freed entry is then not reused. */
+int iommu_irq_block(unsigned handle);
+int iommu_irq_free(unsigned handle);
 /* The message (address, data) the function must send to use the entry:
  * the remappable format, never a compatibility one. */
 void iommu_irq_message(unsigned handle, uint64_t *addr, uint32_t *data);

@@ -113,6 +113,7 @@ int pci_init(const struct boot_info *bi)
 {
 	struct pci_segment segs[PCI_MAX_SEGMENTS];
 	char line[200];
+	unsigned acs;
 	int err;
 
 	host_bus.cfg = &ecam_ops;
@@ -136,6 +137,12 @@ int pci_init(const struct boot_info *bi)
 			PCI_MAX_FUNCS);
 	else if (err)
 		return trace_err(err);
+	/* Before any guest: peer-to-peer requests of assigned functions go
+	 * up to the IOMMU (the boot check refuses functions where they
+	 * cannot). */
+	acs = pci_enable_acs(&host_bus);
+	if (acs)
+		pr_info("pci: ACS isolation turned on in %u port(s) or function(s)\n", acs);
 	for (unsigned i = 0; i < host_bus.count; i++) {
 		pci_describe(&host_bus, &host_bus.f[i], line, sizeof(line));
 		pr_info("pci: %s\n", line);
@@ -190,4 +197,9 @@ static const struct pci_wait_ops tsc_wait = {tsc_now_us, tsc_delay_us, NULL};
 int pci_reset(struct pci_func *f)
 {
 	return pci_reset_cfg(&ecam_ops, &tsc_wait, f);
+}
+
+int pci_restore_bars(const struct pci_func *f)
+{
+	return pci_restore_bars_cfg(&ecam_ops, f);
 }

@@ -315,6 +315,59 @@ uint16_t pci_dma_rid(const struct pci_bus_info *b, const struct pci_func *f)
 	return rid;
 }
 
+bool pci_same_device(const struct pci_func *f, const struct pci_func *o)
+{
+	return o != f && o->seg == f->seg && o->rid >> 8 == f->rid >> 8 &&
+	       (o->rid >> 3 == f->rid >> 3 ||
+		(f->ecap_ari && f->parent >= 0 && o->parent == f->parent));
+}
+
+static bool multi_function(const struct pci_bus_info *b, const struct pci_func *f)
+{
+	for (unsigned i = 0; i < b->count; i++)
+		if (pci_same_device(f, &b->f[i]))
+			return true;
+	return false;
+}
+
+unsigned pci_enable_acs(const struct pci_bus_info *b)
+{
+	unsigned changed = 0;
+
+	for (unsigned i = 0; i < b->count; i++) {
+		const struct pci_func *f = &b->f[i];
+		uint16_t cap, ctrl, want;
+
+		if (!f->ecap_acs)
+			continue;
+		if (f->pcie_type != PCI_EXP_TYPE_ROOT_PORT &&
+		    f->pcie_type != PCI_EXP_TYPE_DOWNSTREAM && !multi_function(b, f))
+			continue;
+		cap = (uint16_t)rd(b->cfg, f->seg, f->rid, f->ecap_acs + PCI_ACS_CAP, 2);
+		ctrl = (uint16_t)rd(b->cfg, f->seg, f->rid, f->ecap_acs + PCI_ACS_CTRL, 2);
+		want = (uint16_t)(ctrl | (cap & PCI_ACS_ISOLATE));
+		if (want == ctrl)
+			continue;
+		wr(b->cfg, f->seg, f->rid, f->ecap_acs + PCI_ACS_CTRL, 2, want);
+		changed++;
+	}
+	return changed;
+}
+
+bool pci_acs_isolates(const struct pci_bus_info *b, const struct pci_func *f)
+{
+	uint16_t cap, ctrl;
+
+	if (!f->ecap_acs)
+		return false;
+	/* A feature the capability does not offer is one the function
+	 * cannot do otherwise (PCIe 6.0, 6.12.1.1): a port without
+	 * peer-to-peer support offers no redirect. */
+	cap = (uint16_t)rd(b->cfg, f->seg, f->rid, f->ecap_acs + PCI_ACS_CAP, 2);
+	ctrl = (uint16_t)rd(b->cfg, f->seg, f->rid, f->ecap_acs + PCI_ACS_CTRL, 2);
+	return (ctrl & cap & PCI_ACS_ISOLATE) == (cap & PCI_ACS_ISOLATE);
+}
+
 const struct pci_func *pci_bus_find(const struct pci_bus_info *b, uint16_t seg, uint16_t rid)
 {
 	for (unsigned i = 0; i < b->count; i++)

@@ -83,6 +83,22 @@ uint16_t pci_find_ecap(const struct pci_cfg_ops *cfg, uint16_t seg, uint16_t rid
  * send its own. */
 uint16_t pci_dma_rid(const struct pci_bus_info *b, const struct pci_func *f);
 
+/* Turns on ACS source validation, request and completion redirect and
+ * upstream forwarding (those of them each capability offers) on every
+ * root port, switch downstream port and function of a multi-function
+ * device that has an ACS capability, so that peer-to-peer requests go up
+ * to the root complex and through the IOMMU. Returns how many functions
+ * it changed. */
+unsigned pci_enable_acs(const struct pci_bus_info *b);
+
+/* Whether f's ACS capability has every isolation bit it offers enabled
+ * (false without an ACS capability). */
+bool pci_acs_isolates(const struct pci_bus_info *b, const struct pci_func *f);
+
+/* Whether o is another function of f's device: the same slot, or with
+ * ARI the same bus below the same port. */
+bool pci_same_device(const struct pci_func *f, const struct pci_func *o);
+
 /* The function of b at seg:rid, or NULL. */
 const struct pci_func *pci_bus_find(const struct pci_bus_info *b, uint16_t seg, uint16_t rid);
 
@@ -112,6 +128,14 @@ void pci_write(const struct pci_func *f, uint16_t off, unsigned size, uint32_t v
  * -ERR_NOTSUP when the function has no reset argon trusts, -ERR_IO when
  * it did not come back from its reset. */
 int pci_reset(struct pci_func *f);
+
+/* Makes sure f decodes its BARs at the addresses firmware assigned:
+ * when a BAR moved or decoding is off (a reset argon did not do), writes
+ * them back with decoding off, checks them and turns decoding on (bus
+ * master as it was). 0 when in place, -ERR_IO when the function does not
+ * answer or a BAR does not take its address (decoding then stays off). */
+int pci_restore_bars(const struct pci_func *f);
+int pci_restore_bars_cfg(const struct pci_cfg_ops *cfg, const struct pci_func *f);
 
 /* How argon resets a function (sriov/pci_reset.c says why). */
 enum pci_reset_method {

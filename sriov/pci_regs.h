@@ -65,6 +65,19 @@
 #define PCI_ECAP_ID_ACS 0x000d
 #define PCI_ECAP_ID_ARI 0x000e
 #define PCI_ECAP_ID_SRIOV 0x0010
+
+/* ACS extended capability (PCIe 6.0, 7.7.11): capability and control. */
+#define PCI_ACS_CAP 0x04
+#define PCI_ACS_CTRL 0x06
+#define PCI_ACS_SV 0x0001 /* source validation */
+#define PCI_ACS_TB 0x0002 /* translation blocking */
+#define PCI_ACS_RR 0x0004 /* P2P request redirect */
+#define PCI_ACS_CR 0x0008 /* P2P completion redirect */
+#define PCI_ACS_UF 0x0010 /* upstream forwarding */
+/* What isolation needs: requests and completions between functions go up
+ * to the root complex (and its IOMMU), with a requester id the port
+ * checked. */
+#define PCI_ACS_ISOLATE (PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF)
 #define PCI_CFG_SPACE_SIZE 256
 #define PCI_CFG_SPACE_EXP_SIZE 4096
 

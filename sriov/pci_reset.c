@@ -123,9 +123,12 @@ static int wait_ready(const struct pci_cfg_ops *cfg, const struct pci_wait_ops *
 	}
 }
 
-static int restore(const struct pci_cfg_ops *cfg, const struct pci_func *f)
+/* Writes f's BARs back as firmware assigned them and checks them, then
+ * turns decoding on, with the command bits in keep. Decoding must be off
+ * when it is called. */
+static int restore(const struct pci_cfg_ops *cfg, const struct pci_func *f, uint16_t keep)
 {
-	uint16_t cmd = PCI_COMMAND_INTX_DISABLE;
+	uint16_t cmd = PCI_COMMAND_INTX_DISABLE | keep;
 
 	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
 		const struct pci_bar *b = &f->bar[i];
@@ -163,6 +166,41 @@ int pci_reset_cfg(const struct pci_cfg_ops *cfg, const struct pci_wait_ops *w,
 	if (!err)
 		err = wait_ready(cfg, w, f);
 	if (!err)
-		err = restore(cfg, f);
+		err = restore(cfg, f, 0);
 	return err;
+}
+
+/* Whether every BAR of f holds its address and its kind of decoding is
+ * on in cmd. */
+static bool bars_in_place(const struct pci_cfg_ops *cfg, const struct pci_func *f, uint16_t cmd)
+{
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+		const struct pci_bar *b = &f->bar[i];
+		uint16_t off = (uint16_t)(PCI_BAR0 + 4 * i);
+		uint32_t mask = b->is_io ? PCI_BAR_IO_ADDR_MASK : PCI_BAR_MEM_ADDR_MASK;
+
+		if (!b->size)
+			continue;
+		if (!(cmd & (b->is_io ? PCI_COMMAND_IO : PCI_COMMAND_MEMORY)) ||
+		    (rd(cfg, f, off, 4) & mask) != (uint32_t)b->addr ||
+		    (b->is_64 && rd(cfg, f, (uint16_t)(off + 4), 4) != (uint32_t)(b->addr >> 32)))
+			return false;
+	}
+	return true;
+}
+
+int pci_restore_bars_cfg(const struct pci_cfg_ops *cfg, const struct pci_func *f)
+{
+	uint16_t cmd = (uint16_t)rd(cfg, f, PCI_COMMAND, 2);
+
+	if (cmd == 0xffff)
+		return -ERR_IO; /* the function does not answer */
+	if (bars_in_place(cfg, f, cmd))
+		return 0;
+	/* A reset the function went through without argon (an NVMe
+	 * subsystem reset, a link reset) cleared its BARs and decoding: no
+	 * decoding while they are written, bus mastering kept. */
+	wr(cfg, f, PCI_COMMAND, 2,
+	   (cmd & ~(PCI_COMMAND_IO | PCI_COMMAND_MEMORY)) | PCI_COMMAND_INTX_DISABLE);
+	return restore(cfg, f, cmd & PCI_COMMAND_MASTER);
 }

@@ -5,6 +5,7 @@
 #include "lib/fmt.h"
 #include "lib/string.h"
 #include "vmm/host/apic.h"
+#include "vmm/host/cpu_tables.h"
 #include "vmm/host/smp.h"
 #include "vmm/spinlock.h"
 #include "vmm/host/tsc.h"
@@ -416,6 +417,8 @@ void console_serve(bool (*done)(void))
 		timer_arm(busy || typed_len ? TICK_BUSY_US : TICK_IDLE_US);
 		/* STI's one-instruction shadow: the tick cannot slip in between. */
 		__asm__ volatile("sti; hlt; cli" ::: "memory");
+		/* What woke it may have been an interrupt nobody asked for. */
+		stray_irq_log();
 	}
 	timer_stop();
 	served = false;

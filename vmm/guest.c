@@ -1,5 +1,7 @@
 /* Creating and stopping guests. */
 #include "vmm/guest.h"
+
+#include "iommu/iommu.h"
 #include "vmm/exit_stats.h"
 #include "vmm/guest_linux.h"
 #include "vmm/guest_boot.h"
@@ -198,6 +200,9 @@ static void guest_release(struct guest *g)
 	g->vcpu_count = 0;
 	g->vcpus_running = 0;
 	guest_pci_release(g);
+	/* A guest that failed to start gives its IOMMU domain back. */
+	if (g->iommu && !iommu_domain_destroy(g->iommu))
+		g->iommu = NULL;
 	pt_destroy(&g->npt);
 	npt_free_kept(g);
 	free_ram(g);

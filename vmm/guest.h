@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "lib/config.h"
+#include "lib/ratelimit.h"
 #include "vmm/boot_info.h"
 #include "vmm/dev/vioapic.h"
 #include "vmm/dev/vmsix.h"
@@ -55,6 +56,9 @@ struct guest_pci_fn {
 	struct vmsix_entry *shadow;
 	size_t shadow_pages;
 	volatile uint8_t *table; /* the device's MSI-X table, in argon's map */
+	/* A reset failed or the BARs could not be put back: argon does not
+	 * touch the function's registers until a reset or restore works. */
+	bool bars_lost;
 	/* Per BAR: its ranges in the memory map (-1: none) and its trapped
 	 * region (-1: none): the MSI-X table's pages, or the whole BAR when
 	 * it is smaller than a page and so cannot be mapped alone. */
@@ -87,6 +91,9 @@ struct guest {
 	struct mmio_region mmio[GUEST_MAX_MMIO]; /* trapped, not in the nested tables */
 	unsigned mmio_count;
 	struct spinlock pci_lock; /* the PCI bus and MSI-X shadows; the console never takes it */
+	/* MSI-X refusal warnings: a guest alternating valid and invalid
+	 * messages gets a few lines a minute, not one per message. */
+	struct ratelimit msix_warn;
 	struct vpci_bus pci;
 	struct guest_pci_fn pcifn[VPCI_MAX_DEVS];
 	struct iommu_domain *iommu; /* NULL: no function assigned */

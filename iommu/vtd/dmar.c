@@ -337,6 +337,20 @@ int dmar_unit_for(const struct dmar_info *d, uint16_t seg, uint16_t rid, const s
 	return all;
 }
 
+const struct boot_mem_range *dmar_rmrr_in_ram(const struct boot_info *bi, uint64_t base,
+					      uint64_t limit)
+{
+	for (uint32_t i = 0; i < bi->mem_count && i < BOOT_MAX_MEM_RANGES; i++) {
+		const struct boot_mem_range *m = &bi->mem[i];
+
+		if (m->type != BOOT_MEM_USABLE && m->type != BOOT_MEM_BOOT_RECLAIM)
+			continue;
+		if (m->size && base <= m->base + (m->size - 1) && m->base <= limit)
+			return m;
+	}
+	return NULL;
+}
+
 const char *dmar_scope_type_name(uint8_t type)
 {
 	static const char *const names[] = {"?",      "endpoint", "bridge",

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "lib/bits.h"
+#include "vmm/boot_info.h"
 
 /* Table layout, offsets from the table's start. */
 #define DMAR_HAW_OFF 36	   /* host address width - 1 */
@@ -129,5 +130,12 @@ int dmar_unit_for(const struct dmar_info *d, uint16_t seg, uint16_t rid,
 		  const struct dmar_cfg *cfg);
 
 const char *dmar_scope_type_name(uint8_t type);
+
+/* The first range of the boot memory map that argon may use as RAM
+ * (usable or boot-services memory) and that RMRR [base, limit] overlaps,
+ * or NULL. Firmware must put RMRRs in reserved memory; one that is not
+ * would have a device's DMA land in pages argon hands to guests. */
+const struct boot_mem_range *dmar_rmrr_in_ram(const struct boot_info *bi, uint64_t base,
+					      uint64_t limit);
 
 #endif

@@ -46,6 +46,7 @@ struct unit {
 	struct vtd_entry *iq;
 	unsigned iq_tail;
 	volatile uint32_t *wait_word;
+	uint32_t wait_seq; /* the status the last wait descriptor asked for */
 	bool on;
 };
 
@@ -59,11 +60,12 @@ struct seg_tables {
 struct iommu_domain {
 	bool used;
 	uint16_t did;
+	unsigned attached; /* context entries naming it */
 	char owner[OWNER_LEN];
 	struct paging pt;
 };
 
-static struct spinlock lock;
+static struct ticket_lock lock;
 static struct dmar_info dmar;
 static struct unit units[DMAR_MAX_UNITS];
 static unsigned nunits;
@@ -170,13 +172,20 @@ static int qi_run(struct unit *u, const struct vtd_entry *d, unsigned n)
 {
 	uint64_t start, limit = tsc_khz ? tsc_khz * (POLL_US / 1000) : 1ULL << 32;
 
+	uint32_t seq;
+	int err = 0;
+
 	if (!u->iq || n + 1 >= IQ_ENTRIES)
 		return -ERR_INVAL;
-	*u->wait_word = 0;
+	/* A status of its own for each wait: one that an earlier, timed-out
+	 * wait writes late is not taken for this one's. */
+	seq = ++u->wait_seq;
+	if (!seq)
+		seq = u->wait_seq = 1;
 	for (unsigned i = 0; i <= n; i++) {
 		struct vtd_entry *slot = &u->iq[u->iq_tail];
 
-		*slot = i < n ? d[i] : vtd_qi_wait(1, virt_to_phys((const void *)u->wait_word));
+		*slot = i < n ? d[i] : vtd_qi_wait(seq, virt_to_phys((const void *)u->wait_word));
 		/* Draining is asked for only where the unit offers it. */
 		if ((slot->lo & 0xF) == VTD_QI_IOTLB) {
 			if (!(u->cap & VTD_CAP_DRD))
@@ -190,12 +199,23 @@ static int qi_run(struct unit *u, const struct vtd_entry *d, unsigned n)
 	__asm__ volatile("sfence" ::: "memory");
 	wr64(u, VTD_IQT, (uint64_t)u->iq_tail << VTD_IQT_SHIFT);
 	start = rdtsc();
-	while (__atomic_load_n(u->wait_word, __ATOMIC_ACQUIRE) != 1) {
+	while (__atomic_load_n(u->wait_word, __ATOMIC_ACQUIRE) != seq) {
 		if (rd32(u, VTD_FSTS) & VTD_FSTS_IQE) {
+			/* The unit stopped at the descriptor it refused (the
+			 * queue head): replaced by a wait that writes nothing,
+			 * so that the queue goes on once IQE is cleared and
+			 * later invalidations are not stuck behind it. */
+			unsigned head = (unsigned)(rd64(u, VTD_IQH) >> VTD_IQT_SHIFT) % IQ_ENTRIES;
+
 			pr_err("iommu: unit at 0x%llx refused an invalidation descriptor\n",
 			       (unsigned long long)u->base);
+			u->iq[head] = (struct vtd_entry){VTD_QI_WAIT, 0};
+			flush_lines(&u->iq[head], sizeof(u->iq[head]));
+			__asm__ volatile("sfence" ::: "memory");
 			wr32(u, VTD_FSTS, VTD_FSTS_IQE);
-			return -ERR_IO;
+			err = -ERR_IO;
+			if (head == (u->iq_tail + IQ_ENTRIES - 1) % IQ_ENTRIES)
+				return err; /* it was this run's own wait */
 		}
 		if (rdtsc() - start > limit) {
 			pr_err("iommu: unit at 0x%llx did not finish an invalidation\n",
@@ -204,6 +224,8 @@ static int qi_run(struct unit *u, const struct vtd_entry *d, unsigned n)
 		}
 		cpu_relax();
 	}
+	if (err)
+		return err;
 	for (unsigned i = 0; i < n; i++) {
 		uint64_t type = d[i].lo & 0xF;
 
@@ -581,7 +603,7 @@ static int enable(unsigned idx)
  * management controllers): those functions get an identity map of their
  * RMRRs, so blocking everything else does not break the firmware. They
  * cannot be given to a guest (attach says busy). */
-static void attach_rmrr_devices(void)
+static void attach_rmrr_devices(const struct boot_info *bi)
 {
 	struct iommu_domain *fw = NULL;
 
@@ -590,6 +612,7 @@ static void attach_rmrr_devices(void)
 
 		for (unsigned k = 0; k < r->nscopes; k++) {
 			const struct dmar_scope *sc = &dmar.scopes[r->scope_first + k];
+			const struct boot_mem_range *ram;
 			uint16_t rid;
 
 			if (sc->type != DMAR_SCOPE_ENDPOINT ||
@@ -597,7 +620,23 @@ static void attach_rmrr_devices(void)
 				continue;
 			if (!fw)
 				fw = iommu_domain_create("firmware (RMRR)");
-			if (!fw || iommu_domain_map(fw, r->base, r->base, r->limit + 1 - r->base) ||
+			/* An RMRR in RAM argon uses would let the device write
+			 * pages argon gives to guests: not mapped, the
+			 * device's DMA there is blocked, and the function is
+			 * still kept from guests (attached to this domain). */
+			ram = dmar_rmrr_in_ram(bi, r->base, r->limit);
+			if (ram && fw && !iommu_attach(fw, r->segment, rid)) {
+				pr_warn("iommu: firmware's DMA region 0x%llx-0x%llx (RMRR) of "
+					"%04x:%02x:%02x.%u is in RAM (0x%llx-0x%llx): not mapped, "
+					"its DMA there is blocked and it cannot be assigned\n",
+					(unsigned long long)r->base, (unsigned long long)r->limit,
+					r->segment, rid >> 8, (rid >> 3) & 31, rid & 7,
+					(unsigned long long)ram->base,
+					(unsigned long long)(ram->base + ram->size - 1));
+				continue;
+			}
+			if (!fw || ram ||
+			    iommu_domain_map(fw, r->base, r->base, r->limit + 1 - r->base) ||
 			    iommu_attach(fw, r->segment, rid)) {
 				pr_warn("iommu: cannot keep firmware's DMA region 0x%llx-0x%llx "
 					"for %04x:%02x:%02x.%u\n",
@@ -686,7 +725,7 @@ int iommu_init(const struct boot_info *bi)
 	ready = true;
 	for (unsigned i = 0; i < nunits; i++)
 		units[i].on = true;
-	attach_rmrr_devices();
+	attach_rmrr_devices(bi);
 	for (unsigned i = 0; i < nunits; i++) {
 		err = enable(i);
 		if (err) {
@@ -720,7 +759,7 @@ struct iommu_domain *iommu_domain_create(const char *owner)
 
 	if (!ready)
 		return NULL;
-	spin_lock(&lock);
+	ticket_lock(&lock);
 	for (unsigned i = 0; i < MAX_DOMAINS && i < max_did; i++) {
 		if (domains[i].used)
 			continue;
@@ -734,7 +773,7 @@ struct iommu_domain *iommu_domain_create(const char *owner)
 		str_copy(d->owner, owner ? owner : "?", sizeof(d->owner));
 		break;
 	}
-	spin_unlock(&lock);
+	ticket_unlock(&lock);
 	return d;
 }
 
@@ -744,13 +783,13 @@ int iommu_domain_map(struct iommu_domain *d, uint64_t gpa, uint64_t hpa, uint64_
 
 	if (!ready || !d || !d->used)
 		return -ERR_INVAL;
-	spin_lock(&lock);
+	ticket_lock(&lock);
 	err = vtd_sl_map(&d->pt, gpa, hpa, size);
 	/* Also after a partial map; and with caching mode, new entries need
 	 * it as much as changed ones. */
 	if (flush_domain(d) && !err)
 		err = -ERR_IO;
-	spin_unlock(&lock);
+	ticket_unlock(&lock);
 	return err;
 }
 
@@ -760,11 +799,11 @@ int iommu_domain_unmap(struct iommu_domain *d, uint64_t gpa, uint64_t size)
 
 	if (!ready || !d || !d->used)
 		return -ERR_INVAL;
-	spin_lock(&lock);
+	ticket_lock(&lock);
 	err = vtd_sl_unmap(&d->pt, gpa, size);
 	if (flush_domain(d) && !err)
 		err = -ERR_IO;
-	spin_unlock(&lock);
+	ticket_unlock(&lock);
 	return err;
 }
 
@@ -775,26 +814,62 @@ int iommu_attach(struct iommu_domain *d, uint16_t seg, uint16_t rid)
 
 	if (!ready || !d || !d->used)
 		return -ERR_INVAL;
-	spin_lock(&lock);
+	ticket_lock(&lock);
 	cur = owner_of(seg, rid);
 	if (cur == d)
 		err = 0;
 	else if (cur)
 		err = -ERR_BUSY;
-	else
+	else {
 		err = set_context(seg, rid, d);
-	spin_unlock(&lock);
+		if (!err)
+			d->attached++;
+	}
+	ticket_unlock(&lock);
 	return err;
 }
 
-void iommu_detach(uint16_t seg, uint16_t rid)
+int iommu_detach(uint16_t seg, uint16_t rid)
 {
+	struct iommu_domain *d;
+	int err = 0;
+
 	if (!ready)
-		return;
-	spin_lock(&lock);
-	if (owner_of(seg, rid))
-		set_context(seg, rid, NULL);
-	spin_unlock(&lock);
+		return 0;
+	ticket_lock(&lock);
+	d = owner_of(seg, rid);
+	if (d) {
+		err = set_context(seg, rid, NULL);
+		/* A detach the unit did not confirm keeps the domain in use. */
+		if (!err && d->attached)
+			d->attached--;
+	}
+	ticket_unlock(&lock);
+	return err;
+}
+
+int iommu_domain_destroy(struct iommu_domain *d)
+{
+	struct vtd_entry iotlb;
+	int err;
+
+	if (!ready || !d || !d->used)
+		return -ERR_INVAL;
+	ticket_lock(&lock);
+	if (d->attached) {
+		ticket_unlock(&lock);
+		return -ERR_BUSY;
+	}
+	/* Nothing of it stays cached under its domain id, which the next
+	 * domain may get. */
+	iotlb = vtd_qi_iotlb_domain(d->did);
+	err = qi_all(&iotlb, 1);
+	if (!err) {
+		pt_destroy(&d->pt);
+		d->used = false;
+	}
+	ticket_unlock(&lock);
+	return err;
 }
 
 /* ---- interrupt remapping ---- */
@@ -812,7 +887,7 @@ int iommu_irq_alloc(uint16_t seg, uint16_t rid, unsigned *handle)
 		return -ERR_INVAL;
 	if (!iommu_covers(seg, rid))
 		return -ERR_NODEV;
-	spin_lock(&lock);
+	ticket_lock(&lock);
 	for (unsigned h = 0; h < IRT_ENTRIES; h++) {
 		if (irt_used[h / 8] & (1u << (h % 8)))
 			continue;
@@ -823,18 +898,25 @@ int iommu_irq_alloc(uint16_t seg, uint16_t rid, unsigned *handle)
 		err = 0;
 		break;
 	}
-	spin_unlock(&lock);
+	ticket_unlock(&lock);
 	return err;
 }
 
-/* Writes an entry (the high half, constant for a handle's owner, before
- * the low half with P) and invalidates it in every unit's cache. */
+/* Writes an entry and invalidates it in every unit's cache: a present
+ * entry's high half (its source-id check) before the low half with P; an
+ * entry that goes away loses P (the low half) first, so that no unit
+ * ever reads a present entry with a cleared source-id check. */
 static int irte_write(unsigned h, struct vtd_entry e)
 {
 	struct vtd_entry inv = vtd_qi_iec_index(h);
 
-	__atomic_store_n(&irt[h].hi, e.hi, __ATOMIC_RELEASE);
-	__atomic_store_n(&irt[h].lo, e.lo, __ATOMIC_RELEASE);
+	if (vtd_irte_low_first(e)) {
+		__atomic_store_n(&irt[h].lo, e.lo, __ATOMIC_RELEASE);
+		__atomic_store_n(&irt[h].hi, e.hi, __ATOMIC_RELEASE);
+	} else {
+		__atomic_store_n(&irt[h].hi, e.hi, __ATOMIC_RELEASE);
+		__atomic_store_n(&irt[h].lo, e.lo, __ATOMIC_RELEASE);
+	}
 	flush_lines(&irt[h], sizeof(irt[h]));
 	return qi_all(&inv, 1);
 }
@@ -845,33 +927,42 @@ int iommu_irq_route(unsigned handle, uint32_t apic_id, uint8_t vector)
 
 	if (!ready || vector < 16)
 		return -ERR_INVAL;
-	spin_lock(&lock);
+	ticket_lock(&lock);
 	err = irq_valid(handle) ? irte_write(handle, vtd_irte(apic_id, vector, irt_rid[handle]))
 				: -ERR_INVAL;
-	spin_unlock(&lock);
+	ticket_unlock(&lock);
 	return err;
 }
 
-void iommu_irq_block(unsigned handle)
+int iommu_irq_block(unsigned handle)
 {
+	int err = -ERR_INVAL;
+
 	if (!ready)
-		return;
-	spin_lock(&lock);
+		return 0;
+	ticket_lock(&lock);
 	if (irq_valid(handle))
-		irte_write(handle, (struct vtd_entry){0, irt[handle].hi});
-	spin_unlock(&lock);
+		err = irte_write(handle, (struct vtd_entry){0, irt[handle].hi});
+	ticket_unlock(&lock);
+	return err;
 }
 
-void iommu_irq_free(unsigned handle)
+int iommu_irq_free(unsigned handle)
 {
+	int err = -ERR_INVAL;
+
 	if (!ready)
-		return;
-	spin_lock(&lock);
+		return 0;
+	ticket_lock(&lock);
 	if (irq_valid(handle)) {
-		irte_write(handle, (struct vtd_entry){0, 0});
-		irt_used[handle / 8] &= (uint8_t) ~(1u << (handle % 8));
+		err = irte_write(handle, (struct vtd_entry){0, 0});
+		/* An entry a unit may still hold in its cache is not handed
+		 * to another function. */
+		if (!err)
+			irt_used[handle / 8] &= (uint8_t) ~(1u << (handle % 8));
 	}
-	spin_unlock(&lock);
+	ticket_unlock(&lock);
+	return err;
 }
 
 void iommu_irq_message(unsigned handle, uint64_t *addr, uint32_t *data)
@@ -944,17 +1035,17 @@ void iommu_poll_faults(void)
 		return;
 	/* Never wait: the console CPU's tick must not stall on a CPU that is
 	 * attaching; the faults keep until the next tick. */
-	if (!spin_trylock(&lock))
+	if (!ticket_trylock(&lock))
 		return;
 	for (unsigned i = 0; i < nunits; i++)
 		if (units[i].on)
 			poll_unit(&units[i]);
-	spin_unlock(&lock);
+	ticket_unlock(&lock);
 }
 
 void iommu_get_stats(struct iommu_stats *out)
 {
-	spin_lock(&lock);
+	ticket_lock(&lock);
 	*out = stats;
-	spin_unlock(&lock);
+	ticket_unlock(&lock);
 }

@@ -29,6 +29,11 @@ unsigned vtd_aw_from_sagaw(uint64_t sagaw)
 	return 0;
 }
 
+bool vtd_irte_low_first(struct vtd_entry e)
+{
+	return !(e.lo & VTD_IRTE_P);
+}
+
 struct vtd_entry vtd_irte(uint32_t apic_id, uint8_t vector, uint16_t sid)
 {
 	struct vtd_entry e;

@@ -134,6 +134,12 @@ unsigned vtd_aw_from_sagaw(uint64_t sagaw);
  * messages from requester id sid may use it (SVT=1, SQ=0). */
 struct vtd_entry vtd_irte(uint32_t apic_id, uint8_t vector, uint16_t sid);
 
+/* The order to store an entry's halves in, so that the unit never sees a
+ * present entry with another entry's high half (its source-id check):
+ * the high half first when the new entry is present, the low half (P
+ * clear) first when it is not. */
+bool vtd_irte_low_first(struct vtd_entry e);
+
 /* The remappable-format MSI that selects IRT entry handle: address
  * 0xFEE00000 | handle[14:0] << 5 | 1 << 4 | SHV=0 | handle[15] << 2, data 0. */
 #define VTD_MSI_BASE 0xFEE00000u

@@ -9,7 +9,10 @@
 # devices on that bus (02:01.0, 02:02.0), whose DMA the bridge tags with
 # its own id 02:00.0; the rig's NVMe controller is at 00:02.0. A second
 # host bridge (root bus 0x80, no bridge leads there) that bypasses the
-# IOMMU has an NVMe controller at 81:00.0, which no IOMMU unit covers.
+# IOMMU has an NVMe controller at 81:00.0, which no IOMMU unit covers. A
+# root port at 00:07.0 without ACS has an NVMe controller at 03:00.0
+# behind it, whose peer-to-peer DMA the port would not send up to the
+# IOMMU.
 # Usage: bad-config.sh ARGON_EFI TESTGUEST_ELF
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -49,7 +52,7 @@ devices = ["00:02.0", "0000:00:00.0", "00:1f.0", "00:09.0", "00:02.0", "00:06.0"
 kernel = "testguest.elf"
 memory = "64M"
 cpus = [3]
-devices = ["0000:00:02.0", "02:02.0", "00:20.0", "81:00.0"]
+devices = ["0000:00:02.0", "02:02.0", "00:20.0", "81:00.0", "03:00.0"]
 CONF
 )
 trap 'rm -rf "$esp"' EXIT
@@ -60,7 +63,9 @@ boot "$esp" "$log" --timeout 120 --smp 4 -- \
 	-device pcie-pci-bridge,id=pb,bus=rp6 \
 	-device pci-testdev,bus=pb,addr=1 -device pci-testdev,bus=pb,addr=2 \
 	-device pxb-pcie,id=pxb,bus_nr=0x80,bus=pcie.0,bypass_iommu=true \
-	-device pcie-root-port,id=rpx,bus=pxb,chassis=9 -device nvme,serial=bypass0,bus=rpx || fail "machine did not power off by itself (qemu-run exit $?)"
+	-device pcie-root-port,id=rpx,bus=pxb,chassis=9 -device nvme,serial=bypass0,bus=rpx \
+	-device pcie-root-port,id=rp7,bus=pcie.0,addr=0x7,chassis=7,disable-acs=on \
+	-device nvme,serial=noacs0,bus=rp7 || fail "machine did not power off by itself (qemu-run exit $?)"
 
 expect "$log" "^argon.conf:6:1: error: unknown key 'memroy'" "unknown key reported at line 6 column 1"
 expect "$log" "^argon.conf:4:1: error: .*memory" "missing memory reported at the guest's header"
@@ -86,8 +91,11 @@ expect "$log" "^argon.conf:35:28: error: PCI function 0000:02:02.0 shares DMA id
 expect "$log" "^argon.conf:35:39: error: PCI address '00:20.0' is out of range" "malformed address reported"
 expect "$log" "^argon: pci: 0000:81:00.0 1b36:0010 class 010802 nvme" "the function behind the second host bridge was found"
 expect "$log" "^argon.conf:35:50: error: no IOMMU covers PCI function 0000:81:00.0" "function outside every IOMMU unit refused"
-[ "$(grep -c '^argon.conf:[0-9]*:[0-9]*: error: ' "$log")" -eq 18 ] ||
-	fail "not exactly the 18 errors in the file were reported"
+expect "$log" "^argon: pci: ACS isolation turned on in [0-9]+ port" "ACS turned on in the root ports that have it"
+expect "$log" "^argon.conf:35:61: error: PCI function 0000:03:00.0 is behind PCIe port 0000:00:07.0 without ACS" \
+	"function behind a root port without ACS refused"
+[ "$(grep -c '^argon.conf:[0-9]*:[0-9]*: error: ' "$log")" -eq 19 ] ||
+	fail "not exactly the 19 errors in the file were reported"
 expect "$log" '^argon: error: argon.conf has errors; no guest started' "no guest started"
 expect_not "$log" "^argon: starting guest" "no guest was started"
 expect_not "$log" '^\[test\]' "the guest printed nothing"

@@ -482,4 +482,30 @@ static void test_limits(void)
 	CHECK(strstr(info.why, "more device scopes") != NULL);
 }
 
-CHECK_MAIN(test_qemu, test_supermicro, test_bridge_path, test_malformed, test_limits)
+/* RMRRs must lie in reserved memory: one in RAM argon uses is found. */
+static void test_rmrr_in_ram(void)
+{
+	static struct boot_info bi;
+
+	bi.mem[0] = (struct boot_mem_range){0x0, 0x9f000, BOOT_MEM_USABLE, 0};
+	bi.mem[1] = (struct boot_mem_range){0x9f000, 0x1000, BOOT_MEM_RESERVED, 0};
+	bi.mem[2] = (struct boot_mem_range){0x100000, 0x7ef00000, BOOT_MEM_USABLE, 0};
+	bi.mem[3] = (struct boot_mem_range){0x7f000000, 0x800000, BOOT_MEM_RESERVED, 0};
+	bi.mem[4] = (struct boot_mem_range){0x7f800000, 0x100000, BOOT_MEM_BOOT_RECLAIM, 0};
+	bi.mem[5] = (struct boot_mem_range){0x7f900000, 0x100000, BOOT_MEM_ACPI_NVS, 0};
+	bi.mem_count = 6;
+	/* In reserved memory, as firmware should put them. */
+	CHECK(!dmar_rmrr_in_ram(&bi, 0x9f000, 0x9ffff));
+	CHECK(!dmar_rmrr_in_ram(&bi, 0x7f000000, 0x7f7fffff));
+	CHECK(!dmar_rmrr_in_ram(&bi, 0x7f900000, 0x7f9fffff));
+	/* Overlapping usable RAM by one byte at either end. */
+	CHECK(dmar_rmrr_in_ram(&bi, 0x9e000, 0x9f000) == &bi.mem[0]);
+	CHECK(dmar_rmrr_in_ram(&bi, 0x7effffff, 0x7f000fff) == &bi.mem[2]);
+	/* In boot-services memory, which argon takes over. */
+	CHECK(dmar_rmrr_in_ram(&bi, 0x7f7ff000, 0x7f800000) == &bi.mem[4]);
+	/* Above every range. */
+	CHECK(!dmar_rmrr_in_ram(&bi, 0xfed00000, 0xfed0ffff));
+}
+
+CHECK_MAIN(test_rmrr_in_ram, test_qemu, test_supermicro, test_bridge_path, test_malformed,
+	   test_limits)

@@ -776,6 +776,50 @@ static void test_reset_flr(void)
 	free(f);
 }
 
+/* BARs cleared by a reset argon did not do (an NVMe subsystem reset):
+ * put back with decoding off, checked, decoding on, bus master kept. */
+static void test_restore_bars(void)
+{
+	struct fake *f = fake_new();
+	struct pci_cfg_ops ops = ops_for(f);
+	static struct pci_bus_info b;
+	struct fake_fn *fn = flr_fixture(f, &b);
+	unsigned writes;
+
+	/* In place and decoding: nothing written. */
+	writes = f->writes;
+	CHECK_EQ(pci_restore_bars_cfg(&ops, &b.f[0]), 0);
+	CHECK_EQ(f->writes, writes);
+
+	/* Cleared, decoding off, bus master on. */
+	put32(fn, 0x10, 0x4);
+	put32(fn, 0x14, 0);
+	put32(fn, 0x18, 0x1);
+	put16(fn, PCI_COMMAND, PCI_COMMAND_MASTER);
+	f->bar_write_decoding = 0;
+	CHECK_EQ(pci_restore_bars_cfg(&ops, &b.f[0]), 0);
+	CHECK_EQ(f->bar_write_decoding, 0);
+	CHECK_EQ(cfg32(fn, 0x10), 0x00000004u);
+	CHECK_EQ(cfg32(fn, 0x14), 0x40u);
+	CHECK_EQ(cfg32(fn, 0x18) & ~3u, 0xe000);
+	CHECK_EQ(fn->cfg[PCI_COMMAND] | fn->cfg[PCI_COMMAND + 1] << 8,
+		 PCI_COMMAND_MEMORY | PCI_COMMAND_IO | PCI_COMMAND_MASTER |
+			 PCI_COMMAND_INTX_DISABLE);
+
+	/* Decoding on but a BAR moved: decoding goes off first. */
+	put32(fn, 0x14, 0x50);
+	CHECK_EQ(pci_restore_bars_cfg(&ops, &b.f[0]), 0);
+	CHECK_EQ(f->bar_write_decoding, 0);
+	CHECK_EQ(cfg32(fn, 0x14), 0x40u);
+
+	/* A BAR that does not take its address: decoding stays off. */
+	put32(fn, 0x14, 0);
+	fn->bar_wmask[1] = 0;
+	CHECK_EQ(pci_restore_bars_cfg(&ops, &b.f[0]), -ERR_IO);
+	CHECK_EQ(fn->cfg[PCI_COMMAND] & (PCI_COMMAND_MEMORY | PCI_COMMAND_IO), 0);
+	free(f);
+}
+
 static void test_reset_pm_and_none(void)
 {
 	struct fake *f = fake_new();
@@ -820,6 +864,110 @@ static void test_reset_pm_and_none(void)
 
 /* ---- Boot checks of argon.conf's devices ---- */
 
+/* An ACS extended capability at 0x100 offering cap, control 0. */
+static void add_acs(struct fake_fn *fn, uint16_t cap)
+{
+	put32(fn, 0x100, PCI_ECAP_ID_ACS | 1u << 16);
+	put16(fn, 0x100 + PCI_ACS_CAP, cap);
+	put16(fn, 0x100 + PCI_ACS_CTRL, 0);
+}
+
+static struct fake_fn *add_flr_ep(struct fake *f, uint16_t rid, uint8_t type)
+{
+	struct fake_fn *fn = add_fn(f, 0, rid, 0x010802, (rid & 7) == 0 ? 0x80 : 0);
+
+	add_pcie(fn, 0x40, type, true);
+	return fn;
+}
+
+static uint16_t acs_ctrl(struct fake *f, uint16_t rid)
+{
+	const struct fake_fn *fn = fake_find(f, 0, rid);
+
+	return (uint16_t)(fn->cfg[0x106] | fn->cfg[0x107] << 8);
+}
+
+/* Peer-to-peer isolation: ACS turned on where offered, and functions that
+ * could reach each other past the IOMMU kept in one guest. */
+static void test_acs(void)
+{
+	struct fake *f = fake_new();
+	struct pci_cfg_ops ops = ops_for(f);
+	struct pci_segment seg = {0, 0, 255};
+	static struct pci_bus_info b;
+	static struct argon_config cfg;
+	static struct config_diags diags;
+	static const char conf[] = "[guest.a]\n"
+				   "kernel = \"k\"\n"
+				   "memory = \"2M\"\n"
+				   "cpus = [0]\n"
+				   "devices = [\"03:00.0\", \"04:00.0\", \"05:00.0\", \"00:1f.0\", "
+				   "\"00:02.0\"]\n"
+				   "[guest.b]\n"
+				   "kernel = \"k\"\n"
+				   "memory = \"2M\"\n"
+				   "cpus = [1]\n"
+				   "devices = [\"03:00.1\", \"05:00.1\"]\n";
+	struct fake_fn *fn;
+	char text[2048];
+	size_t n = 0;
+
+	add_fn(f, 0, pci_rid(0, 0, 0), 0x060000, 0);
+	/* Root port with ACS (translation blocking offered too) -> switch
+	 * whose downstream port has ACS, firmware left all off -> a
+	 * two-function endpoint without ACS. */
+	fn = add_bridge(f, pci_rid(0, 0x1c, 0), PCI_EXP_TYPE_ROOT_PORT, 1, 3);
+	add_acs(fn, PCI_ACS_SV | PCI_ACS_TB | PCI_ACS_RR | PCI_ACS_CR);
+	add_bridge(f, pci_rid(1, 0, 0), PCI_EXP_TYPE_UPSTREAM, 2, 3);
+	fn = add_bridge(f, pci_rid(2, 0, 0), PCI_EXP_TYPE_DOWNSTREAM, 3, 3);
+	add_acs(fn, PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF);
+	add_flr_ep(f, pci_rid(3, 0, 0), PCI_EXP_TYPE_ENDPOINT);
+	add_flr_ep(f, pci_rid(3, 0, 1), PCI_EXP_TYPE_ENDPOINT);
+	/* A root port without ACS. */
+	add_bridge(f, pci_rid(0, 0x1d, 0), PCI_EXP_TYPE_ROOT_PORT, 4, 4);
+	add_flr_ep(f, pci_rid(4, 0, 0), PCI_EXP_TYPE_ENDPOINT);
+	/* A root port with ACS -> a two-function endpoint with ACS on both. */
+	fn = add_bridge(f, pci_rid(0, 0x1e, 0), PCI_EXP_TYPE_ROOT_PORT, 5, 5);
+	add_acs(fn, PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR);
+	add_acs(add_flr_ep(f, pci_rid(5, 0, 0), PCI_EXP_TYPE_ENDPOINT), PCI_ACS_RR | PCI_ACS_CR);
+	add_acs(add_flr_ep(f, pci_rid(5, 0, 1), PCI_EXP_TYPE_ENDPOINT), PCI_ACS_RR | PCI_ACS_CR);
+	/* Integrated endpoints: a two-function one without ACS, a single one. */
+	add_flr_ep(f, pci_rid(0, 0x1f, 0), PCI_EXP_TYPE_RC_END);
+	add_flr_ep(f, pci_rid(0, 0x1f, 1), PCI_EXP_TYPE_RC_END);
+	add_flr_ep(f, pci_rid(0, 2, 0), PCI_EXP_TYPE_RC_END);
+	CHECK_EQ(pci_enumerate(&ops, &seg, 1, &b), 0);
+	CHECK_EQ(b.count, 14);
+	CHECK_EQ(config_parse(conf, sizeof(conf) - 1, &cfg, &diags), 0);
+
+	/* As firmware left it: no port isolates, nor do the endpoints. */
+	CHECK_EQ(pci_check_assignments(&cfg, &b, NULL, &diags), 8);
+	CHECK_STR(diags.d[0].msg, "PCI function 0000:03:00.0 is behind PCIe port 0000:02:00.0 "
+				  "without ACS: its peer-to-peer DMA could bypass the IOMMU");
+
+	/* Only the offered isolation bits, only on ports and functions of
+	 * multi-function devices. */
+	CHECK_EQ(pci_enable_acs(&b), 5);
+	CHECK_EQ(acs_ctrl(f, pci_rid(0, 0x1c, 0)), PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR);
+	CHECK_EQ(acs_ctrl(f, pci_rid(2, 0, 0)), PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF);
+	CHECK_EQ(acs_ctrl(f, pci_rid(0, 0x1e, 0)), PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR);
+	CHECK_EQ(acs_ctrl(f, pci_rid(5, 0, 0)), PCI_ACS_RR | PCI_ACS_CR);
+	CHECK_EQ(acs_ctrl(f, pci_rid(5, 0, 1)), PCI_ACS_RR | PCI_ACS_CR);
+	CHECK_EQ(pci_enable_acs(&b), 0);
+
+	CHECK_EQ(config_parse(conf, sizeof(conf) - 1, &cfg, &diags), 0);
+	CHECK_EQ(pci_check_assignments(&cfg, &b, NULL, &diags), 3);
+	for (unsigned i = 0; i < diags.count; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%u:%u %s\n", diags.d[i].line,
+				      diags.d[i].col, diags.d[i].msg);
+	CHECK_STR(text, "5:23 PCI function 0000:04:00.0 is behind PCIe port 0000:00:1d.0 without "
+			"ACS: its peer-to-peer DMA could bypass the IOMMU\n"
+			"5:45 PCI function 0000:00:1f.0 shares a device without ACS with "
+			"0000:00:1f.1, which no guest has (peer-to-peer DMA)\n"
+			"10:12 PCI function 0000:03:00.1 shares a device without ACS with "
+			"0000:03:00.0 of guest 'a' (peer-to-peer DMA)\n");
+	free(f);
+}
+
 static bool covers_all_but_04(uint16_t seg, uint16_t rid)
 {
 	return !(seg == 0 && rid == pci_rid(0, 4, 0));
@@ -849,6 +997,11 @@ static void test_check_assignments(void)
 		"memory = \"2M\"\n"
 		"cpus = [2]\n"
 		"devices = [\"00:04.0\", \"02:03.0\"]\n";
+	static const char alone[] = "[guest.a]\n"
+				    "kernel = \"k\"\n"
+				    "memory = \"2M\"\n"
+				    "cpus = [0]\n"
+				    "devices = [\"02:01.0\"]\n";
 	struct fake_fn *fn;
 	char text[2048];
 	size_t n = 0;
@@ -859,7 +1012,8 @@ static void test_check_assignments(void)
 	add_fn(f, 0, pci_rid(0, 3, 0), 0x020000, 0); /* no FLR, no PM */
 	fn = add_fn(f, 0, pci_rid(0, 4, 0), 0x010802, 0);
 	add_pcie(fn, 0x40, PCI_EXP_TYPE_RC_END, true);
-	add_bridge(f, pci_rid(0, 0x1c, 0), PCI_EXP_TYPE_ROOT_PORT, 1, 2);
+	fn = add_bridge(f, pci_rid(0, 0x1c, 0), PCI_EXP_TYPE_ROOT_PORT, 1, 2);
+	add_acs(fn, PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR);
 	add_fn(f, 0, pci_rid(0, 0x1f, 0), 0x060100, 0);
 	add_bridge(f, pci_rid(1, 0, 0), PCI_EXP_TYPE_PCI_BRIDGE, 2, 2);
 	for (uint8_t d = 1; d <= 3; d++) {
@@ -867,6 +1021,7 @@ static void test_check_assignments(void)
 		add_cap(fn, 0x60, PCI_CAP_ID_PM);
 	}
 	CHECK_EQ(pci_enumerate(&ops, &seg, 1, &b), 0);
+	CHECK_EQ(pci_enable_acs(&b), 1);
 	CHECK_EQ(config_parse(conf, sizeof(conf) - 1, &cfg, &diags), 0);
 
 	CHECK_EQ(pci_check_assignments(&cfg, &b, covers_all_but_04, &diags), 8);
@@ -897,9 +1052,17 @@ static void test_check_assignments(void)
 	CHECK_EQ(pci_check_assignments(&cfg, NULL, NULL, &diags), 10);
 	CHECK_STR(diags.d[0].msg, "PCI function 0000:00:02.0 does not exist (this machine has no "
 				  "PCI configuration space: no ACPI MCFG)");
+
+	/* A function whose DMA id others share, while they stay with no
+	 * guest: they could be reached peer to peer, and the IOMMU could
+	 * not tell their DMA apart. */
+	CHECK_EQ(config_parse(alone, sizeof(alone) - 1, &cfg, &diags), 0);
+	CHECK_EQ(pci_check_assignments(&cfg, &b, NULL, &diags), 1);
+	CHECK_STR(diags.d[0].msg, "PCI function 0000:02:01.0 shares DMA id 0000:02:00.0 with "
+				  "0000:02:02.0, which no guest has");
 	free(f);
 }
 
 CHECK_MAIN(test_q35_capture, test_bridge_chain, test_pci_bridge_aliases, test_malformed_caps,
-	   test_bar_kinds, test_segments_and_limits, test_reset_flr, test_reset_pm_and_none,
-	   test_check_assignments)
+	   test_bar_kinds, test_segments_and_limits, test_reset_flr, test_restore_bars,
+	   test_reset_pm_and_none, test_check_assignments, test_acs)

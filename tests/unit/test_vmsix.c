@@ -70,8 +70,29 @@ static void refused(void *ctx, unsigned entry, const char *why)
 	snprintf(f->why, sizeof(f->why), "%s", why);
 }
 
+static unsigned reserve_limit = 1000, reserved;
+
+static int reserve(void *ctx, int *handle)
+{
+	struct fake *f = ctx;
+
+	if (reserved == reserve_limit)
+		return -ERR_NOSPC;
+	reserved++;
+	*handle = (int)f->next_handle++;
+	return 0;
+}
+
+static void release(void *ctx, int handle)
+{
+	(void)ctx;
+	(void)handle;
+	reserved--;
+}
+
 static struct fake fk;
-static const struct vmsix_hooks hooks = {is_guests, route, block, phys_write, refused, &fk};
+static const struct vmsix_hooks hooks = {is_guests, route, block,   phys_write,
+					 refused,   &fk,   reserve, release};
 static struct vmsix_entry shadow[N];
 static struct vmsix m;
 
@@ -226,6 +247,101 @@ static void test_accesses(void)
 	CHECK_EQ(vmsix_read(&m, N * 16, 4), ~0ULL);
 }
 
+/* Accesses to a trapped page: a table of 4 entries at 0x2010 (not at the
+ * start of its page), the PBA at 0x3000. */
+static void test_where(void)
+{
+	const uint64_t t = 0x2010, tl = 4 * 16, p = 0x3000, pl = 8;
+
+	CHECK_EQ(vmsix_where(t, 4, t, tl, p, pl), VMSIX_AT_TABLE);
+	CHECK_EQ(vmsix_where(t + tl - 8, 8, t, tl, p, pl), VMSIX_AT_TABLE);
+	CHECK_EQ(vmsix_where(t + tl - 4, 4, t, tl, p, pl), VMSIX_AT_TABLE);
+	/* Across the last entry's end: its vector control would reach the
+	 * device past the shadow. */
+	CHECK_EQ(vmsix_where(t + tl - 4, 8, t, tl, p, pl), VMSIX_AT_BAD);
+	/* Just below the table, into entry 0. */
+	CHECK_EQ(vmsix_where(t - 4, 8, t, tl, p, pl), VMSIX_AT_BAD);
+	CHECK_EQ(vmsix_where(t - 8, 8, t, tl, p, pl), VMSIX_AT_REG);
+	CHECK_EQ(vmsix_where(t + tl, 4, t, tl, p, pl), VMSIX_AT_REG);
+	/* The PBA: inside, or across its edges. */
+	CHECK_EQ(vmsix_where(p, 8, t, tl, p, pl), VMSIX_AT_PBA);
+	CHECK_EQ(vmsix_where(p + 4, 4, t, tl, p, pl), VMSIX_AT_PBA);
+	CHECK_EQ(vmsix_where(p - 4, 8, t, tl, p, pl), VMSIX_AT_BAD);
+	CHECK_EQ(vmsix_where(p + 4, 8, t, tl, p, pl), VMSIX_AT_BAD);
+	/* Other registers: natural alignment, sizes 1, 2, 4, 8. */
+	CHECK_EQ(vmsix_where(0x1002, 2, t, tl, p, pl), VMSIX_AT_REG);
+	CHECK_EQ(vmsix_where(0x1002, 4, t, tl, p, pl), VMSIX_AT_BAD);
+	CHECK_EQ(vmsix_where(0x1004, 8, t, tl, p, pl), VMSIX_AT_BAD);
+	CHECK_EQ(vmsix_where(0x1001, 1, t, tl, p, pl), VMSIX_AT_REG);
+	CHECK_EQ(vmsix_where(0x1000, 3, t, tl, p, pl), VMSIX_AT_BAD);
+	/* A BAR without the table or the PBA. */
+	CHECK_EQ(vmsix_where(t - 4, 8, 0, 0, 0, 0), VMSIX_AT_BAD);
+	CHECK_EQ(vmsix_where(t, 8, 0, 0, 0, 0), VMSIX_AT_REG);
+	CHECK_EQ(vmsix_where(0, 4, 0, 0, 0, 0), VMSIX_AT_REG);
+}
+
+/* A plain mask and unmask of an entry whose message did not change (as
+ * drivers do around each change) reuses its remapping entry: no new
+ * route, hence no rewrite and invalidation under the IOMMU's lock. */
+static void test_unmask_no_reroute(void)
+{
+	unsigned routes;
+
+	setup();
+	vmsix_control(&m, true, false);
+	program(1, 0xFEE02000, 0x41);
+	routes = fk.routes;
+	CHECK_EQ(fk.phys[1][VMSIX_CTRL], 0);
+	for (unsigned k = 0; k < 100; k++) {
+		vmsix_write(&m, 16 + 12, 4, 1);
+		CHECK_EQ(fk.phys[1][VMSIX_CTRL], 1);
+		vmsix_write(&m, 16 + 12, 4, 0);
+		CHECK_EQ(fk.phys[1][VMSIX_CTRL], 0);
+	}
+	CHECK_EQ(fk.routes, routes);
+	CHECK_EQ(fk.phys[1][VMSIX_ADDR_LO], REMAP_ADDR(0));
+	/* A new vector does route again. */
+	program(1, 0xFEE02000, 0x42);
+	CHECK_EQ(fk.routes, routes + 1);
+	CHECK_EQ(fk.vector[0], 0x42);
+	/* After a resync the device's masked entries are cleared: an unmask
+	 * writes the message again before it unmasks. */
+	vmsix_write(&m, 16 + 12, 4, 1);
+	vmsix_resync(&m);
+	CHECK_EQ(fk.phys[1][VMSIX_ADDR_LO], 0);
+	vmsix_write(&m, 16 + 12, 4, 0);
+	CHECK_EQ(fk.phys[1][VMSIX_ADDR_LO], REMAP_ADDR(0));
+	CHECK_EQ(fk.phys[1][VMSIX_CTRL], 0);
+	CHECK(!fk.bad_seen);
+}
+
+/* Every entry's remapping entry is taken when the guest is created; a
+ * table that does not fit keeps none. */
+static void test_reserve(void)
+{
+	unsigned routes;
+
+	setup();
+	reserved = 0;
+	reserve_limit = N - 1;
+	CHECK_EQ(vmsix_reserve(&m), -ERR_NOSPC);
+	CHECK_EQ(reserved, 0);
+	for (unsigned i = 0; i < N; i++)
+		CHECK_EQ(shadow[i].handle, -1);
+	reserve_limit = N;
+	CHECK_EQ(vmsix_reserve(&m), 0);
+	CHECK_EQ(reserved, N);
+	/* Routing uses them: no allocation when the driver unmasks. */
+	routes = fk.next_handle;
+	vmsix_control(&m, true, false);
+	for (unsigned i = 0; i < N; i++)
+		program(i, 0xFEE02000, 0x41 + i);
+	CHECK_EQ(fk.next_handle, routes);
+	CHECK_EQ(fk.phys[N - 1][VMSIX_ADDR_LO], REMAP_ADDR(shadow[N - 1].handle));
+	CHECK(!fk.bad_seen);
+	reserve_limit = 1000;
+}
+
 static void test_reset(void)
 {
 	setup();
@@ -265,4 +381,5 @@ static void test_resync(void)
 	CHECK(!fk.bad_seen);
 }
 
-CHECK_MAIN(test_init, test_route, test_refusals, test_accesses, test_reset, test_resync)
+CHECK_MAIN(test_init, test_route, test_refusals, test_accesses, test_where, test_unmask_no_reroute,
+	   test_reserve, test_reset, test_resync)

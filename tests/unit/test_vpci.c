@@ -13,6 +13,7 @@
 struct fake {
 	uint8_t cfg[4096];
 	unsigned writes;
+	unsigned reads_at[4096 / 4]; /* reads per dword */
 	uint16_t last_off;
 	uint32_t last_val;
 };
@@ -24,6 +25,7 @@ static uint32_t fake_read(void *ctx, uint16_t seg, uint16_t rid, uint16_t off, u
 
 	(void)seg;
 	(void)rid;
+	f->reads_at[off / 4]++;
 	for (unsigned i = 0; i < size; i++)
 		v |= (uint32_t)f->cfg[off + i] << (8 * i);
 	return v;
@@ -57,7 +59,7 @@ static void fake_init(struct fake *fk, struct pci_func *f)
 {
 	memset(fk, 0, sizeof(*fk));
 	put(fk, 0x00, 4, 0x00101B36);
-	put(fk, 0x04, 2, 0x0000);
+	put(fk, 0x04, 2, 0x0002); /* as argon's reset leaves it: decoding */
 	put(fk, 0x06, 2, 0x0010);
 	put(fk, 0x08, 4, 0x01080202);
 	put(fk, 0x0E, 1, 0x80);
@@ -272,7 +274,9 @@ static void test_command(void)
 	wr(1, 0x04, 2, 0x0001); /* I/O space */
 	CHECK_EQ(vpci_refused(&bus), 1);
 	CHECK_EQ(rd(1, 0x04, 2), 0x0000);
-	CHECK_EQ(fk.cfg[0x04] | fk.cfg[0x05] << 8, 0x0400);
+	/* The guest's memory decode bit is its own: the device keeps
+	 * decoding its BARs (bus master does go off). */
+	CHECK_EQ(fk.cfg[0x04] | fk.cfg[0x05] << 8, 0x0402);
 	wr(1, 0x04, 2, 0x0402); /* the guest's INTx disable is its own view */
 	CHECK_EQ(rd(1, 0x04, 2), 0x0402);
 	CHECK_EQ(hl.mem_on, 2); /* memory decoding back on */
@@ -390,6 +394,16 @@ static void test_caps(void)
 	CHECK_EQ(rd(1, 0x80, 2), 0x0010);
 	CHECK_EQ(rd(1, 0x50, 4), 0); /* MSI's bytes read 0 */
 	CHECK_EQ(rd(1, 0x70, 4), 0);
+	/* Hidden registers are not read on the device at all (a read may
+	 * have side effects there): neither the vendor capability nor
+	 * space outside every kept capability. */
+	memset(fk.reads_at, 0, sizeof(fk.reads_at));
+	CHECK_EQ(rd(1, 0x74, 4), 0);
+	CHECK_EQ(rd(1, 0xF0, 4), 0);
+	CHECK_EQ(rd(1, 0x800, 4), 0);
+	CHECK_EQ(fk.reads_at[0x70 / 4] + fk.reads_at[0x74 / 4] + fk.reads_at[0xF0 / 4] +
+			 fk.reads_at[0x800 / 4],
+		 0);
 	CHECK_EQ(rd(1, 0x42, 2), 0x0003); /* kept capabilities read through */
 	CHECK_EQ(rd(1, 0x62, 2), 0x003F);
 	CHECK_EQ(rd(1, 0x64, 4), 0x2000);
@@ -482,8 +496,15 @@ static void test_sizes(void)
 	CHECK_EQ(vpci_read(&bus, ECAM(1, 0x01), 2), 0xFFFFFFFFFFFFFFFFull);
 	vpci_write(&bus, ECAM(1, 0x05), 2, 0);
 	CHECK_EQ(vpci_refused(&bus), 1);
-	/* Two 4-byte writes: the second one clears the PM header, refused. */
-	vpci_write(&bus, ECAM(1, 0x3C), 8, 0x0000000000000005ull);
+	/* Two 4-byte writes: the ROM (ignored) and the interrupt line. */
+	vpci_write(&bus, ECAM(1, 0x38), 8, 0x0000000500000000ull);
+	CHECK_EQ(rd(1, 0x3C, 1), 5);
+	CHECK_EQ(vpci_refused(&bus), 1);
+	/* 8-byte accesses must be 8-byte aligned: one at 0xFFC would reach
+	 * the next function's first dword. */
+	CHECK_EQ(vpci_read(&bus, ECAM(1, 0x3C), 8), 0xFFFFFFFFFFFFFFFFull);
+	CHECK_EQ(vpci_read(&bus, ECAM(1, 0xFFC), 8), 0xFFFFFFFFFFFFFFFFull);
+	vpci_write(&bus, ECAM(1, 0x3C), 8, 0x0000000000000007ull);
 	CHECK_EQ(rd(1, 0x3C, 1), 5);
 	CHECK_EQ(rd(1, 0x40, 2), 0x6001);
 	CHECK_EQ(vpci_refused(&bus), 2);

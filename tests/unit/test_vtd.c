@@ -95,6 +95,7 @@ const struct acpi_mem host_acpi_mem = {identity, NULL};
 static volatile uint8_t *regs;
 static pthread_t model;
 static volatile bool model_stop;
+static volatile bool model_paused; /* the unit processes no descriptor */
 static uint32_t gsts_log[64];
 static volatile unsigned ngsts;
 static struct vtd_entry descs[4096];
@@ -124,7 +125,9 @@ static void *model_main(void *arg)
 		if (sts != R32(VTD_GSTS) && ngsts < 64)
 			gsts_log[ngsts++] = sts;
 		R32(VTD_GSTS) = sts;
-		if (sts & VTD_GCMD_QIE) {
+		if ((sts & VTD_GCMD_QIE) && model_paused) {
+			/* holds the queue where it is */
+		} else if (sts & VTD_GCMD_QIE) {
 			struct vtd_entry *q =
 				(struct vtd_entry *)(uintptr_t)(R64(VTD_IQA) & ~0xFFFULL);
 			unsigned tail = (unsigned)(R64(VTD_IQT) >> 4) & 0xFF;
@@ -475,6 +478,31 @@ static void test_irq(void)
 	iommu_get_stats(&after);
 	CHECK_EQ(after.irq_cache_flushes, before.irq_cache_flushes + 3);
 	CHECK_EQ(iommu_irq_route(h, 1, 0x41), -ERR_INVAL); /* freed */
+	/* A unit that does not confirm the invalidation: reported, and the
+	 * entry it may still cache is not handed out again. */
+	CHECK_EQ(iommu_irq_alloc(0, 0x0018, &h), 0);
+	CHECK_EQ(iommu_irq_route(h, 0x12345, 0x41), 0);
+	model_paused = true;
+	CHECK_EQ(iommu_irq_block(h), -ERR_IO);
+	CHECK_EQ(iommu_irq_free(h), -ERR_IO);
+	model_paused = false;
+	CHECK_EQ(iommu_irq_route(h, 0x12345, 0x41), 0); /* still its owner's */
+	CHECK_EQ(iommu_irq_free(h), 0);
+	/* Each wait asks for a status of its own, so that a late status of
+	 * an earlier wait cannot end a later one. */
+	{
+		uint32_t last = 0;
+		unsigned waits = 0;
+
+		for (unsigned i = 0; i < ndescs; i++) {
+			if ((descs[i].lo & 0xF) != VTD_QI_WAIT || !(descs[i].lo & VTD_WAIT_SW))
+				continue;
+			CHECK((uint32_t)(descs[i].lo >> 32) > last);
+			last = (uint32_t)(descs[i].lo >> 32);
+			waits++;
+		}
+		CHECK(waits >= 4);
+	}
 }
 
 static void test_faults(void)
@@ -501,6 +529,38 @@ static void test_faults(void)
 	CHECK_EQ(loglen, 0);
 }
 
+/* A domain a failed guest creation leaves is freed, not while attached. */
+static void test_domain_destroy(void)
+{
+	struct iommu_domain *d = iommu_domain_create("failed");
+	unsigned mark;
+	uint16_t did;
+
+	CHECK(d != NULL);
+	if (!d)
+		return;
+	CHECK_EQ(iommu_domain_map(d, 0, 0x300000000ULL, 2 * 1024 * 1024), 0);
+	CHECK_EQ(iommu_attach(d, 0, 0x0018), -ERR_BUSY); /* web's */
+	CHECK_EQ(iommu_detach(0, 0x0018), 0);
+	CHECK_EQ(iommu_attach(d, 0, 0x0018), 0);
+	did = (uint16_t)((ctx_of(0x0018).hi >> 8) & 0xFFFF);
+	CHECK_EQ(iommu_domain_destroy(d), -ERR_BUSY);
+	CHECK_EQ(iommu_detach(0, 0x0018), 0);
+	mark = ndescs;
+	CHECK_EQ(iommu_domain_destroy(d), 0);
+	CHECK(has_desc(mark, VTD_QI_IOTLB | 2 << 4 | 0xC0 | (uint64_t)did << 16));
+	CHECK_EQ(iommu_domain_destroy(d), -ERR_INVAL);
+	/* Its slot and domain id are free again. */
+	d = iommu_domain_create("next");
+	CHECK(d != NULL);
+	if (!d)
+		return;
+	CHECK_EQ(iommu_attach(d, 0, 0x0018), 0);
+	CHECK_EQ((ctx_of(0x0018).hi >> 8) & 0xFFFF, did);
+	CHECK_EQ(iommu_detach(0, 0x0018), 0);
+	CHECK_EQ(iommu_attach(web, 0, 0x0018), 0);
+}
+
 static void test_detach(void)
 {
 	unsigned mark = ndescs;
@@ -517,4 +577,5 @@ static void test_detach(void)
 	pthread_join(model, NULL);
 }
 
-CHECK_MAIN(test_refusals, test_bring_up, test_domains, test_irq, test_faults, test_detach)
+CHECK_MAIN(test_refusals, test_bring_up, test_domains, test_irq, test_faults, test_domain_destroy,
+	   test_detach)

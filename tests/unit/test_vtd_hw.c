@@ -278,5 +278,16 @@ static void test_sl_39_no_superpages(void)
 	CHECK_EQ(vtd_sl_init(&pt, &ops, 3, 0), -ERR_INVAL);
 }
 
-CHECK_MAIN(test_root_context, test_irte, test_msi, test_qi, test_fault_decode, test_unit_check,
-	   test_sl_48, test_sl_39_no_superpages)
+/* Clearing a present entry drops P before the source-id check; making
+ * one present writes the source-id check first. */
+static void test_irte_order(void)
+{
+	struct vtd_entry e = vtd_irte(0x1234, 0x41, 0x0300);
+
+	CHECK(!vtd_irte_low_first(e));
+	CHECK(vtd_irte_low_first((struct vtd_entry){0, 0}));
+	CHECK(vtd_irte_low_first((struct vtd_entry){0, e.hi}));
+}
+
+CHECK_MAIN(test_irte_order, test_root_context, test_irte, test_msi, test_qi, test_fault_decode,
+	   test_unit_check, test_sl_48, test_sl_39_no_superpages)

@@ -39,6 +39,28 @@ int vmsix_check(const uint32_t dw[4], bool (*apic_is_guests)(void *ctx, uint32_t
 	return -ERR_INVAL;
 }
 
+static bool overlaps(uint64_t at, unsigned size, uint64_t off, uint64_t len)
+{
+	return len && at < off + len && off < at + size;
+}
+
+static bool inside(uint64_t at, unsigned size, uint64_t off, uint64_t len)
+{
+	return at >= off && at - off < len && size <= len - (at - off);
+}
+
+enum vmsix_where vmsix_where(uint64_t at, unsigned size, uint64_t table_off, uint64_t table_len,
+			     uint64_t pba_off, uint64_t pba_len)
+{
+	if (overlaps(at, size, table_off, table_len))
+		return inside(at, size, table_off, table_len) ? VMSIX_AT_TABLE : VMSIX_AT_BAD;
+	if (overlaps(at, size, pba_off, pba_len))
+		return inside(at, size, pba_off, pba_len) ? VMSIX_AT_PBA : VMSIX_AT_BAD;
+	if (!size || size > 8 || (size & (size - 1)) || at % size)
+		return VMSIX_AT_BAD;
+	return VMSIX_AT_REG;
+}
+
 static void phys(struct vmsix *m, unsigned i, unsigned dw, uint32_t val)
 {
 	m->hooks->phys_write(m->hooks->ctx, i, dw, val);
@@ -53,6 +75,7 @@ static void phys_mask(struct vmsix *m, unsigned i)
 static void phys_clear(struct vmsix *m, unsigned i)
 {
 	phys_mask(m, i);
+	m->e[i].programmed = false;
 	phys(m, i, VMSIX_ADDR_LO, 0);
 	phys(m, i, VMSIX_ADDR_HI, 0);
 	phys(m, i, VMSIX_DATA, 0);
@@ -72,6 +95,26 @@ void vmsix_init(struct vmsix *m, struct vmsix_entry *entries, unsigned n,
 		m->e[i].handle = -1;
 		phys_clear(m, i);
 	}
+}
+
+int vmsix_reserve(struct vmsix *m)
+{
+	for (unsigned i = 0; i < m->n; i++) {
+		int err;
+
+		if (m->e[i].handle >= 0)
+			continue;
+		err = m->hooks->reserve(m->hooks->ctx, &m->e[i].handle);
+		if (!err)
+			continue;
+		for (unsigned k = 0; k <= i; k++) {
+			if (m->e[k].handle >= 0)
+				m->hooks->release(m->hooks->ctx, m->e[k].handle);
+			m->e[k].handle = -1;
+		}
+		return err;
+	}
+	return 0;
 }
 
 void vmsix_reset(struct vmsix *m)
@@ -126,8 +169,17 @@ static void update(struct vmsix *m, unsigned i)
 		refuse(m, i, why);
 		return;
 	}
-	if (e->live && e->routed && e->apic == apic && e->vector == vector)
+	/* Unchanged since it was routed (a plain mask and unmask, as
+	 * drivers do around every change): the remapping entry and the
+	 * device's message stand, no rewrite and no invalidation under the
+	 * IOMMU's lock. */
+	if (e->routed && e->programmed && e->apic == apic && e->vector == vector) {
+		if (!e->live) {
+			phys(m, i, VMSIX_CTRL, 0);
+			e->live = true;
+		}
 		return;
+	}
 	if (m->hooks->route(m->hooks->ctx, &e->handle, apic, vector, &addr, &data)) {
 		refuse(m, i, "no interrupt-remapping entry left");
 		return;
@@ -138,7 +190,7 @@ static void update(struct vmsix *m, unsigned i)
 	e->told = false;
 	/* The message names the remapping entry, not the destination: a live
 	 * entry whose remapping entry stayed the same needs no rewrite. */
-	if (e->live && had == e->handle)
+	if (e->live && e->programmed && had == e->handle)
 		return;
 	if (e->live)
 		phys_mask(m, i);
@@ -147,6 +199,7 @@ static void update(struct vmsix *m, unsigned i)
 	phys(m, i, VMSIX_ADDR_LO, (uint32_t)addr);
 	phys(m, i, VMSIX_ADDR_HI, (uint32_t)(addr >> 32));
 	phys(m, i, VMSIX_DATA, data);
+	e->programmed = true;
 	phys(m, i, VMSIX_CTRL, 0);
 	e->live = true;
 }
@@ -163,6 +216,7 @@ void vmsix_resync(struct vmsix *m)
 		phys(m, i, VMSIX_ADDR_LO, (uint32_t)e->msg_addr);
 		phys(m, i, VMSIX_ADDR_HI, (uint32_t)(e->msg_addr >> 32));
 		phys(m, i, VMSIX_DATA, e->msg_data);
+		e->programmed = true;
 		phys(m, i, VMSIX_CTRL, 0);
 		e->live = true;
 	}

@@ -50,9 +50,10 @@ struct vmsix_entry {
 	uint8_t vector;
 	uint64_t msg_addr; /* the remappable message in the device's entry */
 	uint32_t msg_data;
-	bool routed; /* the remapping entry holds apic and vector */
-	bool live;   /* the device's entry is unmasked */
-	bool told;   /* a refusal was logged */
+	bool routed;	 /* the remapping entry holds apic and vector */
+	bool live;	 /* the device's entry is unmasked */
+	bool programmed; /* the device's entry holds msg_addr and msg_data */
+	bool told;	 /* a refusal was logged */
 };
 
 struct vmsix_hooks {
@@ -69,6 +70,10 @@ struct vmsix_hooks {
 	/* A refused message, once per entry until one is accepted. */
 	void (*refused)(void *ctx, unsigned entry, const char *why);
 	void *ctx;
+	/* Allocates an interrupt-remapping entry for the function (not yet
+	 * delivering anything) into *handle, and frees one (vmsix_reserve). */
+	int (*reserve)(void *ctx, int *handle);
+	void (*release)(void *ctx, int handle);
 };
 
 struct vmsix {
@@ -89,6 +94,12 @@ void vmsix_init(struct vmsix *m, struct vmsix_entry *entries, unsigned n,
  * handles are kept for reuse). */
 void vmsix_reset(struct vmsix *m);
 
+/* Gives every entry of the table its interrupt-remapping entry now, so
+ * that a guest whose functions do not fit fails when it is created rather
+ * than later, when its driver unmasks them. On failure none is kept and
+ * the hook's error is returned. */
+int vmsix_reserve(struct vmsix *m);
+
 /* Guest accesses at offset off of the table (off < n * 16): reads of any
  * size within one entry; writes of 4 or 8 bytes, naturally aligned (others
  * are ignored and counted). */
@@ -101,6 +112,23 @@ void vmsix_resync(struct vmsix *m);
 
 /* MSI-X enable and function mask as the guest set them. */
 void vmsix_control(struct vmsix *m, bool enable, bool masked);
+
+/* Where a guest's access to a trapped page of a BAR goes. */
+enum vmsix_where {
+	VMSIX_AT_TABLE, /* wholly inside the table: the shadow */
+	VMSIX_AT_PBA,	/* wholly inside the PBA: read through, writes ignored */
+	VMSIX_AT_REG,	/* clear of both, naturally aligned: the device */
+	VMSIX_AT_BAD,	/* straddles the table or PBA, or misaligned: ignored */
+};
+
+/* Classifies an access of size bytes at offset at of a BAR, given the
+ * table's and the PBA's place in it (length 0: not in this BAR). An
+ * access that overlaps the table or the PBA without lying inside it would
+ * reach the device's table past the shadow (an 8-byte write across an
+ * entry's edge, or just below a table that does not start a page), so it
+ * is refused, as is a misaligned one for the device. */
+enum vmsix_where vmsix_where(uint64_t at, unsigned size, uint64_t table_off, uint64_t table_len,
+			     uint64_t pba_off, uint64_t pba_len);
 
 /* Checks a guest's message: 0 and the destination and vector, or
  * -ERR_INVAL with the reason in why. */

@@ -349,6 +349,21 @@ static uint32_t bar_read(const struct vpci_dev *d, unsigned i)
 	       (bar->is_64 ? BAR_MEM_64 : 0) | (bar->prefetch ? BAR_MEM_PREFETCH : 0);
 }
 
+/* Whether a kept capability covers a byte of the dword at reg. */
+static bool cap_covers(const struct vpci_dev *d, uint16_t reg)
+{
+	unsigned i;
+
+	for (unsigned b = 0; b < 4; b++) {
+		uint16_t off = (uint16_t)(reg + b);
+
+		if (off < CFG_EXT_START ? cap_at(d->cap, d->ncaps, off, &i) != NULL
+					: cap_at(d->ecap, d->necaps, off, &i) != NULL)
+			return true;
+	}
+	return false;
+}
+
 /* One byte of the capability area (0x40-0xFFF): a kept capability's byte
  * from the device with next pointers rewritten, else 0. */
 static uint8_t cap_byte(const struct vpci_dev *d, uint16_t off, uint32_t dword)
@@ -417,8 +432,10 @@ static uint32_t dev_read_dword(const struct vpci_dev *d, uint16_t reg)
 	if (reg < CFG_CAPS_START)
 		return 0;
 	v = 0;
+	/* Only dwords a kept capability covers are read on the device: a
+	 * hidden register's read may have side effects there. */
 	{
-		uint32_t dword = host_rd(d, reg, 4);
+		uint32_t dword = cap_covers(d, reg) ? host_rd(d, reg, 4) : 0;
 
 		for (unsigned i = 0; i < 4; i++)
 			v |= (uint32_t)cap_byte(d, (uint16_t)(reg + i), dword) << (8 * i);
@@ -473,7 +490,8 @@ static uint32_t read32(struct vpci_bus *b, uint64_t off, unsigned size)
 
 uint64_t vpci_read(struct vpci_bus *b, uint64_t off, unsigned size)
 {
-	if (size == 8)
+	/* Naturally aligned 8 bytes: never across two functions' spaces. */
+	if (size == 8 && !(off & 7))
 		return read32(b, off, 4) | (uint64_t)read32(b, off + 4, 4) << 32;
 	if ((size != 1 && size != 2 && size != 4) || (off & (size - 1)))
 		return ~0ULL;
@@ -520,10 +538,14 @@ static void command_write(struct vpci_bus *b, struct vpci_dev *d, uint16_t off, 
 			       "command bits other than memory, bus master, INTx disable");
 		d->cmd = cmd & CMD_GUEST;
 		/* INTx stays disabled in the device whatever the guest wrote:
-		 * its interrupts are MSI-X or nothing. */
+		 * its interrupts are MSI-X or nothing. Memory decoding stays
+		 * as argon left it (on): the guest's bit is its own view, so
+		 * its accesses to a BAR it mapped with decoding off still
+		 * reach a decoding device instead of ending in an Unsupported
+		 * Request, which servers may escalate to a machine check. */
 		host = (uint16_t)host_rd(d, CFG_COMMAND, 2);
-		host = (uint16_t)((host & ~(CMD_MEMORY | CMD_MASTER | CMD_IO)) |
-				  (d->cmd & (CMD_MEMORY | CMD_MASTER)) | CMD_INTX_DISABLE);
+		host = (uint16_t)((host & ~(CMD_MASTER | CMD_IO)) | (d->cmd & CMD_MASTER) |
+				  CMD_INTX_DISABLE);
 		host_wr(d, CFG_COMMAND, 2, host);
 		if ((cmd & ~old_cmd & CMD_MEMORY) && b->hooks && b->hooks->memory_on)
 			b->hooks->memory_on(b->hooks->ctx, d);
@@ -715,7 +737,7 @@ static void write32(struct vpci_bus *b, uint64_t off, unsigned size, uint32_t va
 
 void vpci_write(struct vpci_bus *b, uint64_t off, unsigned size, uint64_t val)
 {
-	if (size == 8) {
+	if (size == 8 && !(off & 7)) {
 		write32(b, off, 4, (uint32_t)val);
 		write32(b, off + 4, 4, (uint32_t)(val >> 32));
 		return;

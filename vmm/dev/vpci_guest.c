@@ -7,10 +7,12 @@
 #include "lib/err.h"
 #include "lib/string.h"
 #include "sriov/pci.h"
+#include "sriov/pci_regs.h"
 #include "vmm/dev/vmsix.h"
 #include "vmm/dev/vpci.h"
 #include "vmm/guest.h"
 #include "vmm/host/cpu.h"
+#include "vmm/host/tsc.h"
 #include "vmm/log.h"
 #include "vmm/mmio.h"
 #include "vmm/page_alloc.h"
@@ -105,9 +107,26 @@ struct trap_ctx {
 
 static struct trap_ctx trap_ctxs[ARGON_MAX_GUESTS][VPCI_MAX_DEVS][PCI_NUM_BARS];
 
-static bool in_range(uint64_t off, unsigned size, uint64_t start, uint64_t len)
+/* Whether argon may access fn's BARs: the function decodes them (a reset
+ * argon did not do, such as an NVMe subsystem reset, turns decoding off
+ * and clears them, and an access would then end in an Unsupported
+ * Request) and no reset or restore of argon's failed. */
+static bool bars_decode(const struct guest_pci_fn *fn)
 {
-	return off >= start && off - start < len && size <= len - (off - start);
+	return !fn->bars_lost && (pci_read(fn->f, PCI_COMMAND, 2) & PCI_COMMAND_MEMORY);
+}
+
+/* Where an access at offset at of BAR b of fn goes (vmsix_where). */
+static enum vmsix_where trap_where(const struct guest_pci_fn *fn, unsigned b, uint64_t at,
+				   unsigned size)
+{
+	uint64_t tlen = 0, plen = 0;
+
+	if (fn->has_msix && fn->mi.table_bar == b)
+		tlen = (uint64_t)fn->msix.n * VMSIX_ENTRY_SIZE;
+	if (fn->has_msix && fn->mi.pba_bar == b)
+		plen = (fn->msix.n + 63) / 64 * 8;
+	return vmsix_where(at, size, fn->mi.table_off, tlen, fn->mi.pba_off, plen);
 }
 
 static uint64_t trap_read(struct vcpu *v, void *dev, uint64_t off, unsigned size)
@@ -119,11 +138,19 @@ static uint64_t trap_read(struct vcpu *v, void *dev, uint64_t off, unsigned size
 	uint64_t at = fn->bar[t->bar].trap_off + off, val = ~0ULL;
 
 	spin_lock(&g->pci_lock);
-	if (fn->has_msix && fn->mi.table_bar == t->bar &&
-	    in_range(at, size, fn->mi.table_off, (uint64_t)fn->msix.n * VMSIX_ENTRY_SIZE))
+	switch (trap_where(fn, t->bar, at, size)) {
+	case VMSIX_AT_TABLE:
 		val = vmsix_read(&fn->msix, at - fn->mi.table_off, size);
-	else if (at + size <= bar->size)
-		val = reg_read((volatile uint8_t *)phys_to_virt(bar->hpa + at), size);
+		break;
+	case VMSIX_AT_BAD:
+		if (fn->has_msix)
+			fn->msix.refused++;
+		break;
+	default: /* the PBA reads through, as other registers */
+		if (at + size <= bar->size && bars_decode(fn))
+			val = reg_read((volatile uint8_t *)phys_to_virt(bar->hpa + at), size);
+		break;
+	}
 	spin_unlock(&g->pci_lock);
 	return val;
 }
@@ -137,14 +164,19 @@ static void trap_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, u
 	uint64_t at = fn->bar[t->bar].trap_off + off;
 
 	spin_lock(&g->pci_lock);
-	if (fn->has_msix && fn->mi.table_bar == t->bar &&
-	    in_range(at, size, fn->mi.table_off, (uint64_t)fn->msix.n * VMSIX_ENTRY_SIZE))
+	switch (trap_where(fn, t->bar, at, size)) {
+	case VMSIX_AT_TABLE:
 		vmsix_write(&fn->msix, at - fn->mi.table_off, size, val);
-	else if (fn->has_msix && fn->mi.pba_bar == t->bar &&
-		 in_range(at, size, fn->mi.pba_off, (fn->msix.n + 63) / 64 * 8))
-		fn->msix.refused++; /* the PBA is read-only */
-	else if (at + size <= bar->size)
-		reg_write((volatile uint8_t *)phys_to_virt(bar->hpa + at), size, val);
+		break;
+	case VMSIX_AT_REG:
+		if (at + size <= bar->size && bars_decode(fn))
+			reg_write((volatile uint8_t *)phys_to_virt(bar->hpa + at), size, val);
+		break;
+	default: /* the PBA is read-only; a straddling access is refused */
+		if (fn->has_msix)
+			fn->msix.refused++;
+		break;
+	}
 	spin_unlock(&g->pci_lock);
 }
 
@@ -303,8 +335,13 @@ static int irq_route(void *ctx, int *handle, uint32_t apic, uint8_t vector, uint
 
 static void irq_block(void *ctx, int handle)
 {
-	(void)ctx;
-	iommu_irq_block((unsigned)handle);
+	struct guest_pci_fn *fn = ctx;
+	int err = iommu_irq_block((unsigned)handle);
+
+	if (err)
+		pr_err("guest '%s': PCI 00:%02x.0: interrupt-remapping entry %d not blocked "
+		       "(%s)\n",
+		       fn->guest->name, fn->vd->slot, handle, err_str(err));
 }
 
 static void table_write(void *ctx, unsigned entry, unsigned dw, uint32_t val)
@@ -313,8 +350,14 @@ static void table_write(void *ctx, unsigned entry, unsigned dw, uint32_t val)
 	volatile uint32_t *e = (volatile uint32_t *)(fn->table + entry * VMSIX_ENTRY_SIZE);
 	const struct vmsix_entry *s = &fn->shadow[entry];
 
+	/* Without decoding the write could not land; the whole table is
+	 * written again when the guest turns decoding on (dev_memory_on). */
+	if (!bars_decode(fn))
+		return;
 	e[dw] = val;
-	if (dw != VMSIX_CTRL || (val & VMSIX_CTRL_MASKED))
+	/* The read-back costs four uncached reads of the device: only when
+	 * debug lines are wanted. */
+	if (dw != VMSIX_CTRL || (val & VMSIX_CTRL_MASKED) || log_get_level() < LOG_DEBUG)
 		return;
 	/* What the device holds now, read back from it: tests check that it
 	 * is the remappable format. */
@@ -324,11 +367,42 @@ static void table_write(void *ctx, unsigned entry, unsigned dw, uint32_t val)
 		 e[VMSIX_ADDR_HI], e[VMSIX_ADDR_LO], e[VMSIX_DATA], e[VMSIX_CTRL]);
 }
 
+#define MSIX_WARN_BURST 5
+#define MSIX_WARN_WINDOW_US (60ull * 1000 * 1000)
+
+static int irq_reserve(void *ctx, int *handle)
+{
+	struct guest_pci_fn *fn = ctx;
+	unsigned h;
+	int err = iommu_irq_alloc(fn->f->seg, fn->dma_rid, &h);
+
+	if (!err)
+		*handle = (int)h;
+	return err;
+}
+
+static void irq_release(void *ctx, int handle)
+{
+	(void)ctx;
+	(void)iommu_irq_free((unsigned)handle); /* a failure keeps it from reuse */
+}
+
 static void msix_refused(void *ctx, unsigned entry, const char *why)
 {
 	struct guest_pci_fn *fn = ctx;
+	struct guest *g = fn->guest;
+	uint64_t dropped;
 
-	pr_warn("guest '%s': MSI-X 00:%02x.0 entry %u: %s; entry stays masked\n", fn->guest->name,
+	/* Per entry once until it is accepted, and per guest at most a few
+	 * a minute: a guest alternating good and bad messages would
+	 * otherwise fill argon's log. Every refusal is counted. */
+	if (!ratelimit_ok(&g->msix_warn, tsc_to_us(rdtsc()), MSIX_WARN_BURST, MSIX_WARN_WINDOW_US,
+			  &dropped))
+		return;
+	if (dropped)
+		pr_warn("guest '%s': %llu more MSI-X refusals were not logged\n", g->name,
+			(unsigned long long)dropped);
+	pr_warn("guest '%s': MSI-X 00:%02x.0 entry %u: %s; entry stays masked\n", g->name,
 		fn->vd->slot, entry, why);
 }
 
@@ -338,6 +412,8 @@ static const struct vmsix_hooks msix_hooks = {
 	.block = irq_block,
 	.phys_write = table_write,
 	.refused = msix_refused,
+	.reserve = irq_reserve,
+	.release = irq_release,
 };
 
 static struct vmsix_hooks fn_msix_hooks[ARGON_MAX_GUESTS][VPCI_MAX_DEVS];
@@ -347,6 +423,7 @@ static int msix_setup(struct guest *g, struct guest_pci_fn *fn)
 	const struct vpci_bar *bar;
 	struct vmsix_hooks *h = &fn_msix_hooks[g->id][fn->vd->slot - 1];
 	uint64_t table_pa, len;
+	int err;
 
 	fn->has_msix = vpci_msix_info(fn->vd, &fn->mi);
 	if (!fn->has_msix)
@@ -375,7 +452,13 @@ static int msix_setup(struct guest *g, struct guest_pci_fn *fn)
 	h->ctx = fn;
 	/* MSI-X is off after the reset: the device's table can be masked. */
 	vmsix_init(&fn->msix, fn->shadow, fn->mi.entries, h);
-	return 0;
+	/* The guest's share of remapping entries, all of it now. */
+	err = vmsix_reserve(&fn->msix);
+	if (err)
+		pr_err("guest '%s': PCI 00:%02x.0: the %u interrupt-remapping entries of its "
+		       "MSI-X table do not fit (%s): other guests hold the rest\n",
+		       g->name, fn->vd->slot, fn->mi.entries, err_str(err));
+	return err;
 }
 
 /* ---- configuration-space hooks ---- */
@@ -389,6 +472,7 @@ static void dev_flr(void *ctx, struct vpci_dev *d)
 	if (fn->has_msix)
 		vmsix_reset(&fn->msix);
 	err = pci_reset(fn->f);
+	fn->bars_lost = err != 0;
 	if (err)
 		pr_warn("guest '%s': PCI 00:%02x.0: reset failed (%s)\n", g->name, d->slot,
 			err_str(err));
@@ -400,8 +484,21 @@ static void dev_flr(void *ctx, struct vpci_dev *d)
 
 static void dev_memory_on(void *ctx, struct vpci_dev *d)
 {
-	struct guest_pci_fn *fn = fn_of(ctx, d);
+	struct guest *g = ctx;
+	struct guest_pci_fn *fn = fn_of(g, d);
+	int err;
 
+	/* The device kept decoding while the guest's bit was off, unless a
+	 * reset argon did not do (an NVMe subsystem reset) cleared its BARs:
+	 * those are put back and checked before decoding goes on. */
+	err = pci_restore_bars(fn->f);
+	fn->bars_lost = err != 0;
+	if (err) {
+		pr_warn("guest '%s': PCI 00:%02x.0: its BARs could not be restored (%s); its "
+			"registers stay out of reach until a function-level reset\n",
+			g->name, d->slot, err_str(err));
+		return;
+	}
 	if (fn->has_msix)
 		vmsix_resync(&fn->msix);
 }
@@ -629,6 +726,7 @@ void guest_pci_restart(struct guest *g)
 		if (fn->has_msix)
 			vmsix_reset(&fn->msix);
 		err = pci_reset(fn->f);
+		fn->bars_lost = err != 0;
 		if (err)
 			pr_err("guest '%s': PCI 00:%02x.0: reset failed (%s)\n", g->name,
 			       fn->vd->slot, err_str(err));
@@ -647,19 +745,27 @@ void guest_pci_release(struct guest *g)
 	spin_lock(&g->pci_lock);
 	for (unsigned i = 0; i < VPCI_MAX_DEVS; i++) {
 		struct guest_pci_fn *fn = &g->pcifn[i];
+		int err;
 
 		if (!fn->f)
 			continue;
 		if (fn->shadow)
 			vmsix_reset(&fn->msix);
 		pci_reset(fn->f);
-		iommu_detach(fn->f->seg, fn->f->rid);
-		if (fn->dma_rid != fn->f->rid)
-			iommu_detach(fn->f->seg, fn->dma_rid);
+		err = iommu_detach(fn->f->seg, fn->f->rid);
+		if (!err && fn->dma_rid != fn->f->rid)
+			err = iommu_detach(fn->f->seg, fn->dma_rid);
+		if (err)
+			pr_err("guest '%s': PCI 00:%02x.0: its DMA could not be detached (%s); "
+			       "bus mastering stays off\n",
+			       g->name, fn->vd->slot, err_str(err));
 		if (fn->shadow) {
 			for (unsigned e = 0; e < fn->msix.n; e++)
-				if (fn->shadow[e].handle >= 0)
-					iommu_irq_free((unsigned)fn->shadow[e].handle);
+				if (fn->shadow[e].handle >= 0 &&
+				    iommu_irq_free((unsigned)fn->shadow[e].handle))
+					pr_err("guest '%s': PCI 00:%02x.0: interrupt-remapping "
+					       "entry %d not freed\n",
+					       g->name, fn->vd->slot, fn->shadow[e].handle);
 			pages_free(fn->shadow, fn->shadow_pages);
 		}
 		fn->shadow = NULL;

@@ -4,6 +4,7 @@
 #include "lib/string.h"
 #include "vmm/console.h"
 #include "vmm/host/cpu.h"
+#include "vmm/host/idt.h"
 #include "vmm/page_alloc.h"
 
 /* Segment descriptor fields (SDM vol 3, 3.4.5). */
@@ -35,17 +36,6 @@ struct tss64 {
 } __attribute__((packed));
 _Static_assert(sizeof(struct tss64) == 104, "TSS layout");
 
-struct idt_gate {
-	uint16_t offset_low;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type_attr; /* P | DPL | type (0xE: 64-bit interrupt gate) */
-	uint16_t offset_mid;
-	uint32_t offset_high;
-	uint32_t reserved;
-} __attribute__((packed));
-_Static_assert(sizeof(struct idt_gate) == 16, "IDT gate layout");
-
 struct desc_ptr {
 	uint16_t limit;
 	uint64_t base;
@@ -58,13 +48,15 @@ struct cpu_tables {
 
 #define NUM_EXC_VECTORS 32
 extern const uint64_t isr_stub_table[NUM_EXC_VECTORS];
+extern const uint64_t irq_stub_table[IDT_VECTORS - NUM_EXC_VECTORS];
 
 /* The boot CPU's are static: it loads them before memory is set up. The
  * others get theirs from cpu_tables_alloc, when they are started. */
 static struct cpu_tables boot_tables;
-/* Vectors 32-255 are not present but for the console CPU's timer tick and
- * its LAPIC's spurious vector: an interrupt argon did not ask for ends in
- * #NP, which it reports. */
+/* Vectors 32-255 all have a gate: the console CPU's timer tick, its
+ * LAPIC's spurious vector, and for every other one a stub that counts the
+ * interrupt, acknowledges it and returns (exceptions.c, stray_irq_dispatch):
+ * an interrupt argon did not ask for must not stop it. */
 static struct idt_gate idt[256] __attribute__((aligned(16)));
 /* For draining a core's LAPIC before a guest boots (vmm/host/lapic_reset.c):
  * argon's exception gates, but an NMI and every interrupt only return. */
@@ -72,27 +64,16 @@ static struct idt_gate drain_idt[256] __attribute__((aligned(16)));
 
 #define NMI_VECTOR 2
 
-static void idt_set(struct idt_gate *table, unsigned v, uint64_t handler)
-{
-	table[v].offset_low = (uint16_t)handler;
-	table[v].offset_mid = (uint16_t)(handler >> 16);
-	table[v].offset_high = (uint32_t)(handler >> 32);
-	table[v].selector = HOST_CS;
-	table[v].type_attr = 0x8E; /* present, interrupt gate */
-}
-
 static void idt_init_once(void)
 {
 	uint64_t ret_only = (uint64_t)(uintptr_t)spurious_isr;
 
 	if (idt[0].selector)
 		return;
-	for (unsigned v = 0; v < NUM_EXC_VECTORS; v++)
-		idt_set(idt, v, isr_stub_table[v]);
-	idt_set(idt, CONSOLE_TICK_VECTOR, (uint64_t)(uintptr_t)console_tick_isr);
-	idt_set(idt, CONSOLE_SPURIOUS_VECTOR, ret_only);
+	idt_fill(idt, HOST_CS, isr_stub_table, irq_stub_table, CONSOLE_TICK_VECTOR,
+		 (uint64_t)(uintptr_t)console_tick_isr, CONSOLE_SPURIOUS_VECTOR, ret_only);
 	for (unsigned v = 0; v < 256; v++)
-		idt_set(drain_idt, v,
+		idt_set(drain_idt, v, HOST_CS,
 			v < NUM_EXC_VECTORS && v != NMI_VECTOR ? isr_stub_table[v] : ret_only);
 }
 

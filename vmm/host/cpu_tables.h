@@ -35,6 +35,12 @@ void exception_dispatch(struct exc_frame *f);
 void nmi_dispatch(void);
 /* The console CPU's timer tick (isr.S): acknowledges it, nothing more. */
 void console_tick_isr(void);
+/* An interrupt argon did not ask for, vector 32-255 (isr.S): counted,
+ * acknowledged at the LAPIC when it is in service, returned from. */
+void stray_irq_dispatch(uint64_t vector);
+/* Logs the stray interrupts counted since the last report (each vector
+ * at most once a minute); called where logging is safe. */
+void stray_irq_log(void);
 /* Returns at once: the spurious vector, and what the drain IDT takes. */
 void spurious_isr(void);
 

@@ -5,6 +5,9 @@
 #include "vmm/host/apic.h"
 #include "vmm/host/cpu.h"
 #include "vmm/host/cpu_tables.h"
+#include "vmm/host/idt.h"
+#include "vmm/host/tsc.h"
+#include "vmm/log.h"
 #include "vmm/panic.h"
 #include "vmm/vcpu.h"
 #include "vmm/x86.h"
@@ -95,4 +98,36 @@ void nmi_dispatch(void)
 	__atomic_store_n(&v->nmi_pending, true, __ATOMIC_RELEASE);
 	if (cpu->virt_on && v->arch && vcpu_ops && vcpu_ops->host_nmi)
 		vcpu_ops->host_nmi(v);
+}
+
+static struct stray_irqs stray;
+
+#define MSR_X2APIC_ISR0 0x810u
+
+/* A vector argon has no use for reached this CPU while interrupts were
+ * on (the console CPU's HLT): a device's compatibility-format message the
+ * IOMMU let through, a stray IPI. Counted; acknowledged if the LAPIC holds
+ * it in service (a fixed interrupt; not an NMI-like or spurious one), so
+ * that it does not block lower vectors; never fatal. Takes no lock. */
+void stray_irq_dispatch(uint64_t vector)
+{
+	unsigned v = (unsigned)vector & 0xFF;
+
+	stray_irq_count(&stray, v);
+	if (!(rdmsr(MSR_APIC_BASE) & APIC_BASE_EXTD))
+		return;
+	if (rdmsr(MSR_X2APIC_ISR0 + v / 32) & (1ull << (v % 32)))
+		wrmsr(MSR_X2APIC_EOI, 0);
+}
+
+static void stray_report(unsigned vector, uint64_t total)
+{
+	pr_warn("interrupt vector 0x%02x that argon does not use arrived (%llu so far): "
+		"acknowledged and ignored\n",
+		vector, (unsigned long long)total);
+}
+
+void stray_irq_log(void)
+{
+	stray_irq_report(&stray, tsc_to_us(rdtsc()), stray_report);
 }

@@ -88,6 +88,51 @@ console_tick_isr:
 	popq %rax
 	iretq
 
+/* Vectors 32-255 that argon did not ask for (exceptions.c,
+ * stray_irq_dispatch): counted, acknowledged, returned from. The C
+ * caller-saved registers are saved; the vector is popped before IRETQ. */
+.macro IRQ vec
+irq_\vec:
+	pushq $\vec
+	jmp irq_common
+.endm
+
+.set i, 32
+.rept 224
+	IRQ %i
+	.set i, i + 1
+.endr
+
+irq_common:
+	pushq %rax
+	pushq %rcx
+	pushq %rdx
+	pushq %rsi
+	pushq %rdi
+	pushq %r8
+	pushq %r9
+	pushq %r10
+	pushq %r11
+	pushq %rbp
+	mov %rsp, %rbp
+	mov 80(%rsp), %rdi		/* the vector */
+	and $-16, %rsp
+	cld
+	call stray_irq_dispatch
+	mov %rbp, %rsp
+	popq %rbp
+	popq %r11
+	popq %r10
+	popq %r9
+	popq %r8
+	popq %rdi
+	popq %rsi
+	popq %rdx
+	popq %rcx
+	popq %rax
+	add $8, %rsp
+	iretq
+
 /* A spurious interrupt (SDM vol 3, 11.9) needs no EOI. */
 	.globl spurious_isr
 spurious_isr:
@@ -108,6 +153,19 @@ isr_stub_table:
 .set i, 0
 .rept 32
 	STUBADDR %i
+	.set i, i + 1
+.endr
+
+.macro IRQADDR vec
+	.quad irq_\vec
+.endm
+
+	.balign 8
+	.globl irq_stub_table
+irq_stub_table:
+.set i, 32
+.rept 224
+	IRQADDR %i
 	.set i, i + 1
 .endr
 	.section .note.GNU-stack, "", @progbits
