@@ -4,6 +4,7 @@
 
 rig_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../rig" && pwd)
 failures=0
+booted_logs=()
 
 # new_esp IMAGE [FILE...]: a fresh folder holding argon's image (argon.efi
 # for qemu-run, argon.elf for boot_bochs) and the files given, with
@@ -21,6 +22,7 @@ new_esp() {
 boot() {
 	local esp=$1 log=$2
 	shift 2
+	booted_logs+=("$log")
 	set +e
 	"$rig_dir/qemu-run" "$esp" "$@" 2>&1 | tr -d '\r' | tee "$log"
 	local rc=${PIPESTATUS[0]}
@@ -34,6 +36,7 @@ boot() {
 boot_bochs() {
 	local dir=$1 log=$2 cmdline=${3:-} timeout=${4:-300} iso
 	shift $(($# < 4 ? $# : 4))
+	booted_logs+=("$log")
 	iso=$(mktemp "${TMPDIR:-/tmp}/argon-iso.XXXXXX")
 	"$rig_dir/mkiso" "$dir" "$iso" "$cmdline"
 	set +e
@@ -50,6 +53,7 @@ boot_bochs() {
 boot_stamped() {
 	local esp=$1 log=$2 stamps=$3 line
 	shift 3
+	booted_logs+=("$log")
 	set +e
 	"$rig_dir/qemu-run" "$esp" "$@" 2>&1 | while IFS= read -r line; do
 		line=${line%$'\r'}
@@ -68,6 +72,7 @@ boot_stamped() {
 boot_typed() {
 	local esp=$1 log=$2 fifo=$3
 	shift 3
+	booted_logs+=("$log")
 	mkfifo "$fifo"
 	("$rig_dir/qemu-run" "$esp" --input "$fifo" "$@" 2>&1 | stdbuf -o0 tr -d '\r' >"$log") &
 	BOOT_PID=$!
@@ -245,6 +250,13 @@ expect_testguest_emulation() {
 }
 
 finish() {
+	# Whatever a test checks, argon itself must not have panicked on any
+	# CPU (a panic on the console CPU can leave the guests running on).
+	local log
+	for log in "${booted_logs[@]}"; do
+		[ -f "$log" ] || continue
+		expect_not "$log" '^argon: PANIC' "argon did not panic"
+	done
 	if [ "$failures" -ne 0 ]; then
 		echo "$failures assertion(s) failed" >&2
 		exit 1
