@@ -212,6 +212,9 @@ void core_main(struct boot_info *bi)
 	cpu_features_init();
 	log_raw("\n");
 	pr_info("core starting (loader %s)\n", bi->loader);
+	/* Where argon itself is: tests aim a device's DMA at it. */
+	pr_info("image at 0x%llx, %llu KiB\n", (unsigned long long)bi->image_base,
+		(unsigned long long)(bi->image_size >> 10));
 	mem_init(bi);
 	err = host_paging_init(bi);
 	if (err)
