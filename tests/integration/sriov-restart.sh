@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# on_exit = "restart" with an NVMe VF (0000:00:02.0/vf1, namespace 1) that
+# argon created from [nvme.disk0]: the test guest's first boot writes to
+# the VF's namespace, leaves the VF's controller running (queues, MSI-X,
+# bus mastering) and triple-faults. argon resets the VF (function-level
+# reset) and restarts the guest; the second boot finds the controller as
+# after a reset, reads back what the first boot wrote, and writes and reads
+# again: the secondary controller stayed online through the VF's reset.
+# When the guest stops for good, argon sets the VF's controller offline
+# and takes its resources back.
+# Usage: sriov-restart.sh ARGON_EFI TESTGUEST_ELF
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+esp=$(new_esp "$1" "$2" <<'CONF'
+[nvme.disk0]
+pf = "0000:00:02.0"
+vfs = 1
+queues_per_vf = 4
+vectors_per_vf = 2
+namespaces = [1]
+
+[guest.phoenix]
+kernel = "testguest.elf"
+memory = "64M"
+cpus = [1]
+devices = ["0000:00:02.0/vf1"]
+cmdline = "testguest.mode=nvme-restart"
+on_exit = "restart"
+CONF
+)
+trap 'rm -rf "$esp"' EXIT
+
+log=$esp/console.log
+boot "$esp" "$log" --timeout 120 --smp 2 ||
+	fail "machine did not power off by itself (qemu-run exit $?)"
+
+expect "$log" "^argon: 0000:00:02.0: VF 1 is 0000:00:02.1, controller 1, 4 queues, 2 vectors, namespace 1\$" \
+	"argon created the VF"
+expect "$log" "^argon: guest 'phoenix': 00:01.0 is 0000:00:02.0/vf1 \\(0000:00:02.1\\) 1b36:0010 class 010802, BAR0 .*, MSI-X 2 in BAR0 at 0x[0-9a-f]+ alone on its page, reset FLR, IOMMU unit 0 at 0x[0-9a-f]+, interrupt remapping on, NVMe controller 1, 4 queues, 2 vectors, namespace 1\$" \
+	"the boot report names the VF, its controller and namespace"
+expect "$log" '^\[phoenix\] ARGON-TEST nvme bdf=00:01\.0 id=1b36:0010 ' \
+	"the first boot drives the VF, seen with the VF's synthesized ids"
+expect "$log" '^\[phoenix\] ARGON-TEST nvme-restart boot=1 controller left running; crashing$' \
+	"the first boot left the VF's controller running"
+expect "$log" "^argon: guest 'phoenix': restarting \\(boot 2\\)\$" "argon restarted it"
+expect "$log" '^\[phoenix\] ARGON-TEST nvme-restart found cc=0x0 csts=0x0 aqa=0x[0-9a-f]+ asq=0x[0-9a-f]+ command=0x0 ' \
+	"the second boot found the VF reset, its controller online (CSTS.CFS clear)"
+for check in nvme-reset-state nvme-open nvme-boot1-data nvme-write-read; do
+	[ "$(grep -c "^\[phoenix\] PASS $check\$" "$log")" -ge 1 ] || fail "check $check did not pass"
+done
+expect "$log" '^\[phoenix\] PASS nvme-boot1-data$' "what the first boot wrote is on the VF's namespace"
+expect_not "$log" '^\[phoenix\] FAIL' "no check failed in either boot"
+expect "$log" "^argon: guest 'phoenix' stopped: powered off\$" "a power-off ends it for good"
+expect "$log" "^argon: 0000:00:02.0: VF 1: controller 1 offline, its 4 queues and 2 vectors back with the primary\$" \
+	"after the final stop the VF's controller went offline and gave its resources back"
+expect_not "$log" "^argon: .*reset failed" "argon reset the VF without error"
+expect_not "$log" "^argon: error: " "no error"
+finish
