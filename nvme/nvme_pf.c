@@ -24,6 +24,9 @@
 
 _Static_assert(ADMIN_ENTRIES * sizeof(struct nvme_sqe) <= PAGE_SIZE, "admin SQ in one page");
 
+/* Namespaces argon keeps off the VFs' controllers, per PF. */
+#define PF_MAX_NS 64
+
 struct pf {
 	char name[CONFIG_PCI_ADDR_LEN];
 	struct pci_func *f;
@@ -36,6 +39,8 @@ struct pf {
 	uint16_t sq_tail, cq_head, cid;
 	bool phase;
 	struct nvme_pf_result result; /* once set up */
+	uint32_t ns[PF_MAX_NS];	      /* the allocated namespaces */
+	unsigned nns;
 };
 
 /* The PFs set up; after boot only nvme_pf_vf_release uses their admin
@@ -427,66 +432,67 @@ static int run_step(struct pf *p, struct found *f, const struct nvme_step *s, st
 	return rc;
 }
 
-/* The VF (0-based) whose controller has namespace nsid attached though
- * the config gives it another, among the controllers listed in ids; -1
- * if none. */
-static int stray_vf(const struct nvme_plan *plan, const struct argon_nvme_config *n, uint32_t nsid,
-		    const uint16_t *ids, unsigned count)
+/* VF vf's controller (0-based VF, controller scid) sees the namespace nsid
+ * alone: every other allocated namespace attached to it is detached. A
+ * controller may get shared namespaces attached behind argon's back (QEMU
+ * attaches them when it brings a VF's controller up), so this runs after
+ * the VFs are set up and again after each reset of a VF. */
+static int isolate_vf(struct pf *p, unsigned vf, uint16_t scid, uint32_t nsid)
 {
-	for (unsigned c = 0; c < count; c++)
-		for (unsigned vf = 0; vf < n->vfs; vf++)
-			if (ids[c] == plan->scid[vf] && n->namespaces[vf] != nsid)
-				return (int)vf;
-	return -1;
+	for (unsigned i = 0; i < p->nns; i++) {
+		uint16_t ids[16], code;
+		struct nvme_sqe e;
+		unsigned count;
+		bool attached = false;
+		int rc;
+
+		if (p->ns[i] == nsid)
+			continue;
+		memset(p->data, 0, PAGE_SIZE);
+		nvme_cmd_identify(&e, NVME_CNS_NS_CTRLS, scid, p->ns[i], virt_to_phys(p->data));
+		rc = admin(p, &e, NULL, &code);
+		if (rc) {
+			log_failure(p, "Identify Namespace Attached Controller List", code);
+			return rc;
+		}
+		count = nvme_parse_ctrl_list(p->data, ids, ARRAY_SIZE(ids));
+		for (unsigned c = 0; c < count && c < ARRAY_SIZE(ids); c++)
+			attached |= ids[c] == scid;
+		if (!attached)
+			continue;
+		rc = nvme_ctrl_list_build(p->data, &scid, 1);
+		if (rc)
+			return trace_err(rc);
+		nvme_cmd_ns_attach(&e, p->ns[i], NVME_NS_ATTACH_SEL_DETACH, virt_to_phys(p->data));
+		rc = admin(p, &e, NULL, &code);
+		if (rc) {
+			log_failure(p, "detach a namespace from a VF's controller", code);
+			return rc;
+		}
+		pr_info("%s: namespace %u detached from controller %u (VF %u): a VF sees its own "
+			"namespace alone\n",
+			p->name, p->ns[i], scid, vf + 1);
+	}
+	return 0;
 }
 
-/* Each VF's controller sees its own namespace alone: any other allocated
- * namespace attached to it (a shared namespace attached to every
- * controller, an earlier boot's attachment) is detached from it. */
 static int isolate(struct pf *p, const struct found *f, const struct nvme_plan *plan,
 		   const struct argon_nvme_config *n)
 {
+	p->nns = 0;
 	for (unsigned i = 0; i < f->nns && i < ARRAY_SIZE(f->ns); i++) {
-		/* One detach per round; a controller that keeps the
-		 * attachment ends the rounds. */
-		for (unsigned round = 0; round <= n->vfs; round++) {
-			uint16_t ids[16], code;
-			struct nvme_sqe e;
-			unsigned count;
-			int vf, rc;
-
-			memset(p->data, 0, PAGE_SIZE);
-			nvme_cmd_identify(&e, NVME_CNS_NS_CTRLS, 0, f->ns[i],
-					  virt_to_phys(p->data));
-			rc = admin(p, &e, NULL, &code);
-			if (rc) {
-				log_failure(p, "Identify Namespace Attached Controller List", code);
-				return rc;
-			}
-			count = nvme_parse_ctrl_list(p->data, ids, ARRAY_SIZE(ids));
-			vf = stray_vf(plan, n, f->ns[i], ids,
-				      count < ARRAY_SIZE(ids) ? count : (unsigned)ARRAY_SIZE(ids));
-			if (vf < 0)
-				break;
-			if (round == n->vfs) {
-				pr_err("%s: namespace %u stays attached to controller %u (VF %d)\n",
-				       p->name, f->ns[i], plan->scid[vf], vf + 1);
-				return trace_err(-ERR_IO);
-			}
-			rc = nvme_ctrl_list_build(p->data, &plan->scid[vf], 1);
-			if (rc)
-				return trace_err(rc);
-			nvme_cmd_ns_attach(&e, f->ns[i], NVME_NS_ATTACH_SEL_DETACH,
-					   virt_to_phys(p->data));
-			rc = admin(p, &e, NULL, &code);
-			if (rc) {
-				log_failure(p, "detach a namespace from a VF's controller", code);
-				return rc;
-			}
-			pr_info("%s: namespace %u detached from controller %u (VF %d): a VF sees "
-				"its own namespace alone\n",
-				p->name, f->ns[i], plan->scid[vf], vf + 1);
+		if (p->nns == PF_MAX_NS) {
+			pr_err("%s: more than %u namespaces: argon cannot keep them off the VFs\n",
+			       p->name, PF_MAX_NS);
+			return trace_err(-ERR_NOSPC);
 		}
+		p->ns[p->nns++] = f->ns[i];
+	}
+	for (unsigned vf = 0; vf < n->vfs; vf++) {
+		int rc = isolate_vf(p, vf, plan->scid[vf], n->namespaces[vf]);
+
+		if (rc)
+			return rc;
 	}
 	return 0;
 }
@@ -723,6 +729,20 @@ const struct nvme_pf_vf *nvme_pf_vf_info(const struct pci_func *vf)
 	const struct nvme_pf_vf *v = NULL;
 
 	return vf->is_vf && pf_of(vf, &v) ? v : NULL;
+}
+
+int nvme_pf_vf_isolate(const struct pci_func *vf)
+{
+	const struct nvme_pf_vf *v = NULL;
+	struct pf *p = vf->is_vf ? pf_of(vf, &v) : NULL;
+	int rc;
+
+	if (!p)
+		return -ERR_NOENT;
+	spin_lock(&pf_lock);
+	rc = isolate_vf(p, vf->vf_num - 1u, v->scid, v->nsid);
+	spin_unlock(&pf_lock);
+	return rc;
 }
 
 int nvme_pf_vf_release(const struct pci_func *vf)

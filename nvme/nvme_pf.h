@@ -42,6 +42,11 @@ int nvme_pf_setup(const struct argon_nvme_config *n, struct nvme_pf_result *out)
  * no PF driven by argon has it. */
 const struct nvme_pf_vf *nvme_pf_vf_info(const struct pci_func *vf);
 
+/* After a reset of VF vf: detaches from its controller every namespace
+ * but its own (a controller may attach shared namespaces to itself when it
+ * comes up again). 0, or a negative code after logging. Any CPU. */
+int nvme_pf_vf_isolate(const struct pci_func *vf);
+
 /* When the guest of VF vf stops for good, after the VF is reset and
  * detached (quiesced): its secondary controller offline and its queue and
  * interrupt resources back with the primary (Virtualization Management:

@@ -29,7 +29,7 @@ sriov_devices() {
 		-drive file="$1-2",format=raw,if=none,id=nvm2
 		-device nvme-subsys,id=subsys0
 		-device nvme,serial=argon0,subsys=subsys0,sriov_max_vfs=2,sriov_vq_flexible=8,sriov_vi_flexible=4,max_ioqpairs=12,msix_qsize=9${bus:+,bus=rp0}
-		-device nvme-ns,drive=nvm,nsid=1,shared=true
+		-device nvme-ns,drive=nvm,nsid=1,shared=true,detached=true
 		-device nvme-ns,drive=nvm2,nsid=2,shared=true,detached=true)
 }
 

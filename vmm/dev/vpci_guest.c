@@ -396,6 +396,8 @@ static void dev_flr(void *ctx, struct vpci_dev *d)
 	if (err)
 		pr_warn("guest '%s': PCI 00:%02x.0: reset failed (%s)\n", g->name, d->slot,
 			err_str(err));
+	else if (fn->f->is_vf)
+		nvme_pf_vf_isolate(fn->f);
 	vpci_reset_dev(&g->pci, d);
 	if (fn->has_msix)
 		vmsix_reset(&fn->msix);
@@ -525,6 +527,16 @@ static int add_function(struct guest *g, unsigned i)
 		pr_err("guest '%s': cannot reset %04x:%02x:%02x.%u (%s)\n", g->name, f->seg,
 		       f->rid >> 8, (f->rid >> 3) & 0x1F, f->rid & 7, err_str(err));
 		return err;
+	}
+	if (f->is_vf) {
+		err = nvme_pf_vf_isolate(f);
+		if (err) {
+			pr_err("guest '%s': cannot keep other namespaces off VF %04x:%02x:%02x.%u "
+			       "(%s)\n",
+			       g->name, f->seg, f->rid >> 8, (f->rid >> 3) & 0x1F, f->rid & 7,
+			       err_str(err));
+			return err;
+		}
 	}
 	err = attach(g, fn);
 	if (err) {
@@ -712,6 +724,8 @@ void guest_pci_restart(struct guest *g)
 		if (err)
 			pr_err("guest '%s': PCI 00:%02x.0: reset failed (%s)\n", g->name,
 			       fn->vd->slot, err_str(err));
+		else if (fn->f->is_vf)
+			nvme_pf_vf_isolate(fn->f);
 		vpci_reset_dev(&g->pci, fn->vd);
 		fn->vd->refused = 0;
 		if (fn->has_msix) {
