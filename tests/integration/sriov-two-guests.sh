@@ -102,6 +102,8 @@ for g in alpha beta; do
 	# What the guest reads from its controller, and what argon reported.
 	read -r cntlid nsid nslist <<<"$(sed -n "s/^\[$g\] ARGON-TEST pt_ident cntlid=\([0-9]*\) nsid=\([0-9]*\) namespaces=\(.*\)/\1 \2 \3/p" "$log")"
 	[ "${nslist:-}" = "nvme0n1," ] || fail "$g: sees namespaces '${nslist:-}', want exactly one"
+	expect "$log" "^\[$g\] ARGON-TEST pt_label=argon-nvme_ns$ns_conf\$" \
+		"$g: block 0 of its namespace holds the rig's label of namespace $ns_conf"
 	[ "${cntlid:-x}" = "$vf" ] && [ "${nsid:-x}" = "$ns_conf" ] ||
 		fail "$g: its controller says cntlid=${cntlid:-?} nsid=${nsid:-?}, want $vf and $ns_conf"
 	rep=$(printf '%s\n' "$json" | jq -r --arg g "$g" \
