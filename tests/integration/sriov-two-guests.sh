@@ -4,7 +4,8 @@
 # alpha VF 1 with namespace 1, guest beta VF 2 with namespace 2. Each sees
 # one NVMe controller with its own namespace alone, Linux's nvme driver
 # binds with MSI-X, and both run fio 4 KiB random writes and reads verified
-# with crc32c at the same time, clean. argon's exit counters, read by each
+# with crc32c at the same time (each waits for a line typed on its
+# console, and the test types them once both wait), clean. argon's exit counters, read by each
 # guest around 5 s of idle and around its fio runs, show no exits per I/O.
 # alpha writes a marker into its namespace; beta searches its whole
 # namespace for it after alpha wrote it and does not find it, while alpha
@@ -30,7 +31,7 @@ initrd = "initrd.img"
 memory = "384M"
 cpus = [1]
 devices = ["0000:00:02.0/vf1"]
-cmdline = "console=ttyS0 quiet argon.test=passthrough argon.idle_s=5 argon.fio_mb=24 argon.marker=$marker argon.marker_write=1"
+cmdline = "console=ttyS0 quiet argon.test=passthrough argon.idle_s=5 argon.fio_mb=24 argon.marker=$marker argon.marker_write=1 argon.fio_go=1"
 
 [guest.beta]
 kernel = "bzImage"
@@ -38,14 +39,28 @@ initrd = "initrd.img"
 memory = "384M"
 cpus = [2]
 devices = ["0000:00:02.0/vf2"]
-cmdline = "console=ttyS0 quiet argon.test=passthrough argon.idle_s=5 argon.fio_mb=24 argon.marker=$marker"
+cmdline = "console=ttyS0 quiet argon.test=passthrough argon.idle_s=5 argon.fio_mb=24 argon.marker=$marker argon.fio_go=1"
 CONF
 )
-trap 'rm -rf "$esp"' EXIT
+# Outside the ESP folder, which qemu-run copies whole.
+keys=$(mktemp -u "${TMPDIR:-/tmp}/argon-keys.XXXXXX")
+log=$(mktemp "${TMPDIR:-/tmp}/argon-console.XXXXXX")
+trap 'rm -rf "$esp" "$keys" "$log"' EXIT
 
-log=$esp/console.log
-boot "$esp" "$log" --timeout 600 --smp 3 ||
-	fail "machine did not power off by itself (qemu-run exit $?)"
+boot_typed "$esp" "$log" "$keys" --timeout 600 --smp 3
+# Both guests at the start line, then "go" to alpha (the input focus at
+# first) and, after Ctrl-A three times, to beta.
+if wait_line "$log" "^\[alpha\] ARGON-TEST pt_fio_wait\$" 400 &&
+	wait_line "$log" "^\[beta\] ARGON-TEST pt_fio_wait\$" 400; then
+	type_keys 'go\r'
+	wait_line "$log" "^\[alpha\] ARGON-TEST pt_fio_go\$" 60 || true
+	type_keys '\001\001\001'
+	wait_line "$log" "^argon: console input goes to 'beta'" 30 || true
+	type_keys 'go\r'
+fi
+rc=0
+wait_boot || rc=$?
+[ "$rc" -eq 0 ] || fail "machine did not power off by itself (qemu-run exit $rc)"
 
 # The boot report: one JSON object per assigned function.
 json=$(grep '^{"argon":"assigned-function"' "$log" || true)
