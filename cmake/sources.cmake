@@ -39,6 +39,7 @@ set(ARGON_PURE_SOURCES
   sriov/pci.c
   sriov/pci_reset.c
   sriov/pci_check.c
+  sriov/pci_report.c
   iommu/vtd/dmar.c
   iommu/vtd/vtd_hw.c
   iommu/vtd/vtd_sl.c

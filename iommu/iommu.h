@@ -33,6 +33,9 @@ bool iommu_ready(void);
 
 /* True when some IOMMU unit covers the function. */
 bool iommu_covers(uint16_t seg, uint16_t rid);
+/* The index of the unit that covers the function, with its register base
+ * in *base; -ERR_NOENT when none does (or no IOMMU is on). */
+int iommu_unit_of(uint16_t seg, uint16_t rid, uint64_t *base);
 
 /* A new, empty domain. owner names it in fault reports (a guest's name). */
 struct iommu_domain *iommu_domain_create(const char *owner);

@@ -11,6 +11,7 @@
 #include "vmm/host/smp.h"
 #include "vmm/log.h"
 #include "vmm/page_alloc.h"
+#include "vmm/spinlock.h"
 
 #define ADMIN_ENTRIES 32 /* SQ and CQ each fit one page */
 #define ADMIN_TIMEOUT_US 5000000u
@@ -23,6 +24,9 @@
 
 _Static_assert(ADMIN_ENTRIES * sizeof(struct nvme_sqe) <= PAGE_SIZE, "admin SQ in one page");
 
+/* Namespaces argon keeps off the VFs' controllers, per PF. */
+#define PF_MAX_NS 64
+
 struct pf {
 	char name[CONFIG_PCI_ADDR_LEN];
 	struct pci_func *f;
@@ -34,7 +38,16 @@ struct pf {
 	uint8_t *data; /* Identify data and controller lists */
 	uint16_t sq_tail, cq_head, cid;
 	bool phase;
+	struct nvme_pf_result result; /* once set up */
+	uint32_t ns[PF_MAX_NS];	      /* the allocated namespaces */
+	unsigned nns;
 };
+
+/* The PFs set up; after boot only nvme_pf_vf_release uses their admin
+ * queues, under pf_lock (guests stop on any CPU). */
+static struct pf pfs[ARGON_MAX_NVME];
+static unsigned npfs;
+static struct spinlock pf_lock;
 
 static uint32_t rd32(const struct pf *p, unsigned off)
 {
@@ -419,6 +432,71 @@ static int run_step(struct pf *p, struct found *f, const struct nvme_step *s, st
 	return rc;
 }
 
+/* VF vf's controller (0-based VF, controller scid) sees the namespace nsid
+ * alone: every other allocated namespace attached to it is detached. A
+ * controller may get shared namespaces attached behind argon's back (QEMU
+ * attaches them when it brings a VF's controller up), so this runs after
+ * the VFs are set up and again after each reset of a VF. */
+static int isolate_vf(struct pf *p, unsigned vf, uint16_t scid, uint32_t nsid)
+{
+	for (unsigned i = 0; i < p->nns; i++) {
+		uint16_t ids[16], code;
+		struct nvme_sqe e;
+		unsigned count;
+		bool attached = false;
+		int rc;
+
+		if (p->ns[i] == nsid)
+			continue;
+		memset(p->data, 0, PAGE_SIZE);
+		nvme_cmd_identify(&e, NVME_CNS_NS_CTRLS, scid, p->ns[i], virt_to_phys(p->data));
+		rc = admin(p, &e, NULL, &code);
+		if (rc) {
+			log_failure(p, "Identify Namespace Attached Controller List", code);
+			return rc;
+		}
+		count = nvme_parse_ctrl_list(p->data, ids, ARRAY_SIZE(ids));
+		for (unsigned c = 0; c < count && c < ARRAY_SIZE(ids); c++)
+			attached |= ids[c] == scid;
+		if (!attached)
+			continue;
+		rc = nvme_ctrl_list_build(p->data, &scid, 1);
+		if (rc)
+			return trace_err(rc);
+		nvme_cmd_ns_attach(&e, p->ns[i], NVME_NS_ATTACH_SEL_DETACH, virt_to_phys(p->data));
+		rc = admin(p, &e, NULL, &code);
+		if (rc) {
+			log_failure(p, "detach a namespace from a VF's controller", code);
+			return rc;
+		}
+		pr_info("%s: namespace %u detached from controller %u (VF %u): a VF sees its own "
+			"namespace alone\n",
+			p->name, p->ns[i], scid, vf + 1);
+	}
+	return 0;
+}
+
+static int isolate(struct pf *p, const struct found *f, const struct nvme_plan *plan,
+		   const struct argon_nvme_config *n)
+{
+	p->nns = 0;
+	for (unsigned i = 0; i < f->nns && i < ARRAY_SIZE(f->ns); i++) {
+		if (p->nns == PF_MAX_NS) {
+			pr_err("%s: more than %u namespaces: argon cannot keep them off the VFs\n",
+			       p->name, PF_MAX_NS);
+			return trace_err(-ERR_NOSPC);
+		}
+		p->ns[p->nns++] = f->ns[i];
+	}
+	for (unsigned vf = 0; vf < n->vfs; vf++) {
+		int rc = isolate_vf(p, vf, plan->scid[vf], n->namespaces[vf]);
+
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
 /* The secondary controllers as the controller now reports them. */
 static int verify(struct pf *p, struct found *f, const struct nvme_plan *plan,
 		  const struct argon_nvme_config *n)
@@ -510,21 +588,27 @@ void nvme_pf_check_config(const struct argon_config *cfg, struct config_diags *d
 			config_diag_add(diags, n->pf_at, "PCI function %s has no SR-IOV capability",
 					name);
 	}
-	/* The VFs are created, but the guest side (virtual config space from
-	 * the PF, VF BARs, MSI-X) is not there yet: say so rather than start
-	 * a guest without the device it was promised. */
-	for (unsigned j = 0; j < cfg->nguests; j++) {
-		const struct argon_guest_config *g = &cfg->guests[j];
+}
 
-		for (unsigned k = 0; k < g->ndev_vfs; k++) {
-			char name[CONFIG_PCI_ADDR_LEN];
+/* VF vf_num, enabled and online, as an assignable function in the PCI
+ * table. */
+static int add_vf(const struct pf *p, const struct sriov_info *sr, unsigned vf_num, uint16_t rid)
+{
+	const struct pci_bus_info *host = pci_host();
+	struct pci_func vf;
+	int rc = pci_vf_fill(host->cfg, p->f, (int)(p->f - host->f), rid, vf_num, sr->vf_device,
+			     sr->vf_bar, &vf);
 
-			config_format_pci_addr(name, sizeof(name), g->dev_vfs[k].pf);
-			config_diag_add(diags, g->dev_vfs_at[k],
-					"VF %s/vf%u: giving VFs to guests is not supported yet",
-					name, g->dev_vfs[k].vf);
-		}
+	if (rc) {
+		pr_err("%s: VF %u (%02x:%02x.%x) does not answer\n", p->name, vf_num, rid >> 8,
+		       (rid >> 3) & 0x1f, rid & 7);
+		return trace_err(rc);
 	}
+	if (!pci_add_vf(&vf)) {
+		pr_err("%s: VF %u: no room in the PCI table\n", p->name, vf_num);
+		return trace_err(-ERR_NOSPC);
+	}
+	return 0;
 }
 
 static struct found found;
@@ -534,39 +618,43 @@ int nvme_pf_setup(const struct argon_nvme_config *n, struct nvme_pf_result *out)
 {
 	struct nvme_plan_ask ask;
 	struct sriov_info sr;
-	struct pf p;
+	struct pf *p;
 	char msg[200];
 	int rc;
 
-	memset(&p, 0, sizeof(p));
+	if (npfs == ARGON_MAX_NVME)
+		return trace_err(-ERR_NOSPC);
+	p = &pfs[npfs];
+	memset(p, 0, sizeof(*p));
 	memset(out, 0, sizeof(*out));
 	memset(&found, 0, sizeof(found));
-	config_format_pci_addr(p.name, sizeof(p.name), n->pf);
-	p.f = pci_find(n->pf.seg, n->pf.rid);
-	if (!p.f) {
-		pr_err("%s: [nvme.%s] names a PCI function that does not exist\n", p.name, n->name);
+	config_format_pci_addr(p->name, sizeof(p->name), n->pf);
+	p->f = pci_find(n->pf.seg, n->pf.rid);
+	if (!p->f) {
+		pr_err("%s: [nvme.%s] names a PCI function that does not exist\n", p->name,
+		       n->name);
 		return -ERR_NOENT;
 	}
-	if (!p.f->ecap_sriov) {
-		pr_err("%s: [nvme.%s]: the function has no SR-IOV capability\n", p.name, n->name);
+	if (!p->f->ecap_sriov) {
+		pr_err("%s: [nvme.%s]: the function has no SR-IOV capability\n", p->name, n->name);
 		return -ERR_NOTSUP;
 	}
-	if (p.f->class_code != CLASS_NVME) {
-		pr_err("%s: [nvme.%s]: class 0x%06x is not an NVMe controller\n", p.name, n->name,
-		       p.f->class_code);
+	if (p->f->class_code != CLASS_NVME) {
+		pr_err("%s: [nvme.%s]: class 0x%06x is not an NVMe controller\n", p->name, n->name,
+		       p->f->class_code);
 		return -ERR_NOTSUP;
 	}
-	rc = sriov_read(pci_host()->cfg, p.f->seg, p.f->rid, p.f->ecap_sriov, &sr);
+	rc = sriov_read(pci_host()->cfg, p->f->seg, p->f->rid, p->f->ecap_sriov, &sr);
 	if (rc)
 		return trace_err(rc);
-	rc = pf_open(&p);
+	rc = pf_open(p);
 	if (rc)
 		return rc;
-	rc = survey(&p, &found);
+	rc = survey(p, &found);
 	if (rc)
 		return rc;
 
-	ask = (struct nvme_plan_ask){.pf = p.name,
+	ask = (struct nvme_plan_ask){.pf = p->name,
 				     .vfs = n->vfs,
 				     .queues_per_vf = n->queues_per_vf,
 				     .vectors_per_vf = n->vectors_per_vf,
@@ -587,30 +675,109 @@ int nvme_pf_setup(const struct argon_nvme_config *n, struct nvme_pf_result *out)
 		return rc;
 	}
 	for (unsigned i = 0; i < plan.nsteps; i++) {
-		rc = run_step(&p, &found, &plan.step[i], &sr);
+		rc = run_step(p, &found, &plan.step[i], &sr);
 		if (rc)
 			return rc;
 	}
-	rc = verify(&p, &found, &plan, n);
+	rc = isolate(p, &found, &plan, n);
+	if (rc)
+		return rc;
+	rc = verify(p, &found, &plan, n);
 	if (rc)
 		return rc;
 
-	out->seg = p.f->seg;
-	out->rid = p.f->rid;
+	out->seg = p->f->seg;
+	out->rid = p->f->rid;
 	out->cntlid = found.id.cntlid;
 	out->nvfs = n->vfs;
 	for (unsigned i = 0; i < n->vfs; i++) {
 		struct nvme_pf_vf *v = &out->vf[i];
 
-		sriov_vf_rid(p.f->rid, sr.offset, sr.stride, i, &v->rid);
+		sriov_vf_rid(p->f->rid, sr.offset, sr.stride, i, &v->rid);
 		v->scid = plan.scid[i];
 		v->nsid = n->namespaces[i];
 		v->nvq = (uint16_t)n->queues_per_vf;
 		v->nvi = (uint16_t)n->vectors_per_vf;
 		pr_info("%s: VF %u is %04x:%02x:%02x.%x, controller %u, %u queues, %u vectors, "
 			"namespace %u\n",
-			p.name, i + 1, p.f->seg, v->rid >> 8, (v->rid >> 3) & 0x1f, v->rid & 7,
+			p->name, i + 1, p->f->seg, v->rid >> 8, (v->rid >> 3) & 0x1f, v->rid & 7,
 			v->scid, v->nvq, v->nvi, v->nsid);
+		rc = add_vf(p, &sr, i + 1, v->rid);
+		if (rc)
+			return rc;
 	}
+	p->result = *out;
+	npfs++;
 	return 0;
+}
+
+/* The PF that drives VF vf, and its entry; NULL if none. */
+static struct pf *pf_of(const struct pci_func *vf, const struct nvme_pf_vf **v)
+{
+	const struct pci_func *pf = pci_vf_pf(vf);
+
+	for (unsigned i = 0; i < npfs; i++)
+		if (pfs[i].f == pf && vf->vf_num >= 1 && vf->vf_num <= pfs[i].result.nvfs) {
+			*v = &pfs[i].result.vf[vf->vf_num - 1];
+			return &pfs[i];
+		}
+	return NULL;
+}
+
+const struct nvme_pf_vf *nvme_pf_vf_info(const struct pci_func *vf)
+{
+	const struct nvme_pf_vf *v = NULL;
+
+	return vf->is_vf && pf_of(vf, &v) ? v : NULL;
+}
+
+int nvme_pf_vf_isolate(const struct pci_func *vf)
+{
+	const struct nvme_pf_vf *v = NULL;
+	struct pf *p = vf->is_vf ? pf_of(vf, &v) : NULL;
+	int rc;
+
+	if (!p)
+		return -ERR_NOENT;
+	spin_lock(&pf_lock);
+	rc = isolate_vf(p, vf->vf_num - 1u, v->scid, v->nsid);
+	spin_unlock(&pf_lock);
+	return rc;
+}
+
+int nvme_pf_vf_release(const struct pci_func *vf)
+{
+	static const struct {
+		uint8_t act, rt;
+		const char *what;
+	} steps[] = {
+		{NVME_VM_SEC_OFFLINE, 0, "set controller offline"},
+		{NVME_VM_SEC_ASSIGN, NVME_RT_VQ, "take back VQ resources of controller"},
+		{NVME_VM_SEC_ASSIGN, NVME_RT_VI, "take back VI resources of controller"},
+	};
+	const struct nvme_pf_vf *v = NULL;
+	struct pf *p = vf->is_vf ? pf_of(vf, &v) : NULL;
+	int rc = 0;
+
+	if (!p)
+		return -ERR_NOENT;
+	spin_lock(&pf_lock);
+	for (unsigned i = 0; !rc && i < ARRAY_SIZE(steps); i++) {
+		struct nvme_sqe e;
+		uint16_t code;
+		char what[64];
+
+		nvme_cmd_virt_mgmt(&e, steps[i].act, steps[i].rt, v->scid, 0);
+		rc = admin(p, &e, NULL, &code);
+		if (rc) {
+			fmt_snprintf(what, sizeof(what), "%s %u", steps[i].what, v->scid);
+			log_failure(p, what, code);
+		}
+	}
+	spin_unlock(&pf_lock);
+	if (!rc)
+		pr_info("%s: VF %u: controller %u offline, its %u queues and %u vectors back with "
+			"the primary\n",
+			p->name, vf->vf_num, v->scid, v->nvq, v->nvi);
+	return rc;
 }

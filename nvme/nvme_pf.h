@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "lib/config.h"
+#include "sriov/pci.h"
 #include "nvme/nvme_plan.h"
 
 /* What one PF ended up with, for the boot report and for assigning VFs. */
@@ -27,8 +28,7 @@ struct nvme_pf_result {
 };
 
 /* Checks each [nvme.NAME] against the machine's PCI functions (present,
- * an NVMe controller, with SR-IOV) and reports at the pf key; reports
- * each "PF/vfN" in a guest's devices as not supported yet. */
+ * an NVMe controller, with SR-IOV) and reports at the pf key. */
 void nvme_pf_check_config(const struct argon_config *cfg, struct config_diags *diags);
 
 /* Brings up the PF that n names and creates its VFs as configured. 0, or
@@ -37,5 +37,21 @@ void nvme_pf_check_config(const struct argon_config *cfg, struct config_diags *d
  * controller lacks (nvme_plan_make's message), or the command that failed
  * with its decoded status. */
 int nvme_pf_setup(const struct argon_nvme_config *n, struct nvme_pf_result *out);
+
+/* What nvme_pf_setup gave VF vf (a function pci_add_vf added), or NULL if
+ * no PF driven by argon has it. */
+const struct nvme_pf_vf *nvme_pf_vf_info(const struct pci_func *vf);
+
+/* After a reset of VF vf: detaches from its controller every namespace
+ * but its own (a controller may attach shared namespaces to itself when it
+ * comes up again). 0, or a negative code after logging. Any CPU. */
+int nvme_pf_vf_isolate(const struct pci_func *vf);
+
+/* When the guest of VF vf stops for good, after the VF is reset and
+ * detached (quiesced): its secondary controller offline and its queue and
+ * interrupt resources back with the primary (Virtualization Management:
+ * offline, then assign 0 VQ and 0 VI). 0, or a negative code after
+ * logging the failed command. Any CPU; one PF's commands at a time. */
+int nvme_pf_vf_release(const struct pci_func *vf);
 
 #endif

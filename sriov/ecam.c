@@ -164,6 +164,38 @@ struct pci_func *pci_find(uint16_t seg, uint16_t rid)
 	return NULL;
 }
 
+struct pci_func *pci_add_vf(const struct pci_func *vf)
+{
+	struct pci_func *f = pci_find(vf->seg, vf->rid);
+
+	if (f)
+		return f->is_vf ? f : NULL;
+	if (host_bus.count == PCI_MAX_FUNCS)
+		return NULL;
+	f = &host_bus.f[host_bus.count];
+	*f = *vf;
+	/* Published after it is complete: other CPUs only read the table. */
+	__atomic_store_n(&host_bus.count, host_bus.count + 1, __ATOMIC_RELEASE);
+	return f;
+}
+
+struct pci_func *pci_find_vf(uint16_t seg, uint16_t pf_rid, unsigned vf_num)
+{
+	for (unsigned i = 0; i < host_bus.count; i++) {
+		struct pci_func *f = &host_bus.f[i];
+
+		if (f->is_vf && f->seg == seg && f->vf_num == vf_num &&
+		    host_bus.f[f->pf].rid == pf_rid && host_bus.f[f->pf].seg == seg)
+			return f;
+	}
+	return NULL;
+}
+
+const struct pci_func *pci_vf_pf(const struct pci_func *vf)
+{
+	return &host_bus.f[vf->pf];
+}
+
 uint32_t pci_read(const struct pci_func *f, uint16_t off, unsigned size)
 {
 	return ecam_read(NULL, f->seg, f->rid, off, size);

@@ -212,6 +212,34 @@ static int add_func(struct scan *s, uint8_t bus, uint8_t dev, uint8_t fn, int pa
 	return (int)s->out->count++;
 }
 
+int pci_vf_fill(const struct pci_cfg_ops *cfg, const struct pci_func *pf, int pf_index,
+		uint16_t rid, unsigned vf_num, uint16_t vf_device,
+		const struct pci_bar vf_bar[PCI_NUM_BARS], struct pci_func *out)
+{
+	uint32_t class_rev = rd(cfg, pf->seg, rid, PCI_CLASS_REVISION, 4);
+
+	if (class_rev == 0xFFFFFFFFu || !vf_num)
+		return -ERR_NODEV;
+	memset(out, 0, sizeof(*out));
+	out->seg = pf->seg;
+	out->rid = rid;
+	out->vendor = pf->vendor;
+	out->device = vf_device;
+	out->class_code = class_rev >> 8;
+	out->header_type = PCI_HEADER_NORMAL;
+	out->parent = pf->parent;
+	out->is_vf = true;
+	out->vf_num = (uint16_t)vf_num;
+	out->pf = pf_index;
+	read_caps(cfg, out);
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+		out->bar[i] = vf_bar[i];
+		if (vf_bar[i].size && vf_bar[i].addr)
+			out->bar[i].addr = vf_bar[i].addr + (uint64_t)(vf_num - 1) * vf_bar[i].size;
+	}
+	return 0;
+}
+
 static void scan_bus(struct scan *s, uint8_t bus, int parent);
 
 /* Follows a bridge to the buses firmware gave it. A secondary bus number

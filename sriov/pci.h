@@ -51,6 +51,13 @@ struct pci_func {
 	uint16_t ecap_sriov, ecap_ari, ecap_acs;     /* extended caps, 0: absent */
 	bool flr;				     /* PCIe Device Capabilities FLR */
 	struct pci_bar bar[PCI_NUM_BARS];
+	/* An SR-IOV virtual function (added by pci_add_vf once its PF
+	 * enabled it): vendor and device are synthesized from the PF, bar[]
+	 * is its share of the PF's VF BARs, its own BARs read 0 and its
+	 * command register's memory enable is the PF's VF MSE. */
+	bool is_vf;
+	uint16_t vf_num; /* 1-based, as "PF/vfN" names it */
+	int pf;		 /* index of the PF in the table */
 };
 
 struct pci_bus_info {
@@ -107,6 +114,16 @@ const struct pci_func *pci_bus_find(const struct pci_bus_info *b, uint16_t seg, 
 uint32_t pci_cfg_read(const struct pci_bus_info *b, const struct pci_func *f, uint16_t off,
 		      unsigned size);
 
+/* Pure: fills *out for virtual function vf_num (1-based) of pf, at
+ * requester id rid: Vendor ID from the PF, Device ID vf_device (the SR-IOV
+ * capability's; the VF itself reads 0xFFFF), class, capabilities and FLR
+ * from the VF's own configuration space, BAR i at vf_bar[i].addr +
+ * (vf_num - 1) x vf_bar[i].size (vf_bar: the PF's VF BARs, addr VF 1's,
+ * size per VF). -ERR_NODEV when the VF does not answer (class all ones). */
+int pci_vf_fill(const struct pci_cfg_ops *cfg, const struct pci_func *pf, int pf_index,
+		uint16_t rid, unsigned vf_num, uint16_t vf_device,
+		const struct pci_bar vf_bar[PCI_NUM_BARS], struct pci_func *out);
+
 /* A short name for a class code ("nvme", "ethernet", "pci-bridge"...). */
 const char *pci_class_name(uint32_t class_code);
 
@@ -118,6 +135,14 @@ int pci_describe(const struct pci_bus_info *b, const struct pci_func *f, char *b
 int pci_init(const struct boot_info *bi);
 const struct pci_bus_info *pci_host(void);
 struct pci_func *pci_find(uint16_t seg, uint16_t rid);
+/* Appends VF vf (filled by pci_vf_fill) to the machine's table, or
+ * returns the entry that already has its requester id; NULL when the table
+ * is full. */
+struct pci_func *pci_add_vf(const struct pci_func *vf);
+/* VF vf_num of the PF at seg:pf_rid, once pci_add_vf added it; or NULL. */
+struct pci_func *pci_find_vf(uint16_t seg, uint16_t pf_rid, unsigned vf_num);
+/* The PF of a VF. */
+const struct pci_func *pci_vf_pf(const struct pci_func *vf);
 uint32_t pci_read(const struct pci_func *f, uint16_t off, unsigned size);
 void pci_write(const struct pci_func *f, uint16_t off, unsigned size, uint32_t val);
 

@@ -113,9 +113,10 @@ static int wait_ready(const struct pci_cfg_ops *cfg, const struct pci_wait_ops *
 	uint64_t start = w->now_us(w->ctx);
 
 	for (;;) {
-		uint32_t vendor = rd(cfg, f, PCI_VENDOR_ID, 2);
-
-		if (vendor == f->vendor)
+		/* A VF's Vendor ID reads 0xFFFF even when it answers: its class
+		 * code tells. */
+		if (f->is_vf ? rd(cfg, f, PCI_CLASS_REVISION, 4) >> 8 == f->class_code
+			     : rd(cfg, f, PCI_VENDOR_ID, 2) == f->vendor)
 			return 0;
 		if (w->now_us(w->ctx) - start >= READY_WAIT_US)
 			return -ERR_IO;
@@ -130,7 +131,9 @@ static int restore(const struct pci_cfg_ops *cfg, const struct pci_func *f, uint
 {
 	uint16_t cmd = PCI_COMMAND_INTX_DISABLE | keep;
 
-	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
+	/* A VF's BARs are the PF's VF BARs, which its FLR leaves alone, and
+	 * the PF's VF MSE decodes them. */
+	for (unsigned i = 0; !f->is_vf && i < PCI_NUM_BARS; i++) {
 		const struct pci_bar *b = &f->bar[i];
 		uint16_t off = (uint16_t)(PCI_BAR0 + 4 * i);
 

@@ -751,6 +751,15 @@ bool iommu_covers(uint16_t seg, uint16_t rid)
 	return ready && unit_for(seg, rid) >= 0;
 }
 
+int iommu_unit_of(uint16_t seg, uint16_t rid, uint64_t *base)
+{
+	int u = ready ? unit_for(seg, rid) : -ERR_NOENT;
+
+	if (u >= 0)
+		*base = units[u].base;
+	return u;
+}
+
 /* ---- domains ---- */
 
 struct iommu_domain *iommu_domain_create(const char *owner)

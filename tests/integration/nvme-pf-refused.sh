@@ -5,8 +5,8 @@
 # refused at boot with the capability or resource named, no command that
 # changes the controller is sent, and the guest still starts; a PF that is
 # not there, or not an NVMe controller with SR-IOV, is a config error at
-# its line and column, and no guest starts; so is a VF in a guest's devices
-# until guests can be given VFs.
+# its line and column, and no guest starts. A guest given a VF of a PF that
+# was refused does not start; the others do.
 # Usage: nvme-pf-refused.sh ARGON_EFI TESTGUEST_ELF
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -17,6 +17,15 @@ kernel = "testguest.elf"
 memory = "64M"
 cpus = [0]
 cmdline = "console=ttyS0"'
+# A second guest, given VF 1 of the PF: it must not start when the PF is
+# refused.
+vfguest='
+[guest.two]
+kernel = "testguest.elf"
+memory = "64M"
+cpus = [1]
+cmdline = "console=ttyS0"
+devices = ["0000:00:02.0/vf1"]'
 
 # run NAME CONFIG: boots CONFIG; leaves the console in $out/NAME.log and
 # QEMU's trace of virtualization management in $out/NAME.trace.
@@ -39,12 +48,45 @@ pf = \"$d\"
 vfs = 2
 queues_per_vf = 5
 namespaces = [1, 2]
-$guest"
+$guest
+$vfguest"
 expect "$out/vqfrsm.log" "^argon: error: $d: asks 5 queues per VF, a secondary controller takes 4 at most \\(VQFRSM\\)\$" \
 	"too many queues per VF refused, VQFRSM named"
 expect "$out/vqfrsm.log" '^argon: error: \[nvme.disk0\]: no VF set up$' "no VF set up"
 expect_not "$out/vqfrsm.trace" 'pci_nvme_(virt_mngmt|ns_attachment)' "nothing sent to change the controller"
 expect_testguest "$out/vqfrsm.log" one "console=ttyS0"
+expect "$out/vqfrsm.log" "^argon: error: guest 'two': VF 0000:00:02.0/vf1 was not set up\$" \
+	"the guest given a VF of the refused PF is told why"
+expect "$out/vqfrsm.log" "^argon: error: guest 'two' not started\$" "and does not start"
+expect_not "$out/vqfrsm.log" '^\[two\]' "nothing of it ran"
+
+run vifrsm "[nvme.disk0]
+pf = \"$d\"
+vfs = 2
+queues_per_vf = 4
+vectors_per_vf = 3
+namespaces = [1, 2]
+$guest
+$vfguest"
+expect "$out/vifrsm.log" "^argon: error: $d: asks 3 vectors per VF, a secondary controller takes 2 at most \\(VIFRSM\\)\$" \
+	"too many vectors per VF refused, VIFRSM named"
+expect_not "$out/vifrsm.trace" 'pci_nvme_(virt_mngmt|ns_attachment)' "nothing sent to change the controller"
+expect_testguest "$out/vifrsm.log" one "console=ttyS0"
+expect "$out/vifrsm.log" "^argon: error: guest 'two' not started\$" "the VF's guest does not start"
+
+run totalvfs "[nvme.disk0]
+pf = \"$d\"
+vfs = 3
+queues_per_vf = 2
+vectors_per_vf = 1
+namespaces = [1, 2, 3]
+$guest
+$vfguest"
+expect "$out/totalvfs.log" "^argon: error: $d: asks 3 VFs, the function offers 2 \\(TotalVFs\\)\$" \
+	"more VFs than the function offers refused, TotalVFs named"
+expect_not "$out/totalvfs.trace" 'pci_nvme_(virt_mngmt|ns_attachment)' "nothing sent to change the controller"
+expect_testguest "$out/totalvfs.log" one "console=ttyS0"
+expect "$out/totalvfs.log" "^argon: error: guest 'two' not started\$" "the VF's guest does not start"
 
 run nsmissing "[nvme.disk0]
 pf = \"$d\"
@@ -78,7 +120,6 @@ expect "$out/machine.log" '^argon.conf:2:6: error: no PCI function 0000:00:05.0 
 	"missing PF reported at its value"
 expect "$out/machine.log" '^argon.conf:7:6: error: PCI function 0000:00:1f.2 is not an NVMe controller \(class 010601\)$' \
 	"a PF that is no NVMe controller reported at its value"
-expect "$out/machine.log" '^argon.conf:16:12: error: VF 0000:00:02.0/vf1: giving VFs to guests is not supported yet$' \
-	"a VF in a guest's devices refused for now"
+expect_not "$out/machine.log" 'giving VFs to guests' "a VF in a guest's devices is no error"
 expect "$out/machine.log" '^argon: error: argon.conf has errors; no guest started' "no guest started"
 finish

@@ -12,14 +12,17 @@ export QEMU_MODULE_DIR="$ROOT/usr/lib/x86_64-linux-gnu/qemu"
 
 # sriov_devices NVME_IMG: sets SRIOV_DEVICES to the VT-d IOMMU and the NVMe
 # subsystem whose controller has SR-IOV, with NVME_IMG (made here, 64 MiB)
-# as namespace 1 (attached to every controller) and NVME_IMG-2 (32 MiB) as
-# namespace 2, attached to none: a secondary controller gets it by Namespace
-# Attachment. With RIG_SRIOV_PORT=1 in the environment the controller sits
+# as namespace 1 and NVME_IMG-2 (32 MiB) as namespace 2, both attached to
+# no controller: a secondary controller gets one by Namespace Attachment.
+# Each starts with a label, "argon-nvme ns1" or "argon-nvme ns2" and a
+# newline, so a guest can tell which namespace it reads. With RIG_SRIOV_PORT=1 in the environment the controller sits
 # behind a PCIe root port (bus 1), so its VFs are not on bus 0.
 sriov_devices() {
 	local bus=()
 	truncate -s 64M "$1"
 	truncate -s 32M "$1-2"
+	printf 'argon-nvme ns1\n' | dd of="$1" conv=notrunc status=none
+	printf 'argon-nvme ns2\n' | dd of="$1-2" conv=notrunc status=none
 	# shellcheck disable=SC2054 # commas belong to QEMU's options
 	[ "${RIG_SRIOV_PORT:-0}" != 1 ] || bus=(-device pcie-root-port,id=rp0,chassis=1,slot=1)
 	# shellcheck disable=SC2054,SC2034 # commas belong to QEMU's options
@@ -29,7 +32,7 @@ sriov_devices() {
 		-drive file="$1-2",format=raw,if=none,id=nvm2
 		-device nvme-subsys,id=subsys0
 		-device nvme,serial=argon0,subsys=subsys0,sriov_max_vfs=2,sriov_vq_flexible=8,sriov_vi_flexible=4,max_ioqpairs=12,msix_qsize=9${bus:+,bus=rp0}
-		-device nvme-ns,drive=nvm,nsid=1,shared=true
+		-device nvme-ns,drive=nvm,nsid=1,shared=true,detached=true
 		-device nvme-ns,drive=nvm2,nsid=2,shared=true,detached=true)
 }
 

@@ -1063,6 +1063,65 @@ static void test_check_assignments(void)
 	free(f);
 }
 
+/* A VF: ids from the PF and the VF Device ID, its share of the VF BARs,
+ * its own capabilities; its reset waits for its class code (its Vendor ID
+ * reads 0xFFFF) and leaves its BARs (read-only zero) alone. */
+static void test_vf(void)
+{
+	struct fake *f = fake_new();
+	struct pci_cfg_ops ops = ops_for(f);
+	static struct pci_bus_info b;
+	struct pci_bar vf_bar[PCI_NUM_BARS] = {
+		[0] = {.addr = 0xc000000000ull, .size = 16 * 1024, .is_64 = true},
+	};
+	struct pci_func vf;
+	struct fake_fn *pf = flr_fixture(f, &b), *vfn;
+	uint16_t rid = pci_rid(0, 4, 2);
+	unsigned writes;
+
+	/* VF 2 not there yet: no VF. */
+	CHECK_EQ(pci_vf_fill(&ops, &b.f[0], 0, rid, 2, 0x10ab, vf_bar, &vf), -ERR_NODEV);
+	vfn = add_fn(f, 0, rid, 0x010802, 0);
+	put16(vfn, PCI_VENDOR_ID, 0xffff);
+	put16(vfn, PCI_DEVICE_ID, 0xffff);
+	put16(vfn, PCI_COMMAND, 0);
+	add_pcie(vfn, 0x80, PCI_EXP_TYPE_ENDPOINT, true);
+	vfn->pcie = 0x80;
+	add_cap(vfn, 0xa0, PCI_CAP_ID_MSIX);
+	CHECK_EQ(pci_vf_fill(&ops, &b.f[0], 0, rid, 2, 0x10ab, vf_bar, &vf), 0);
+	CHECK(vf.is_vf);
+	CHECK_EQ(vf.vf_num, 2);
+	CHECK_EQ(vf.pf, 0);
+	CHECK_EQ(vf.rid, rid);
+	CHECK_EQ(vf.vendor, 0x8086); /* the PF's */
+	CHECK_EQ(vf.device, 0x10ab); /* the SR-IOV capability's VF Device ID */
+	CHECK_EQ(vf.class_code, 0x010802u);
+	CHECK_EQ(vf.parent, b.f[0].parent);
+	CHECK(vf.flr);
+	CHECK_EQ(vf.cap_pcie, 0x80);
+	CHECK_EQ(vf.cap_msix, 0xa0);
+	CHECK_EQ(vf.bar[0].addr, 0xc000004000ull); /* base + 1 x 16 KiB */
+	CHECK_EQ(vf.bar[0].size, 16 * 1024u);
+	CHECK(vf.bar[0].is_64);
+	CHECK_EQ(vf.bar[1].size, 0);
+	CHECK_EQ(pf->resets, 0);
+
+	/* Its FLR: not ready for 120 ms (all ones), then its class answers. */
+	CHECK_EQ(pci_reset_method(&ops, &vf), PCI_RESET_FLR);
+	fake_now = 0;
+	vfn->ready_after_us = 120000;
+	writes = f->writes;
+	CHECK_EQ(pci_reset_cfg(&ops, &fake_wait, &vf), 0);
+	CHECK_EQ(vfn->resets, 1);
+	CHECK(fake_now >= 120000 && fake_now < 122000);
+	CHECK_EQ(cfg32(vfn, 0x10), 0); /* no BAR written */
+	CHECK_EQ(cfg32(vfn, 0x14), 0);
+	/* command (twice), Device Control: nothing else written */
+	CHECK_EQ(f->writes - writes, 3);
+	CHECK_EQ(vfn->cfg[PCI_COMMAND] | vfn->cfg[PCI_COMMAND + 1] << 8, PCI_COMMAND_INTX_DISABLE);
+	free(f);
+}
+
 CHECK_MAIN(test_q35_capture, test_bridge_chain, test_pci_bridge_aliases, test_malformed_caps,
 	   test_bar_kinds, test_segments_and_limits, test_reset_flr, test_restore_bars,
-	   test_reset_pm_and_none, test_check_assignments, test_acs)
+	   test_reset_pm_and_none, test_check_assignments, test_acs, test_vf)

@@ -520,5 +520,37 @@ static void test_full_bus(void)
 	CHECK_EQ(rd(VPCI_MAX_DEVS + 1, 0, 4), 0xFFFFFFFFu);
 }
 
-CHECK_MAIN(test_bus_layout, test_header, test_command, test_bars, test_placement, test_caps,
-	   test_first_ecap_kept, test_msix_control, test_pcie, test_sizes, test_full_bus)
+/* A VF reads Vendor and Device ID 0xFFFF and its BARs 0: the guest sees
+ * the ids argon synthesized (struct pci_func) and the BARs from the PF's
+ * VF BARs; the rest of the header is the VF's own. */
+static void test_vf(void)
+{
+	struct pci_func saved = fn;
+
+	fake_init(&fk, &fn);
+	put(&fk, 0x00, 4, 0xFFFFFFFFu);
+	put(&fk, 0x10, 4, 0);
+	put(&fk, 0x14, 4, 0);
+	put(&fk, 0x18, 4, 0);
+	fn.is_vf = true;
+	fn.vf_num = 1;
+	fn.vendor = 0x1B36;
+	fn.device = 0x0011;
+	memset(&hl, 0, sizeof(hl));
+	vpci_init(&bus, WIN32, WIN32_SIZE, 0, 0, &hooks);
+	CHECK(vpci_add(&bus, &fn, &ops) != NULL);
+	CHECK_EQ(vpci_place_bars(&bus), 0);
+	CHECK_EQ(rd(1, 0x00, 4), 0x00111B36);
+	CHECK_EQ(rd(1, 0x00, 2), 0x1B36);
+	CHECK_EQ(rd(1, 0x02, 2), 0x0011);
+	CHECK_EQ(rd(1, 0x08, 4), 0x01080202); /* the VF's class */
+	/* BAR 0 from fn (the VF's share), placed by argon. */
+	CHECK_EQ(rd(1, 0x10, 4) & ~0xFu, (uint32_t)bus.dev[0].bar[0].gpa);
+	CHECK_EQ(bus.dev[0].bar[0].hpa, fn.bar[0].addr);
+	wr(1, 0x00, 4, 0x12345678); /* read-only */
+	CHECK_EQ(rd(1, 0x00, 4), 0x00111B36);
+	fn = saved;
+}
+
+CHECK_MAIN(test_bus_layout, test_vf, test_header, test_command, test_bars, test_placement,
+	   test_caps, test_first_ecap_kept, test_msix_control, test_pcie, test_sizes, test_full_bus)

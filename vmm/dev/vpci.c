@@ -406,6 +406,10 @@ static uint32_t dev_read_dword(const struct vpci_dev *d, uint16_t reg)
 
 	switch (reg) {
 	case CFG_VENDOR:
+		/* A VF reads 0xFFFF here: its ids come from the PF. */
+		if (d->f->is_vf)
+			return (uint32_t)d->f->device << 16 | d->f->vendor;
+		return host_rd(d, reg, 4);
 	case CFG_CLASS_REV:
 	case CFG_SUBSYSTEM:
 		return host_rd(d, reg, 4);

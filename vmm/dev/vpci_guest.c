@@ -6,8 +6,10 @@
 #include "lib/bits.h"
 #include "lib/err.h"
 #include "lib/string.h"
+#include "nvme/nvme_pf.h"
 #include "sriov/pci.h"
 #include "sriov/pci_regs.h"
+#include "sriov/pci_report.h"
 #include "vmm/dev/vmsix.h"
 #include "vmm/dev/vpci.h"
 #include "vmm/guest.h"
@@ -26,6 +28,8 @@
 #define CPUID_ADDR_SIZES 0x80000008u
 #define PHYS_BITS_DEFAULT 36
 #define PHYS_BITS_MAX 48 /* the nested tables' 4-level reach */
+
+#define PCI_REPORT_CLASS_REV 0x08
 
 /* The interrupt window: never in a domain (iommu/iommu.h). */
 #define IRQ_WINDOW_BASE 0xFEE00000ull
@@ -476,6 +480,8 @@ static void dev_flr(void *ctx, struct vpci_dev *d)
 	if (err)
 		pr_warn("guest '%s': PCI 00:%02x.0: reset failed (%s)\n", g->name, d->slot,
 			err_str(err));
+	else if (fn->f->is_vf)
+		nvme_pf_vf_isolate(fn->f);
 	vpci_reset_dev(&g->pci, d);
 	if (fn->has_msix)
 		vmsix_reset(&fn->msix);
@@ -577,17 +583,31 @@ static int attach(struct guest *g, struct guest_pci_fn *fn)
 	return err;
 }
 
+/* The guest's i-th function: its whole functions first, then its VFs. */
 static int add_function(struct guest *g, unsigned i)
 {
-	const struct config_pci_addr *a = &g->cfg->devices[i];
+	const struct argon_guest_config *cfg = g->cfg;
 	struct guest_pci_fn *fn = &g->pcifn[i];
-	struct pci_func *f = pci_find(a->seg, a->rid);
+	struct pci_func *f;
 	int err;
 
 	memset(fn, 0, sizeof(*fn));
 	fn->guest = g;
-	if (!f)
-		return -ERR_NOENT; /* the boot check reported it */
+	if (i < cfg->ndevices) {
+		f = pci_find(cfg->devices[i].seg, cfg->devices[i].rid);
+		if (!f)
+			return -ERR_NOENT; /* the boot check reported it */
+	} else {
+		const struct config_vf_ref *r = &cfg->dev_vfs[i - cfg->ndevices];
+
+		f = pci_find_vf(r->pf.seg, r->pf.rid, r->vf);
+		if (!f || !nvme_pf_vf_info(f)) {
+			pr_err("guest '%s': VF %04x:%02x:%02x.%u/vf%u was not set up\n", g->name,
+			       r->pf.seg, r->pf.rid >> 8, (r->pf.rid >> 3) & 0x1F, r->pf.rid & 7,
+			       r->vf);
+			return -ERR_NOENT;
+		}
+	}
 	for (unsigned b = 0; b < PCI_NUM_BARS; b++)
 		if (f->bar[b].size && !f->bar[b].is_io && !f->bar[b].addr) {
 			pr_err("guest '%s': %04x:%02x:%02x.%u: firmware gave its BAR %u no "
@@ -604,6 +624,16 @@ static int add_function(struct guest *g, unsigned i)
 		pr_err("guest '%s': cannot reset %04x:%02x:%02x.%u (%s)\n", g->name, f->seg,
 		       f->rid >> 8, (f->rid >> 3) & 0x1F, f->rid & 7, err_str(err));
 		return err;
+	}
+	if (f->is_vf) {
+		err = nvme_pf_vf_isolate(f);
+		if (err) {
+			pr_err("guest '%s': cannot keep other namespaces off VF %04x:%02x:%02x.%u "
+			       "(%s)\n",
+			       g->name, f->seg, f->rid >> 8, (f->rid >> 3) & 0x1F, f->rid & 7,
+			       err_str(err));
+			return err;
+		}
 	}
 	err = attach(g, fn);
 	if (err) {
@@ -638,10 +668,71 @@ static void mmio64_window(const struct guest *g, uint64_t *base, uint64_t *size)
 		*base = *size = 0;
 }
 
+/* The boot report of one assigned function: a line for people and a JSON
+ * object on a line of its own (docs/sriov.md). */
+static void report(const struct guest *g, const struct guest_pci_fn *fn)
+{
+	static char buf[1024];
+	const struct pci_func *f = fn->f;
+	const struct nvme_pf_vf *v = f->is_vf ? nvme_pf_vf_info(f) : NULL;
+	struct pci_report r = {
+		.guest = g->name,
+		.slot = fn->vd->slot,
+		.seg = f->seg,
+		.rid = f->rid,
+		.is_vf = f->is_vf,
+		.pf_rid = f->is_vf ? pci_vf_pf(f)->rid : 0,
+		.vf_num = f->vf_num,
+		.present = pci_read(f, PCI_REPORT_CLASS_REV, 4) != 0xFFFFFFFFu,
+		.vendor = f->vendor,
+		.device = f->device,
+		.class_code = f->class_code,
+		.msix = fn->has_msix,
+		.msix_entries = fn->mi.entries,
+		.msix_bar = fn->mi.table_bar,
+		.msix_off = fn->mi.table_off,
+		.flr = f->flr,
+		.reset = pci_reset_method_name(pci_reset_method(pci_host()->cfg, f)),
+		.irq_remap = iommu_ready(),
+	};
+	int len;
+
+	for (unsigned b = 0; b < PCI_NUM_BARS; b++)
+		r.bar[b] = (struct pci_report_bar){.size = fn->vd->bar[b].size,
+						   .host = fn->vd->bar[b].hpa,
+						   .guest = fn->vd->bar[b].gpa,
+						   .is_64 = fn->vd->bar[b].is_64,
+						   .prefetch = fn->vd->bar[b].prefetch};
+	if (fn->has_msix && fn->mi.table_bar < PCI_NUM_BARS)
+		r.msix_alone = pci_msix_alone(fn->vd->bar[fn->mi.table_bar].size, fn->mi.table_bar,
+					      fn->mi.table_off, fn->mi.entries, fn->mi.pba_bar,
+					      fn->mi.pba_off);
+	r.iommu_unit = iommu_unit_of(f->seg, fn->dma_rid, &r.iommu_base);
+	if (r.iommu_unit < 0)
+		r.iommu_unit = -1;
+	if (v) {
+		r.nvme = true;
+		r.cntlid = v->scid;
+		r.queues = v->nvq;
+		r.vectors = v->nvi;
+		r.nsid = v->nsid;
+	}
+	pci_report_line(&r, buf, sizeof(buf));
+	pr_info("%s\n", buf);
+	len = pci_report_json(&r, buf, sizeof(buf));
+	if (len >= (int)sizeof(buf))
+		return;
+	/* In pieces: a log call takes at most a few hundred bytes. */
+	for (int at = 0; at < len; at += 256)
+		log_raw("%.*s", len - at < 256 ? len - at : 256, buf + at);
+	log_raw("\n");
+}
+
 int guest_pci_create(struct guest *g)
 {
 	const struct argon_guest_config *cfg = g->cfg;
 	struct vpci_hooks *h = &guest_vpci_hooks[g->id];
+	unsigned ndev = cfg->ndevices + cfg->ndev_vfs;
 	uint64_t base64, size64;
 	int err;
 
@@ -650,7 +741,7 @@ int guest_pci_create(struct guest *g)
 	mmio64_window(g, &base64, &size64);
 	vpci_init(&g->pci, ARGON_GUEST_MMIO32_BASE, ARGON_GUEST_MMIO32_SIZE, base64, size64, h);
 	if (mmio_register(g, ARGON_GUEST_ECAM_BASE, ARGON_GUEST_ECAM_SIZE, &ecam_ops, NULL)) {
-		if (cfg->ndevices) {
+		if (ndev) {
 			pr_err("guest '%s': its RAM covers the PCI configuration space at 0x%x, so "
 			       "no device can be assigned to it\n",
 			       g->name, ARGON_GUEST_ECAM_BASE);
@@ -658,7 +749,7 @@ int guest_pci_create(struct guest *g)
 		}
 		return 0; /* an ELF guest whose RAM reaches over it */
 	}
-	if (!cfg->ndevices)
+	if (!ndev)
 		return 0;
 	g->iommu = iommu_domain_create(g->name);
 	if (!g->iommu) {
@@ -671,7 +762,7 @@ int guest_pci_create(struct guest *g)
 		       err_str(err));
 		return err;
 	}
-	for (unsigned i = 0; i < cfg->ndevices; i++) {
+	for (unsigned i = 0; i < ndev; i++) {
 		err = add_function(g, i);
 		if (err)
 			return err;
@@ -709,6 +800,7 @@ int guest_pci_create(struct guest *g)
 					(unsigned long long)(fn->vd->bar[b].size >> 10),
 					(unsigned long long)fn->vd->bar[b].gpa,
 					(unsigned long long)fn->vd->bar[b].hpa);
+		report(g, fn);
 	}
 	return 0;
 }
@@ -730,6 +822,8 @@ void guest_pci_restart(struct guest *g)
 		if (err)
 			pr_err("guest '%s': PCI 00:%02x.0: reset failed (%s)\n", g->name,
 			       fn->vd->slot, err_str(err));
+		else if (fn->f->is_vf)
+			nvme_pf_vf_isolate(fn->f);
 		vpci_reset_dev(&g->pci, fn->vd);
 		fn->vd->refused = 0;
 		if (fn->has_msix) {
@@ -759,6 +853,10 @@ void guest_pci_release(struct guest *g)
 			pr_err("guest '%s': PCI 00:%02x.0: its DMA could not be detached (%s); "
 			       "bus mastering stays off\n",
 			       g->name, fn->vd->slot, err_str(err));
+		/* Reset and detached: nothing of the guest's runs on the VF any
+		 * more, so its controller can go offline. */
+		if (!err && fn->f->is_vf && nvme_pf_vf_info(fn->f))
+			nvme_pf_vf_release(fn->f);
 		if (fn->shadow) {
 			for (unsigned e = 0; e < fn->msix.n; e++)
 				if (fn->shadow[e].handle >= 0 &&
