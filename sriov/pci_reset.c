@@ -132,7 +132,12 @@ static int restore(const struct pci_cfg_ops *cfg, const struct pci_func *f, uint
 	uint16_t cmd = PCI_COMMAND_INTX_DISABLE | keep;
 
 	/* A VF's BARs are the PF's VF BARs, which its FLR leaves alone, and
-	 * the PF's VF MSE decodes them. */
+	 * the PF's VF MSE decodes them. Its own memory-space bit is reserved
+	 * (read-only zero) by the SR-IOV specification, but some models
+	 * (QEMU's) decode only with it set: set it, harmless where it is
+	 * read-only. */
+	if (f->is_vf)
+		cmd |= PCI_COMMAND_MEMORY;
 	for (unsigned i = 0; !f->is_vf && i < PCI_NUM_BARS; i++) {
 		const struct pci_bar *b = &f->bar[i];
 		uint16_t off = (uint16_t)(PCI_BAR0 + 4 * i);
@@ -198,6 +203,13 @@ int pci_restore_bars_cfg(const struct pci_cfg_ops *cfg, const struct pci_func *f
 
 	if (cmd == 0xffff)
 		return -ERR_IO; /* the function does not answer */
+	if (f->is_vf) {
+		/* Its BARs are in its PF (rewritten by argon after any PF
+		 * reset, sriov/sriov.c): only its own decode bit to keep. */
+		if (!(cmd & PCI_COMMAND_MEMORY))
+			wr(cfg, f, PCI_COMMAND, 2, cmd | PCI_COMMAND_MEMORY);
+		return 0;
+	}
 	if (bars_in_place(cfg, f, cmd))
 		return 0;
 	/* A reset the function went through without argon (an NVMe
