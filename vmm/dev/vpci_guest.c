@@ -371,7 +371,7 @@ static void table_write(void *ctx, unsigned entry, unsigned dw, uint32_t val)
 		 e[VMSIX_ADDR_HI], e[VMSIX_ADDR_LO], e[VMSIX_DATA], e[VMSIX_CTRL]);
 }
 
-#define MSIX_WARN_BURST 5
+#define MSIX_WARN_BURST 16
 #define MSIX_WARN_WINDOW_US (60ull * 1000 * 1000)
 
 static int irq_reserve(void *ctx, int *handle)
