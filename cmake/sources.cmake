@@ -25,11 +25,19 @@ set(ARGON_PURE_SOURCES
   vmm/dev/vpit_count.c
   vmm/dev/vuart.c
   vmm/dev/vioapic.c
+  vmm/dev/vpci.c
+  vmm/dev/vmsix.c
   vmm/vmx/vmcs_check.c
   vmm/vmx/vmx_maps.c
   vmm/cpu_policy.c
   vmm/vmx/vmx_cr.c
   vmm/guest_rules.c
+  sriov/pci.c
+  sriov/pci_reset.c
+  sriov/pci_check.c
+  iommu/vtd/dmar.c
+  iommu/vtd/vtd_hw.c
+  iommu/vtd/vtd_sl.c
 )
 
 # Code that only runs on the bare machine.
@@ -52,6 +60,7 @@ set(ARGON_BARE_SOURCES
   vmm/emulate.c
   vmm/mmio.c
   vmm/dev/vioapic_guest.c
+  vmm/dev/vpci_guest.c
   vmm/exit_stats.c
   vmm/cpuid_policy.c
   vmm/msr_policy.c
@@ -76,6 +85,8 @@ set(ARGON_BARE_SOURCES
   vmm/vmx/vmx_exit.c
   vmm/vmx/vmx_dump.c
   vmm/vmx/vmx_run.S
+  sriov/ecam.c
+  iommu/vtd/vtd.c
 )
 
 list(TRANSFORM ARGON_PURE_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/)

@@ -20,8 +20,10 @@ struct iommu_domain;
 
 /* Finds the machine's IOMMUs (ACPI DMAR), checks that each can do what
  * argon needs (logging by name what a unit lacks), and turns them on with
- * no function attached: from then on no device reaches memory and only
- * remapped interrupts are delivered. 0 on success; -ERR_NOENT when the
+ * no function attached but those firmware names in reserved-memory
+ * regions (RMRR), which keep an identity map of just those regions: from
+ * then on no other device reaches memory and only remapped interrupts are
+ * delivered. 0 on success; -ERR_NOENT when the
  * machine has no IOMMU (argon runs, but no function can be assigned);
  * another negative code when an IOMMU exists but cannot be used. */
 int iommu_init(const struct boot_info *bi);
@@ -35,13 +37,15 @@ bool iommu_covers(uint16_t seg, uint16_t rid);
 /* A new, empty domain. owner names it in fault reports (a guest's name). */
 struct iommu_domain *iommu_domain_create(const char *owner);
 /* Lets the domain's devices read and write [gpa, gpa+size) at hpa.
- * 4 KiB aligned. Never map the interrupt window 0xFEE00000-0xFEEFFFFF. */
+ * 4 KiB aligned. The interrupt window 0xFEE00000-0xFEEFFFFF is never
+ * mapped: the part of the range inside it is left out. */
 int iommu_domain_map(struct iommu_domain *d, uint64_t gpa, uint64_t hpa, uint64_t size);
 /* Removes [gpa, gpa+size) and flushes the IOTLBs. */
 int iommu_domain_unmap(struct iommu_domain *d, uint64_t gpa, uint64_t size);
 
 /* Routes the function's DMA through domain d; -ERR_BUSY if it is attached
- * elsewhere. Detach blocks its DMA again (and waits until the hardware no
+ * elsewhere (a function with firmware RMRRs always is), -ERR_NODEV if no
+ * IOMMU covers it. Detach blocks its DMA again (and waits until the hardware no
  * longer uses the old translation). */
 int iommu_attach(struct iommu_domain *d, uint16_t seg, uint16_t rid);
 void iommu_detach(uint16_t seg, uint16_t rid);

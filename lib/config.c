@@ -294,6 +294,132 @@ static void set_cpus(struct cfg *c, const char *key, const struct toml_value *v)
 	}
 }
 
+/* Reads 1 to max_digits hex digits; returns how many, or -ERR_INVAL. */
+static int hex_field(const char **p, int max_digits, unsigned *out)
+{
+	unsigned v = 0;
+	int n = 0;
+
+	for (; n < max_digits; n++, (*p)++) {
+		char ch = **p;
+
+		if (ch >= '0' && ch <= '9')
+			v = v * 16 + (unsigned)(ch - '0');
+		else if (ch >= 'a' && ch <= 'f')
+			v = v * 16 + (unsigned)(ch - 'a' + 10);
+		else if (ch >= 'A' && ch <= 'F')
+			v = v * 16 + (unsigned)(ch - 'A' + 10);
+		else
+			break;
+	}
+	*out = v;
+	return n ? n : -ERR_INVAL;
+}
+
+int config_parse_pci_addr(const char *s, struct config_pci_addr *out)
+{
+	unsigned first, bus, dev, fn, seg = 0;
+	const char *p = s;
+	int n;
+
+	/* SSSS:BB:DD.F or BB:DD.F: the first field is the segment when a
+	 * second ':' follows. */
+	n = hex_field(&p, 4, &first);
+	if (n < 0 || *p++ != ':' || hex_field(&p, 2, &dev) < 0)
+		return -ERR_INVAL;
+	if (*p == ':') {
+		p++;
+		seg = first;
+		bus = dev;
+		if (hex_field(&p, 2, &dev) < 0)
+			return -ERR_INVAL;
+	} else {
+		if (n > 2)
+			return -ERR_INVAL;
+		bus = first;
+	}
+	if (*p++ != '.' || hex_field(&p, 1, &fn) < 0 || *p)
+		return -ERR_INVAL;
+	if (dev > 0x1f || fn > 7)
+		return -ERR_RANGE;
+	out->seg = (uint16_t)seg;
+	out->rid = (uint16_t)(bus << 8 | dev << 3 | fn);
+	return 0;
+}
+
+void config_format_pci_addr(char *buf, size_t size, struct config_pci_addr a)
+{
+	fmt_snprintf(buf, size, "%04x:%02x:%02x.%x", a.seg, a.rid >> 8, (a.rid >> 3) & 0x1f,
+		     a.rid & 7);
+}
+
+/* The guest that already lists a, or NULL. */
+static const struct argon_guest_config *device_owner(const struct cfg *c, struct config_pci_addr a)
+{
+	for (unsigned i = 0; i < c->out->nguests; i++) {
+		const struct argon_guest_config *h = &c->out->guests[i];
+
+		for (unsigned k = 0; k < h->ndevices; k++)
+			if (h->devices[k].seg == a.seg && h->devices[k].rid == a.rid)
+				return h;
+	}
+	return NULL;
+}
+
+static void set_devices(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	struct argon_guest_config *g = c->g;
+	struct toml_value e;
+	struct toml_iter it;
+
+	if (v->type != TOML_ARRAY || (v->arr.count && v->arr.elem != TOML_STRING)) {
+		diag(c, v->line, v->col,
+		     "%s must be an array of PCI addresses such as [\"0000:03:00.0\"]", key);
+		return;
+	}
+	toml_array_iter(v, &it);
+	while (toml_array_next(&it, &e)) {
+		char text[QUOTE_MAX + 1], name[CONFIG_PCI_ADDR_LEN];
+		const struct argon_guest_config *owner;
+		struct config_pci_addr a;
+		int rc;
+
+		if (toml_str_decode(&e, text, sizeof(text)) >= sizeof(text))
+			rc = -ERR_INVAL;
+		else
+			rc = config_parse_pci_addr(text, &a);
+		if (rc == -ERR_RANGE) {
+			diag(c, e.line, e.col,
+			     "PCI address '%s' is out of range (device 00-1f, function 0-7)", text);
+			continue;
+		}
+		if (rc) {
+			diag(c, e.line, e.col,
+			     "bad PCI address '%s' (expected SSSS:BB:DD.F or BB:DD.F in hex)",
+			     text);
+			continue;
+		}
+		config_format_pci_addr(name, sizeof(name), a);
+		owner = device_owner(c, a);
+		if (owner == g) {
+			diag(c, e.line, e.col, "PCI function %s is listed twice", name);
+			continue;
+		}
+		if (owner) {
+			diag(c, e.line, e.col, "PCI function %s is already assigned to guest '%s'",
+			     name, owner->name);
+			continue;
+		}
+		if (g->ndevices == ARGON_MAX_GUEST_DEVICES) {
+			diag(c, e.line, e.col, "too many PCI functions for one guest (max %d)",
+			     ARGON_MAX_GUEST_DEVICES);
+			return;
+		}
+		g->devices_at[g->ndevices] = (struct config_pos){e.line, e.col};
+		g->devices[g->ndevices++] = a;
+	}
+}
+
 static const struct key_def argon_keys[] = {
 	{"log", false, set_log},
 	{"on_idle", false, set_on_idle},
@@ -304,6 +430,7 @@ static const struct key_def guest_keys[] = {
 	{"kernel", true, set_kernel},	 {"initrd", false, set_initrd},
 	{"cmdline", false, set_cmdline}, {"memory", true, set_memory},
 	{"cpus", true, set_cpus},	 {"on_exit", false, set_on_exit},
+	{"devices", false, set_devices},
 };
 
 /* Reports what the table that just ended lacks. A table with a line that

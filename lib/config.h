@@ -14,6 +14,7 @@
 #define CONFIG_PATH_MAX 256	/* kernel/initrd path, with the NUL */
 #define CONFIG_CMDLINE_MAX 1024 /* cmdline, with the NUL */
 #define CONFIG_GUEST_MEM_ALIGN (2ULL << 20)
+#define ARGON_MAX_GUEST_DEVICES 8 /* PCI functions assigned to one guest */
 #define CONFIG_MAX_DIAGS 32
 #define CONFIG_MSG_MAX 120
 
@@ -49,6 +50,11 @@ struct config_pos {
 	unsigned line, col;
 };
 
+/* A PCI function by segment and requester id (bus << 8 | dev << 3 | fn). */
+struct config_pci_addr {
+	uint16_t seg, rid;
+};
+
 struct argon_guest_config {
 	char name[CONFIG_NAME_MAX];
 	char kernel[CONFIG_PATH_MAX]; /* relative to argon.conf, '/' separated */
@@ -61,6 +67,10 @@ struct argon_guest_config {
 	unsigned line; /* of its [guest.NAME] header */
 	struct config_pos kernel_at, initrd_at, memory_at;
 	struct config_pos cpus_at[ARGON_MAX_GUEST_CPUS];
+	/* Whole PCI functions given to the guest, in the order listed. */
+	struct config_pci_addr devices[ARGON_MAX_GUEST_DEVICES];
+	unsigned ndevices;
+	struct config_pos devices_at[ARGON_MAX_GUEST_DEVICES];
 };
 
 struct argon_config {
@@ -114,6 +124,14 @@ struct config_cpu_core {
  * how many it reported. */
 unsigned config_check_smt(const struct argon_config *cfg, const struct config_cpu_core *cores,
 			  unsigned ncpus, struct config_diags *diags);
+
+/* Parses a PCI address "SSSS:BB:DD.F" or "BB:DD.F" (hex; segment 0 when
+ * left out; device 00-1f, function 0-7). 0 or -ERR_INVAL / -ERR_RANGE. */
+int config_parse_pci_addr(const char *s, struct config_pci_addr *out);
+
+/* Writes "SSSS:BB:DD.F" (13 bytes with the NUL). */
+#define CONFIG_PCI_ADDR_LEN 13
+void config_format_pci_addr(char *buf, size_t size, struct config_pci_addr a);
 
 /* Formats "FILE:LINE:COL: error: MSG" like fmt_snprintf() does. */
 int config_diag_format(char *buf, size_t size, const char *file, const struct config_diag *d);

@@ -160,7 +160,13 @@ int x86_decode(const uint8_t *code, size_t avail, unsigned mode_bits, struct x86
 			break;
 		case 0x8A:
 		case 0x8B:
+		case 0xA0:
+		case 0xA1:
 			out->op = X86_OP_LOAD;
+			break;
+		case 0xA2:
+		case 0xA3:
+			out->op = X86_OP_STORE;
 			break;
 		case 0xC6:
 		case 0xC7:
@@ -191,6 +197,17 @@ int x86_decode(const uint8_t *code, size_t avail, unsigned mode_bits, struct x86
 	}
 
 	if (out->op == X86_OP_INS || out->op == X86_OP_OUTS) {
+		out->len = (uint8_t)c.pos;
+		return 0;
+	}
+	/* A0-A3: MOV between the accumulator and an absolute address (moffs)
+	 * as wide as the address size, no ModRM; REX.B does not apply. */
+	if (b >= 0xA0 && b <= 0xA3 && !two_byte) {
+		int err = skip(&c, out->addr_size);
+
+		if (err)
+			return err;
+		out->reg = 0;
 		out->len = (uint8_t)c.pos;
 		return 0;
 	}

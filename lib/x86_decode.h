@@ -25,9 +25,9 @@ enum x86_seg {
 };
 
 enum x86_op {
-	X86_OP_STORE,	  /* 88/89: MOV r/m, reg */
+	X86_OP_STORE,	  /* 88/89: MOV r/m, reg; A2/A3: MOV moffs, AL/eAX */
 	X86_OP_STORE_IMM, /* C6/C7 /0: MOV r/m, imm */
-	X86_OP_LOAD,	  /* 8A/8B: MOV reg, r/m */
+	X86_OP_LOAD,	  /* 8A/8B: MOV reg, r/m; A0/A1: MOV AL/eAX, moffs */
 	X86_OP_LOAD_ZX,	  /* 0F B6/B7: MOVZX reg, r/m8/r/m16 */
 	X86_OP_INS,	  /* 6C/6D */
 	X86_OP_OUTS,	  /* 6E/6F */

@@ -8,6 +8,7 @@
 #define ARGON_SRIOV_PCI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vmm/boot_info.h"
@@ -33,7 +34,7 @@ struct pci_cfg_ops {
 
 struct pci_bar {
 	uint64_t addr; /* as firmware assigned it; 0 if unassigned */
-	uint64_t size; /* 0: not implemented */
+	uint64_t size; /* 0: not implemented (or a host bridge's, not sized) */
 	bool is_io, is_64, prefetch;
 };
 
@@ -76,8 +77,26 @@ uint16_t pci_find_cap(const struct pci_cfg_ops *cfg, uint16_t seg, uint16_t rid,
 uint16_t pci_find_ecap(const struct pci_cfg_ops *cfg, uint16_t seg, uint16_t rid, uint16_t id);
 
 /* The requester id the function's DMA reaches the IOMMU with: its own,
- * or the one a conventional PCI(-X) bridge on its path replaces it by. */
+ * or the one a conventional PCI(-X) bridge on its path replaces it by
+ * (the bridge nearest the root decides). When it differs from f->rid,
+ * attach both: behind a PCIe-to-PCI-X bridge a PCI-X function may still
+ * send its own. */
 uint16_t pci_dma_rid(const struct pci_bus_info *b, const struct pci_func *f);
+
+/* The function of b at seg:rid, or NULL. */
+const struct pci_func *pci_bus_find(const struct pci_bus_info *b, uint16_t seg, uint16_t rid);
+
+/* Reads the configuration space of f, one of b's functions, through b's
+ * accessors. */
+uint32_t pci_cfg_read(const struct pci_bus_info *b, const struct pci_func *f, uint16_t off,
+		      unsigned size);
+
+/* A short name for a class code ("nvme", "ethernet", "pci-bridge"...). */
+const char *pci_class_name(uint32_t class_code);
+
+/* One line for argon's boot table: address, ids, class, BARs, MSI-X,
+ * SR-IOV, FLR. Returns the length it wanted, as snprintf. */
+int pci_describe(const struct pci_bus_info *b, const struct pci_func *f, char *buf, size_t size);
 
 /* The machine's functions, enumerated once at boot from the MCFG. */
 int pci_init(const struct boot_info *bi);
@@ -89,7 +108,29 @@ void pci_write(const struct pci_func *f, uint16_t off, unsigned size, uint32_t v
 /* Resets the function so that it forgets everything a guest did: FLR
  * where offered (see sriov/pci_reset.c for functions without it), then
  * the BARs as firmware assigned them and memory decoding on, bus master
- * off. Waits as the specification requires. */
+ * off, INTx disabled. Waits as the specification requires. 0, or
+ * -ERR_NOTSUP when the function has no reset argon trusts, -ERR_IO when
+ * it did not come back from its reset. */
 int pci_reset(struct pci_func *f);
+
+/* How argon resets a function (sriov/pci_reset.c says why). */
+enum pci_reset_method {
+	PCI_RESET_NONE, /* none that clears its state: not assignable */
+	PCI_RESET_FLR,	/* PCIe function-level reset */
+	PCI_RESET_PM,	/* D3hot -> D0 with No_Soft_Reset clear */
+};
+enum pci_reset_method pci_reset_method(const struct pci_cfg_ops *cfg, const struct pci_func *f);
+const char *pci_reset_method_name(enum pci_reset_method m);
+
+/* Time for pci_reset_cfg: a clock in microseconds and a busy wait. */
+struct pci_wait_ops {
+	uint64_t (*now_us)(void *ctx);
+	void (*delay_us)(void *ctx, uint64_t us);
+	void *ctx;
+};
+
+/* pci_reset() over any accessors and clock (host tests use fakes). */
+int pci_reset_cfg(const struct pci_cfg_ops *cfg, const struct pci_wait_ops *w,
+		  const struct pci_func *f);
 
 #endif

@@ -1,5 +1,6 @@
 #include "vmm/console.h"
 
+#include "iommu/iommu.h"
 #include "lib/conmux.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
@@ -404,6 +405,7 @@ void console_serve(bool (*done)(void))
 		busy = uart_full;
 		spin_unlock(&pump_lock);
 		read_input();
+		iommu_poll_faults();
 		timer_arm(busy || typed_len ? TICK_BUSY_US : TICK_IDLE_US);
 		/* STI's one-instruction shadow: the tick cannot slip in between. */
 		__asm__ volatile("sti; hlt; cli" ::: "memory");

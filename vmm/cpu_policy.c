@@ -222,8 +222,9 @@ static struct cpuid_regs signature(uint32_t max_leaf, const char *sig)
 	return r;
 }
 
-/* The hypervisor range (guest_abi.h): a feature-less KVM signature first,
- * argon's own leaves at ARGON_CPUID_BASE, zeros elsewhere. */
+/* The hypervisor range (guest_abi.h): a KVM signature first with only the
+ * extended destination id as a feature, argon's own leaves at
+ * ARGON_CPUID_BASE, zeros elsewhere. */
 static struct cpuid_regs hypervisor_leaf(uint32_t leaf)
 {
 	struct cpuid_regs zero = {0, 0, 0, 0};
@@ -231,6 +232,9 @@ static struct cpuid_regs hypervisor_leaf(uint32_t leaf)
 	switch (leaf) {
 	case ARGON_CPUID_COMPAT_BASE:
 		return signature(ARGON_CPUID_COMPAT_BASE + 1, ARGON_CPUID_COMPAT_SIGNATURE);
+	case ARGON_CPUID_COMPAT_BASE + 1:
+		zero.eax = ARGON_CPUID_COMPAT_FEATURES;
+		return zero;
 	case ARGON_CPUID_BASE:
 		return signature(ARGON_CPUID_MAX, ARGON_CPUID_SIGNATURE);
 	case ARGON_CPUID_BASE + 1:

@@ -260,13 +260,6 @@ static void handle_npf(struct vcpu *v, const struct vm_exit *e)
 		mmio_emulate(v, e, m);
 		return;
 	}
-	if (r && r->type == GMEM_ALL_ONES) {
-		guest_stop(v->guest, GUEST_CRASH,
-			   "%s of the PCI configuration space at 0x%llx (rip 0x%llx): no device "
-			   "there takes writes",
-			   access, (unsigned long long)e->npf.gpa, (unsigned long long)v->regs.rip);
-		return;
-	}
 	if (!r) {
 		guest_stop(v->guest, GUEST_CRASH,
 			   "access to unmapped guest-physical address 0x%llx (%s) at rip 0x%llx",

@@ -83,52 +83,64 @@ static int alloc_ram(struct guest *g, uint64_t size, bool split)
 	return 0;
 }
 
-#define ALL_ONES_BLOCK (2 * MiB)
-
-/* One host block of 0xFF bytes, shared by every guest. Sharing is safe
- * because nothing can write it: the nested tables map it read-only (PT_R,
- * in NPT and EPT alike), so a guest's write is a nested page fault that
- * stops the guest (handle_npf in vmm/exit.c), and argon's own writes on a
- * guest's behalf (string I/O, boot data) go through guest_ram_ptr, which
- * finds only GMEM_RAM. */
-static uint64_t all_ones_block(void)
+/* Nested tables the engine unlinks while the guest may run (when a BAR
+ * moves) are kept until the guest stops for good: a vCPU may still walk
+ * them through its cached translations. GUEST_NPT_KEPT_MAX bounds them;
+ * vmm/dev/vpci_guest.c refuses a move that could go past it. */
+static void npt_free_table(void *ctx, uint64_t pa)
 {
-	static uint64_t pa;
+	struct guest *g = ctx;
 
-	if (!pa && !ram_alloc(ALL_ONES_BLOCK, ALL_ONES_BLOCK, &pa))
-		memset(phys_to_virt(pa), 0xFF, ALL_ONES_BLOCK);
-	return pa;
+	if (g->vcpus_running && g->npt_kept_count < GUEST_NPT_KEPT_MAX) {
+		g->npt_kept[g->npt_kept_count++] = pa;
+		return;
+	}
+	if (g->vcpus_running) {
+		pr_warn("guest '%s': a nested table page is kept for good\n", g->name);
+		return;
+	}
+	page_table_mem.free_table(page_table_mem.ctx, pa);
 }
 
-int guest_add_all_ones(struct guest *g, uint64_t gpa, uint64_t size)
+static void *npt_alloc_table(void *ctx, uint64_t *pa)
 {
-	uint64_t pa = all_ones_block();
-
-	if (!pa)
-		return -ERR_NOMEM;
-	if (g->mem_count == GUEST_MAX_MEM_RANGES)
-		return -ERR_NOSPC;
-	g->mem[g->mem_count++] = (struct gmem_range){gpa, pa, size, GMEM_ALL_ONES};
-	return 0;
+	(void)ctx;
+	return page_table_mem.alloc_table(page_table_mem.ctx, pa);
 }
 
-/* The nested tables, from the guest's memory map alone. */
+static void *npt_pa_to_va(void *ctx, uint64_t pa)
+{
+	(void)ctx;
+	return page_table_mem.pa_to_va(page_table_mem.ctx, pa);
+}
+
+static void npt_free_kept(struct guest *g)
+{
+	for (unsigned i = 0; i < g->npt_kept_count; i++)
+		page_table_mem.free_table(page_table_mem.ctx, g->npt_kept[i]);
+	g->npt_kept_count = 0;
+}
+
+/* The nested tables, from the guest's memory map alone. Device registers
+ * are uncached and never executable. */
 int guest_build_npt(struct guest *g)
 {
 	int err = 0;
 
-	if (!g->npt.root_pa)
-		err = pt_init(&g->npt, vcpu_ops->nested_format, &page_table_mem,
-			      vcpu_ops->nested_1g());
+	if (!g->npt.root_pa) {
+		g->npt_mem = (struct pt_mem_ops){.alloc_table = npt_alloc_table,
+						 .free_table = npt_free_table,
+						 .pa_to_va = npt_pa_to_va,
+						 .ctx = g};
+		err = pt_init(&g->npt, vcpu_ops->nested_format, &g->npt_mem, vcpu_ops->nested_1g());
+	}
 	for (unsigned i = 0; !err && i < g->mem_count; i++) {
 		const struct gmem_range *r = &g->mem[i];
 
-		if (r->type == GMEM_RAM) {
+		if (r->type == GMEM_RAM)
 			err = pt_map(&g->npt, r->gpa, r->hpa, r->size, PT_RWX, PT_MT_WB);
-			continue;
-		}
-		for (uint64_t off = 0; !err && off < r->size; off += ALL_ONES_BLOCK)
-			err = pt_map(&g->npt, r->gpa + off, r->hpa, ALL_ONES_BLOCK, PT_R, PT_MT_WB);
+		else
+			err = pt_map(&g->npt, r->gpa, r->hpa, r->size, PT_RW, PT_MT_UC);
 	}
 	return err;
 }
@@ -183,7 +195,10 @@ static void guest_release(struct guest *g)
 	for (unsigned i = 0; i < g->vcpu_count; i++)
 		g->vcpus[i].pcpu->vcpu = NULL;
 	g->vcpu_count = 0;
+	g->vcpus_running = 0;
+	guest_pci_release(g);
 	pt_destroy(&g->npt);
+	npt_free_kept(g);
 	free_ram(g);
 }
 
@@ -279,13 +294,15 @@ int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *
 		       (unsigned long long)(cfg->memory / MiB), err_str(err));
 		return err;
 	}
-	/* A guest's PCI bus is empty until functions are assigned: reads of
-	 * any configuration space find nothing, without an exit. An ELF
-	 * guest's RAM is one run from 0 and may cover the range instead. */
-	if ((kernel && kernel->data && !is_elf(kernel)) || cfg->memory <= ARGON_GUEST_ECAM_BASE)
-		err = guest_add_all_ones(g, ARGON_GUEST_ECAM_BASE, ARGON_GUEST_ECAM_SIZE);
-	if (!err)
-		err = guest_build_npt(g);
+	/* The PCI bus: its ECAM trapped, assigned functions reset, attached
+	 * and in the memory map (an ELF guest's RAM, one run from 0, may cover
+	 * the ECAM instead: it then has no PCI bus). */
+	err = guest_pci_create(g);
+	if (err) {
+		guest_release(g);
+		return err;
+	}
+	err = guest_build_npt(g);
 	if (err) {
 		pr_err("guest '%s': cannot build nested page tables (%s)\n", g->name, err_str(err));
 		guest_release(g);
@@ -420,6 +437,9 @@ static void restart(struct guest *g)
 
 	g->boots++;
 	pr_info("guest '%s': restarting (boot %u)\n", g->name, g->boots);
+	/* Its devices stop reaching RAM and interrupting before RAM is
+	 * zeroed: nothing of the last boot lands in the next one. */
+	guest_pci_restart(g);
 	zero_ram(g);
 	vrtc_init(&g->rtc);
 	vpit_init(&g->pit);
@@ -439,6 +459,7 @@ static void restart(struct guest *g)
 	if (err) {
 		g->stopped = true;
 		g->finished = true;
+		guest_pci_release(g);
 		console_end_input(g->console);
 		pr_err("guest '%s': cannot load it again (%s); stopped\n", g->name, err_str(err));
 	}
@@ -460,9 +481,11 @@ void guest_vcpu_main(struct vcpu *v)
 			run_once(v);
 		if (__atomic_sub_fetch(&g->vcpus_running, 1, __ATOMIC_ACQ_REL) == 0) {
 			guest_print_stats(g);
+			guest_pci_print_stats(g);
 			if (g->restart)
 				restart(g);
 			else {
+				guest_pci_release(g);
 				console_end_input(g->console);
 				__atomic_store_n(&g->finished, true, __ATOMIC_RELEASE);
 			}

@@ -9,6 +9,8 @@
 #include "lib/config.h"
 #include "vmm/boot_info.h"
 #include "vmm/dev/vioapic.h"
+#include "vmm/dev/vmsix.h"
+#include "vmm/dev/vpci.h"
 #include "vmm/guest_abi.h"
 #include "vmm/mmio.h"
 #include "vmm/paging.h"
@@ -19,14 +21,16 @@
 #include "vmm/dev/vuart.h"
 
 #define GUEST_MAX_VCPUS 8
-#define GUEST_MAX_MEM_RANGES 8
+#define GUEST_NPT_KEPT_MAX 64
+/* RAM in up to two pieces, and each BAR of an assigned function in up to
+ * two (the pages around its MSI-X table). */
+#define GUEST_MAX_MEM_RANGES (2 + 2 * PCI_NUM_BARS * VPCI_MAX_DEVS)
 
 enum gmem_type {
 	GMEM_RAM,
-	/* Read-only, every 2 MiB backed by the same host block of 0xFF bytes:
-	 * a PCI configuration space (ECAM) with no device on any bus, where
-	 * every read finds "no function here". */
-	GMEM_ALL_ONES,
+	/* Registers of a function assigned to the guest (part of a BAR),
+	 * mapped uncached. Never in the IOMMU's tables. */
+	GMEM_DEVICE,
 };
 
 /* The guest-physical memory map: the one description from which the
@@ -36,6 +40,29 @@ struct gmem_range {
 	uint64_t hpa;
 	uint64_t size;
 	enum gmem_type type;
+};
+
+/* A function assigned to the guest: its virtual configuration space, its
+ * MSI-X shadow and where its BARs sit in the guest's memory map. */
+struct guest_pci_fn {
+	struct guest *guest;
+	struct pci_func *f;
+	uint16_t dma_rid; /* the requester id its DMA and messages carry */
+	struct vpci_dev *vd;
+	bool has_msix;
+	struct vpci_msix_info mi;
+	struct vmsix msix;
+	struct vmsix_entry *shadow;
+	size_t shadow_pages;
+	volatile uint8_t *table; /* the device's MSI-X table, in argon's map */
+	/* Per BAR: its ranges in the memory map (-1: none) and its trapped
+	 * region (-1: none): the MSI-X table's pages, or the whole BAR when
+	 * it is smaller than a page and so cannot be mapped alone. */
+	struct guest_pci_bar {
+		int mem[2];
+		int mmio;
+		uint64_t trap_off, trap_size; /* in the BAR */
+	} bar[PCI_NUM_BARS];
 };
 
 struct vcpu_stats {
@@ -59,6 +86,15 @@ struct guest {
 	struct vioapic ioapic;
 	struct mmio_region mmio[GUEST_MAX_MMIO]; /* trapped, not in the nested tables */
 	unsigned mmio_count;
+	struct spinlock pci_lock; /* the PCI bus and MSI-X shadows; the console never takes it */
+	struct vpci_bus pci;
+	struct guest_pci_fn pcifn[VPCI_MAX_DEVS];
+	struct iommu_domain *iommu; /* NULL: no function assigned */
+	/* Nested tables unlinked while the guest runs: kept, not freed, as a
+	 * running vCPU may still hold translations through them. */
+	uint64_t npt_kept[GUEST_NPT_KEPT_MAX];
+	unsigned npt_kept_count;
+	struct pt_mem_ops npt_mem;
 	unsigned vcpu_count;
 	struct vcpu vcpus[GUEST_MAX_VCPUS];
 	struct vcpu_stats stats[GUEST_MAX_VCPUS];
@@ -80,10 +116,22 @@ struct guest {
 int guest_create(struct guest *g, unsigned id, const struct argon_guest_config *cfg,
 		 const struct boot_info *bi);
 
-/* Adds an all-ones read-only range to the memory map (GMEM_ALL_ONES). */
-int guest_add_all_ones(struct guest *g, uint64_t gpa, uint64_t size);
 /* Maps every range of the memory map into the nested tables. */
 int guest_build_npt(struct guest *g);
+
+/* The guest's PCI bus (vmm/dev/vpci_guest.c): its trapped ECAM, and for
+ * each function in cfg->devices an IOMMU domain holding exactly the
+ * guest's RAM, the function reset and attached, its BARs in the memory map
+ * and its MSI-X table trapped. Before guest_build_npt. */
+int guest_pci_create(struct guest *g);
+/* Before a restart zeroes RAM: interrupts blocked, every function reset,
+ * the guest's view of them back to power-on. */
+void guest_pci_restart(struct guest *g);
+/* When the guest stops for good: functions reset and detached (their DMA
+ * blocked), interrupt-remapping entries freed. */
+void guest_pci_release(struct guest *g);
+/* One line of counters for the guest's stop report. */
+void guest_pci_print_stats(const struct guest *g);
 
 /* Host pointer for [gpa, gpa+len) if it is all guest RAM, else NULL. */
 void *guest_ram_ptr(struct guest *g, uint64_t gpa, uint64_t len);

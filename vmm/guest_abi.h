@@ -7,15 +7,20 @@
  * 12-byte signature in EBX, ECX, EDX; leaf 0x40000101 returns the ABI
  * version in EAX.
  *
- * Leaf 0x40000000, where a guest looks first, carries the KVM signature
- * with no KVM features at all (0x40000001 is zero): Linux keeps a
- * firmware-enabled x2APIC without interrupt remapping only under a
- * hypervisor it knows (x86_init.hyper.x2apic_available), and with no
- * feature bits it uses none of KVM's paravirtual interfaces, which argon
- * does not offer. Linux finds hypervisor signatures in 0x100 steps, so a
- * guest that knows argon finds it at 0x40000100. */
+ * Leaf 0x40000000, where a guest looks first, carries the KVM signature:
+ * Linux keeps a firmware-enabled x2APIC without interrupt remapping only
+ * under a hypervisor it knows (x86_init.hyper.x2apic_available). Leaf
+ * 0x40000001 EAX offers one KVM feature, the extended destination id
+ * (bit 15): MSI addresses and IOAPIC entries carry bits 14:8 of the
+ * destination APIC id in address bits 11:5 (entry bits 55:49), so that a
+ * guest on cores with APIC ids above 255 can direct its interrupts there
+ * without interrupt remapping of its own. It is no paravirtual interface
+ * (argon offers none, and Linux uses none without their feature bits).
+ * Linux finds hypervisor signatures in 0x100 steps, so a guest that knows
+ * argon finds it at 0x40000100. */
 #define ARGON_CPUID_COMPAT_BASE 0x40000000u
 #define ARGON_CPUID_COMPAT_SIGNATURE "KVMKVMKVM\0\0\0"
+#define ARGON_CPUID_COMPAT_FEATURES (1u << 15) /* KVM_FEATURE_MSI_EXT_DEST_ID */
 #define ARGON_CPUID_BASE 0x40000100u
 #define ARGON_CPUID_MAX 0x40000101u
 #define ARGON_CPUID_SIGNATURE "ArgonHV\0\0\0\0\0"
@@ -124,6 +129,15 @@ enum argon_exit_kind {
 #define ARGON_GUEST_ECAM_BUS_END 255u
 #define ARGON_GUEST_ECAM_SIZE ((ARGON_GUEST_ECAM_BUS_END - ARGON_GUEST_ECAM_BUS_START + 1u) << 20)
 #define ARGON_GUEST_LOW_RAM_END ARGON_GUEST_ECAM_BASE
+
+/* The guest's PCI bus is bus 0 of that ECAM: a host bridge at 00:00.0
+ * with these ids (not in the public PCI id database: no driver binds to
+ * it) and class 0600, each function assigned to the guest at 00:NN.0 with
+ * NN = 1, 2, ... in the order of its `devices` list. Every other bus,
+ * device and function reads all ones. */
+#define ARGON_GUEST_PCI_HOST_VENDOR 0x1AF0u
+#define ARGON_GUEST_PCI_HOST_DEVICE 0xA760u
+#define ARGON_GUEST_PCI_HOST_CLASS 0x060000u
 
 /* 32-bit MMIO window of the PCI host bridge: right after ECAM, ending
  * well below 0xFEC00000. */

@@ -66,6 +66,8 @@ static int build_acpi(struct guest *g, uint64_t *rsdp)
 		.bus_end = ARGON_GUEST_ECAM_BUS_END,
 		.mmio32_base = ARGON_GUEST_MMIO32_BASE,
 		.mmio32_size = ARGON_GUEST_MMIO32_SIZE,
+		.mmio64_base = g->pci.mmio64_base,
+		.mmio64_size = g->pci.mmio64_size,
 		.ioapic_addr = ARGON_GUEST_IOAPIC_BASE,
 		.ioapic_id = ARGON_GUEST_IOAPIC_ID,
 		.ioapic_gsi_base = ARGON_GUEST_IOAPIC_GSI_BASE,

@@ -37,3 +37,21 @@ int host_paging_init(const struct boot_info *bi)
 		(unsigned long long)top);
 	return 0;
 }
+
+int host_paging_map_mmio(uint64_t pa, uint64_t size)
+{
+	uint64_t base = ALIGN_DOWN(pa, PAGE_SIZE), end = ALIGN_UP(pa + size, PAGE_SIZE);
+	int err;
+
+	/* Uncached in the page tables themselves, below the top of RAM too:
+	 * firmware's MTRRs need not cover every device window (and nothing
+	 * covers one above the identity map's top). Executable too: NX is
+	 * reserved unless EFER.NXE, which the UEFI entry does not set. */
+	err = pt_map(&host_pt, base, base, end - base, PT_RWX, PT_MT_UC);
+	if (err)
+		return trace_err(err);
+	/* Only the boot CPU runs while argon maps device registers; its TLB
+	 * may hold the old translation. */
+	write_cr3(host_pt.root_pa);
+	return 0;
+}

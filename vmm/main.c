@@ -1,10 +1,13 @@
 /* The core: from the boot entry's hand-over to running guests. */
+#include "iommu/iommu.h"
 #include "lib/bits.h"
 #include "lib/cmdline.h"
 #include "lib/config.h"
 #include "lib/err.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
+#include "sriov/pci.h"
+#include "sriov/pci_check.h"
 #include "vmm/boot_info.h"
 #include "vmm/console.h"
 #include "vmm/host/cpu.h"
@@ -26,6 +29,7 @@
 static struct argon_config config;
 static struct config_diags diags;
 static struct guest guests[ARGON_MAX_GUESTS];
+static bool have_pci; /* the machine's functions were enumerated */
 
 /* What the file alone cannot tell: do the CPUs, the files and the memory
  * exist on this machine? Runs on whatever parsed, so that a file with
@@ -78,6 +82,9 @@ static void check_against_machine(const struct boot_info *bi)
 				(unsigned long long)(have / MiB));
 		need += g->memory;
 	}
+	/* The functions named in devices: exist, endpoints, resettable,
+	 * their DMA told apart from other guests' and confined by an IOMMU. */
+	pci_check_assignments(&config, have_pci ? pci_host() : NULL, iommu_covers, &diags);
 }
 
 static void print_diags(const struct boot_info *bi)
@@ -191,6 +198,9 @@ void core_main(struct boot_info *bi)
 	cpu_features_init();
 	log_raw("\n");
 	pr_info("core starting (loader %s)\n", bi->loader);
+	/* Where argon itself is: tests aim a device's DMA at it. */
+	pr_info("image at 0x%llx, %llu KiB\n", (unsigned long long)bi->image_base,
+		(unsigned long long)(bi->image_size >> 10));
 	mem_init(bi);
 	err = host_paging_init(bi);
 	if (err)
@@ -210,6 +220,12 @@ void core_main(struct boot_info *bi)
 		boot_cpu_index(), (unsigned long long)(mem_free_bytes() / MiB),
 		(unsigned long long)tsc_khz);
 	host_cpus_print();
+	/* Before the config is checked: it names functions by address. */
+	have_pci = pci_init(bi) == 0;
+	/* Before any guest exists and before the configuration is checked
+	 * against the machine (which functions an IOMMU covers). From here on
+	 * only attached functions reach memory. */
+	iommu_init(bi);
 
 	if (load_config(bi))
 		idle(bi);

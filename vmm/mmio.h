@@ -10,7 +10,11 @@
 
 #include "vmm/vcpu.h"
 
-#define GUEST_MAX_MMIO 8
+#include "sriov/pci.h"
+#include "vmm/dev/vpci.h"
+
+/* The IOAPIC, the ECAM, and per assigned function one region per BAR. */
+#define GUEST_MAX_MMIO (2 + PCI_NUM_BARS * VPCI_MAX_DEVS)
 
 /* Accesses of 1, 2, 4 or 8 bytes at offset off of the region, which the
  * access never crosses. The handlers take their own locks. */

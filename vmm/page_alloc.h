@@ -45,5 +45,11 @@ extern const struct pt_mem_ops page_table_mem;
 
 /* argon's own page tables: identity-maps all of memory and installs them. */
 int host_paging_init(const struct boot_info *bi);
+/* Maps device registers [pa, pa+size) uncached at the same address,
+ * whether or not the identity map already covered them (there it was
+ * write-back, typed UC only if the firmware's MTRRs say so). Call before
+ * the other CPUs start (they share the tables, but only the caller's TLB
+ * is flushed). */
+int host_paging_map_mmio(uint64_t pa, uint64_t size);
 
 #endif

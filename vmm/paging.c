@@ -228,9 +228,17 @@ static inline uint64_t min_u64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
+/* The level the walk starts at: 4, or 3 for a 39-bit VT-d table. */
+static inline unsigned top_level(const struct paging *pt)
+{
+	return pt->levels == 3 ? 3 : PT_LEVELS;
+}
+
 static inline unsigned max_leaf_level(const struct paging *pt)
 {
-	return pt->allow_1g ? LEVEL_1G : LEVEL_2M;
+	if (pt->allow_1g)
+		return LEVEL_1G;
+	return pt->allow_2m ? LEVEL_2M : 1;
 }
 
 static inline bool entry_present(const struct paging *pt, uint64_t e)
@@ -366,7 +374,9 @@ static int map_level(const struct paging *pt, uint64_t table_pa, unsigned level,
 		bool whole = next - va == size;
 		int err;
 
-		if (whole && level <= max_leaf_level(pt) && IS_ALIGNED(req->pa, size)) {
+		/* Level 1 always takes a leaf: pa and the range are page aligned. */
+		if (level == 1 ||
+		    (whole && level <= max_leaf_level(pt) && IS_ALIGNED(req->pa, size))) {
 			uint64_t old = entry_read(e);
 
 			/* Link the new leaf before freeing what it replaces, so
@@ -412,7 +422,7 @@ static int unmap_level(const struct paging *pt, uint64_t table_pa, unsigned leve
 			va = next;
 			continue;
 		}
-		if (next - va == size) {
+		if (level == 1 || next - va == size) {
 			entry_write(pt, e, 0);
 			if (!entry_leaf(old, level))
 				free_subtree(pt, table_addr(old), level - 1);
@@ -449,7 +459,7 @@ static int check_va(const struct paging *pt, uint64_t va, uint64_t *off)
 	if (pt->fmt == PT_FMT_HOST) {
 		if (!host_canonical(va))
 			return -ERR_INVAL;
-	} else if (va >= VA_SPAN) {
+	} else if (va >= BIT(12 + 9 * top_level(pt))) {
 		return -ERR_INVAL;
 	}
 	*off = va & (VA_SPAN - 1);
@@ -482,7 +492,8 @@ static int check_range(const struct paging *pt, uint64_t va, uint64_t size, uint
 
 static inline bool pt_usable(const struct paging *pt)
 {
-	return pt && pt->mem && (unsigned)pt->fmt < PT_FMT_COUNT;
+	return pt && pt->mem && (unsigned)pt->fmt < PT_FMT_COUNT &&
+	       (pt->levels == PT_LEVELS || pt->levels == 3);
 }
 
 static inline uint64_t va_from_off(const struct paging *pt, uint64_t off)
@@ -504,6 +515,8 @@ int pt_init(struct paging *pt, enum pt_format fmt, const struct pt_mem_ops *mem,
 	pt->fmt = fmt;
 	pt->allow_1g = allow_1g;
 	pt->vtd_snoop = false;
+	pt->allow_2m = true;
+	pt->levels = PT_LEVELS;
 	pt->mem = mem;
 	root = table_alloc(pt, &pt->root_pa);
 	if (!root) {
@@ -540,7 +553,7 @@ int pt_map(struct paging *pt, uint64_t va, uint64_t pa, uint64_t size, unsigned 
 	req.leaf_bits[0] = 0;
 	for (unsigned level = 1; level <= LEVEL_1G; level++)
 		req.leaf_bits[level] = f->leaf(pt, level, perm, mt);
-	return map_level(pt, pt->root_pa, PT_LEVELS, off, off + size, &req);
+	return map_level(pt, pt->root_pa, top_level(pt), off, off + size, &req);
 }
 
 int pt_unmap(struct paging *pt, uint64_t va, uint64_t size)
@@ -553,7 +566,7 @@ int pt_unmap(struct paging *pt, uint64_t va, uint64_t size)
 	err = check_range(pt, va, size, &off);
 	if (err)
 		return err;
-	return unmap_level(pt, pt->root_pa, PT_LEVELS, off, off + size);
+	return unmap_level(pt, pt->root_pa, top_level(pt), off, off + size);
 }
 
 int pt_lookup(const struct paging *pt, uint64_t va, uint64_t *pa, uint64_t *page_size,
@@ -568,7 +581,7 @@ int pt_lookup(const struct paging *pt, uint64_t va, uint64_t *pa, uint64_t *page
 	if (err)
 		return err;
 	table_pa = pt->root_pa;
-	for (unsigned level = PT_LEVELS; level >= 1; level--) {
+	for (unsigned level = top_level(pt); level >= 1; level--) {
 		uint64_t e = entry_read(&table_va(pt, table_pa)[level_index(off, level)]);
 		uint64_t size = level_size(level);
 		enum pt_mem_type t;
@@ -624,14 +637,23 @@ int pt_walk(const struct paging *pt, pt_walk_fn fn, void *arg)
 {
 	if (!pt_usable(pt) || !fn)
 		return -ERR_INVAL;
-	return walk_level(pt, pt->root_pa, PT_LEVELS, 0, fn, arg);
+	return walk_level(pt, pt->root_pa, top_level(pt), 0, fn, arg);
+}
+
+int pt_set_levels(struct paging *pt, unsigned levels)
+{
+	if (!pt_usable(pt) || pt->fmt != PT_FMT_VTD_SL || (levels != 3 && levels != 4) ||
+	    !table_empty(pt, pt->root_pa))
+		return -ERR_INVAL;
+	pt->levels = levels;
+	return 0;
 }
 
 void pt_destroy(struct paging *pt)
 {
 	if (!pt_usable(pt))
 		return;
-	free_subtree(pt, pt->root_pa, PT_LEVELS);
+	free_subtree(pt, pt->root_pa, top_level(pt));
 	pt->mem = NULL;
 	pt->root_pa = 0;
 }

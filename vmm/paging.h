@@ -70,7 +70,7 @@ enum pt_format {
 	PT_FMT_HOST,   /* argon's own CR3 tables */
 	PT_FMT_NPT,    /* AMD nested: host format, US=1 in every entry */
 	PT_FMT_EPT,    /* Intel EPT, 4-level walk */
-	PT_FMT_VTD_SL, /* VT-d second level, 4-level (48-bit AGAW) */
+	PT_FMT_VTD_SL, /* VT-d second level: 4-level (48-bit AGAW) or 3 (39-bit) */
 	PT_FMT_COUNT
 };
 
@@ -107,6 +107,8 @@ struct pt_mem_ops {
 struct paging {
 	enum pt_format fmt;
 	bool allow_1g;	  /* hardware walks 1 GiB leaves in this format */
+	bool allow_2m;	  /* and 2 MiB ones (pt_init sets it; VT-d may clear it) */
+	unsigned levels;  /* 4, or 3 for a VT-d unit with only 39-bit AGAW */
 	bool vtd_snoop;	  /* VT-d: set SNP in leaves; only when ECAP.SC=1 */
 	uint64_t root_pa; /* CR3 / nCR3 / EPTP / SLPTPTR base */
 	const struct pt_mem_ops *mem;
@@ -115,6 +117,10 @@ struct paging {
 /* Allocates the root table. allow_1g must reflect what the hardware walks
  * (CPUID.80000001H:EDX.Page1GB, IA32_VMX_EPT_VPID_CAP bit 17, CAP.SLLPS). */
 int pt_init(struct paging *pt, enum pt_format fmt, const struct pt_mem_ops *mem, bool allow_1g);
+
+/* VT-d second level only: walk 3 levels (input addresses < 2^39) instead
+ * of 4. Only on an empty table, right after pt_init. */
+int pt_set_levels(struct paging *pt, unsigned levels);
 
 /* Maps [va, va+size) to [pa, pa+size), replacing whatever was mapped there
  * and freeing tables that the new leaves make unreachable. Each piece gets

@@ -2,11 +2,12 @@
  * binary seed is kept in the tree: bzImage headers built here, the test
  * guest's ELF cut after its last loaded byte plus a minimal ELF, the ACPI
  * tables of tests/unit/fixtures laid out as fuzz_acpi.c reads its input,
- * a few MMIO instructions, and the guest platform's ACPI configuration.
+ * a few MMIO instructions, the guest platform's ACPI configuration and a
+ * PCI function with a few guest accesses.
  *
  * Usage: make_seeds FIXTURES_DIR TESTGUEST_ELF OUT_DIR (OUT_DIR/bzimage,
- * OUT_DIR/elf64, OUT_DIR/acpi, OUT_DIR/x86_decode and OUT_DIR/vacpi must
- * exist). */
+ * OUT_DIR/elf64, OUT_DIR/acpi, OUT_DIR/x86_decode, OUT_DIR/vacpi,
+ * OUT_DIR/dmar and OUT_DIR/vpci must exist). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -337,6 +338,58 @@ static void vacpi_seed(const char *name, unsigned ncpus, uint32_t id_step, const
 	write_seed("vacpi", name, b, (size_t)(p - b), NULL, 0);
 }
 
+/* ---- dmar: a flags byte (1: the harness fixes length and checksum), then
+ * the table ---- */
+
+static void dmar_seeds(const char *fixtures)
+{
+	const char *names[] = {"DMAR.xxd", "DMAR-supermicro-2s.xxd"};
+
+	for (unsigned i = 0; i < 2; i++) {
+		size_t len;
+		uint8_t *t = load_xxd(fixtures, names[i], &len), fix = 1;
+
+		write_seed("dmar", names[i], &fix, 1, t, len);
+		free(t);
+	}
+}
+
+/* ---- vpci: 256 bytes of configuration space, then 8-byte accesses ---- */
+
+static void vpci_seed(void)
+{
+	/* An NVMe-like function: PM at 0x40 -> MSI at 0x50 -> MSI-X at 0x60
+	 * -> vendor at 0x70 -> PCIe at 0x80, as tests/unit/test_vpci.c. */
+	static const struct {
+		uint16_t off;
+		uint8_t len;
+		uint32_t v;
+	} regs[] = {
+		{0x00, 4, 0x00101B36}, {0x06, 2, 0x0010}, {0x08, 4, 0x01080202},
+		{0x10, 4, 0xFE000004}, {0x34, 1, 0x40},	  {0x40, 2, 0x5001},
+		{0x50, 2, 0x6005},     {0x60, 2, 0x7011}, {0x62, 2, 0x000F},
+		{0x64, 4, 0x2000},     {0x68, 4, 0x3000}, {0x70, 2, 0x8009},
+		{0x80, 2, 0x0010},     {0x82, 2, 0x0002}, {0x84, 4, 1u << 28},
+		{0x88, 2, 0x2810},
+	};
+	/* Enable memory, MSI-X unmasked, entry 0 to APIC 1, an FLR, the
+	 * same again with a destination that is not the guest's. */
+	static const uint8_t ops[][8] = {
+		{1, 0x04, 0x00, 1, 0x06, 0x00, 0x00, 0x00}, {1, 0x62, 0x00, 1, 0x0F, 0x80, 0, 0},
+		{3, 0x00, 0x00, 2, 0x00, 0x10, 0xE0, 0xFE}, {3, 0x08, 0x00, 2, 0x41, 0x00, 0, 0},
+		{3, 0x0C, 0x00, 2, 0x00, 0x00, 0x00, 0x00}, {1, 0x88, 0x00, 1, 0x10, 0xA8, 0, 0},
+		{3, 0x00, 0x00, 2, 0x00, 0x90, 0xE0, 0xFE}, {2, 0x00, 0x00, 2, 0, 0, 0, 0},
+	};
+	uint8_t b[256 + sizeof(ops)];
+
+	memset(b, 0, sizeof(b));
+	for (size_t i = 0; i < sizeof(regs) / sizeof(regs[0]); i++)
+		for (unsigned k = 0; k < regs[i].len; k++)
+			b[regs[i].off + k] = (uint8_t)(regs[i].v >> (8 * k));
+	memcpy(b + 256, ops, sizeof(ops));
+	write_seed("vpci", "nvme-like", b, sizeof(b), NULL, 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 4) {
@@ -351,7 +404,9 @@ int main(int argc, char **argv)
 	elf_seeds(argv[2]);
 	acpi_seeds(argv[1]);
 	x86_seeds();
+	dmar_seeds(argv[1]);
 	vacpi_seed("4-cpus", 4, 1, NULL, 0);
 	vacpi_seed("x2apic-ids-mmio64", 6, 0x40, "OEMX", 1u << 20);
+	vpci_seed();
 	return 0;
 }

@@ -9,6 +9,8 @@
 
 #define UART_THR 0 /* transmit holding register (write) */
 #define UART_LSR 5 /* line status register */
+#define UART_RBR 0 /* receive buffer register (read) */
+#define UART_LSR_DR 0x01
 #define UART_LSR_THRE 0x20
 
 /* A stuck LSR must not hang the guest silently: after this many polls the
@@ -39,6 +41,33 @@ void con_printf(const char *fmt, ...)
 	fmt_vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	con_puts(buf);
+}
+
+bool con_read_line(char *buf, size_t size, uint64_t timeout_cycles)
+{
+	uint64_t start = rdtsc();
+	size_t n = 0;
+
+	while (n + 1 < size) {
+		uint8_t c;
+
+		while (!(inb(ARGON_GUEST_UART_PORT + UART_LSR) & UART_LSR_DR)) {
+			if (rdtsc() - start > timeout_cycles) {
+				buf[n] = '\0';
+				return false;
+			}
+			cpu_relax();
+		}
+		c = inb(ARGON_GUEST_UART_PORT + UART_RBR);
+		if (c == '\r' || c == '\n') {
+			if (n == 0)
+				continue;
+			break;
+		}
+		buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+	return true;
 }
 
 void power_off(void)

@@ -24,6 +24,7 @@
 #include "tests/guest/hostile.h"
 #include "tests/guest/hypercall.h"
 #include "tests/guest/idt.h"
+#include "tests/guest/passthrough.h"
 #include "vmm/guest_abi.h"
 
 /* RAM size as argon handed it over in RSI. The out-of-range read needs the
@@ -416,6 +417,7 @@ static const struct {
 	{"string-io-in", check_string_io_in},
 	{"mmio-ioapic", check_mmio_ioapic},
 	{"ecam-all-ones", check_ecam_all_ones},
+	{"ecam-host-bridge", check_ecam_host_bridge},
 };
 
 static void run_check(const char *name, check_fn fn)
@@ -475,7 +477,7 @@ static __attribute__((noreturn)) void touch_beyond_ram(void)
 
 /* "testguest.mode=triple-fault" on the command line: fault with no usable
  * IDT, so the CPU shuts down; argon must stop this guest and nothing else. */
-static __attribute__((noreturn)) void triple_fault(void)
+void guest_triple_fault(void)
 {
 	static const struct {
 		uint16_t limit;
@@ -499,7 +501,7 @@ void guest_main(const char *cmdline, uint64_t ram)
 	if (ram % 4096 || ram > RAM_LIMIT || ram < 4 * MiB)
 		guest_fail_fatal("ram-size", "argon handed over %lu bytes of RAM", ram);
 	if (cmdline && strstr_simple(cmdline, "testguest.mode=triple-fault"))
-		triple_fault();
+		guest_triple_fault();
 	if (cmdline && strstr_simple(cmdline, "testguest.mode=ecam-write"))
 		ecam_write();
 	/* The first boot leaves RAM full of data and crashes; the next one
@@ -507,16 +509,17 @@ void guest_main(const char *cmdline, uint64_t ram)
 	if (cmdline && strstr_simple(cmdline, "testguest.mode=crash-first") &&
 	    strstr_simple(cmdline, "argon.boot=1")) {
 		fill_ram(0x5A5A5A5A5A5A5A5Aull);
-		triple_fault();
+		guest_triple_fault();
 	}
 	if (cmdline && strstr_simple(cmdline, "testguest.mode=timer-crash") &&
 	    strstr_simple(cmdline, "argon.boot=1")) {
 		lapic_arm_and_crash();
-		triple_fault();
+		guest_triple_fault();
 	}
 	hypercall_init();
 	if (cmdline && strstr_simple(cmdline, "testguest.mode=nmi"))
 		hostile_nmi_main(strstr_simple(cmdline, "testguest.nmi-peer"));
+	passthrough_run(cmdline, ram);
 	hostile_run(cmdline, ram);
 	if (cmdline && strstr_simple(cmdline, "testguest.mode=timer-crash")) {
 		run_check("lapic-reset", check_lapic_reset);

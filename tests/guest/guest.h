@@ -29,6 +29,10 @@ void lapic_arm_and_crash(void);
 bool check_lapic_reset(char *why, size_t size);
 bool check_lapic_quiet(char *why, size_t size);
 
+/* "testguest.mode=triple-fault": faults with no usable IDT, so the CPU
+ * shuts down; argon must stop this guest and nothing else. */
+__attribute__((noreturn)) void guest_triple_fault(void);
+
 /* Runs one check: prints "PASS name" or "FAIL name: why" and counts it. */
 void guest_run_check(const char *name, bool (*fn)(char *why, size_t size));
 /* Prints the summary and powers off. */

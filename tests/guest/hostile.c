@@ -40,7 +40,7 @@ static bool has(const char *hay, const char *needle)
 }
 
 /* The number after `key` on the command line, or dflt. */
-static uint64_t arg_u64(const char *cmdline, const char *key, uint64_t dflt)
+uint64_t cmdline_u64(const char *cmdline, const char *key, uint64_t dflt)
 {
 	size_t n = 0;
 	uint64_t v = 0;
@@ -118,7 +118,7 @@ static uint64_t irr_any(void)
 
 /* TSC cycles per second from the 8254's channel 2 (argon counts it from
  * the TSC, so the two agree on any machine). */
-static uint64_t tsc_hz(void)
+uint64_t tsc_hz(void)
 {
 	uint64_t t0, t1;
 
@@ -145,9 +145,19 @@ static uint64_t chunk_sum(uint64_t base)
 
 static uint64_t sums[VICTIM_SIZE / CHUNK];
 
+/* The whole region's checksum, for the ARGON-TEST lines a test compares. */
+static uint64_t region_sum(void)
+{
+	uint64_t s = 0;
+
+	for (size_t c = 0; c < VICTIM_SIZE / CHUNK; c++)
+		s = (s << 7 | s >> 57) ^ chunk_sum(VICTIM_BASE + c * CHUNK);
+	return s;
+}
+
 static __attribute__((noreturn)) void victim(const char *cmdline)
 {
-	uint64_t hz = tsc_hz(), secs = arg_u64(cmdline, "testguest.secs=", 6), start, last_beat,
+	uint64_t hz = tsc_hz(), secs = cmdline_u64(cmdline, "testguest.secs=", 6), start, last_beat,
 		 max_gap = 0, beats = 0, bad = 0;
 	volatile uint64_t *p = (volatile uint64_t *)(uintptr_t)VICTIM_BASE;
 
@@ -155,6 +165,7 @@ static __attribute__((noreturn)) void victim(const char *cmdline)
 		p[i] = (i * 0x9E3779B97F4A7C15ull) ^ VICTIM_BASE;
 	for (size_t c = 0; c < VICTIM_SIZE / CHUNK; c++)
 		sums[c] = chunk_sum(VICTIM_BASE + c * CHUNK);
+	con_printf("ARGON-TEST victim-sum-before=0x%llx\n", (unsigned long long)region_sum());
 	con_printf("argon-victim: ready, %llu MHz TSC, %llu s\n",
 		   (unsigned long long)(hz / 1000000), (unsigned long long)secs);
 	start = last_beat = rdtsc();
@@ -173,6 +184,7 @@ static __attribute__((noreturn)) void victim(const char *cmdline)
 		if (now - start >= secs * hz)
 			break;
 	}
+	con_printf("ARGON-TEST victim-sum-after=0x%llx\n", (unsigned long long)region_sum());
 	verdict(bad == 0, "victim-checksums", "RAM changed under the victim");
 	verdict(irr_any() == 0 && trap_stray_interrupts() == 0, "victim-no-interrupts",
 		"an interrupt or NMI reached the victim's core");
@@ -203,7 +215,7 @@ static void icr_send_check(const char *name, uint64_t icr, int vec, bool to_self
 static __attribute__((noreturn)) void hostile_icr(const char *cmdline)
 {
 	uint32_t self = (uint32_t)rdmsr(MSR_X2APIC_ID);
-	uint32_t other = (uint32_t)arg_u64(cmdline, "testguest.victim=", 1);
+	uint32_t other = (uint32_t)cmdline_u64(cmdline, "testguest.victim=", 1);
 	static const unsigned reserved[] = {12, 13, 16, 17, 20, 24, 31};
 
 	for (size_t i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {

@@ -12,4 +12,12 @@
  * returns false when it names none. */
 bool hostile_run(const char *cmdline, uint64_t ram_bytes);
 
+/* TSC cycles per second, measured against the 8254's channel 2 (about
+ * 55 ms). */
+uint64_t tsc_hz(void);
+
+/* The number after key on the command line ("testguest.secs=" ...), or
+ * dflt. */
+uint64_t cmdline_u64(const char *cmdline, const char *key, uint64_t dflt);
+
 #endif

@@ -39,6 +39,7 @@ static volatile unsigned expect_skip;
 static volatile struct trap_record last;
 static volatile uint64_t stray;
 static volatile uint64_t nmis;
+static volatile uint64_t per_vector[IDT_VECTORS];
 
 static struct idt_gate make_gate(uint64_t handler)
 {
@@ -88,6 +89,11 @@ uint64_t trap_stray_interrupts(void)
 	return stray;
 }
 
+uint64_t trap_vector_count(unsigned vector)
+{
+	return vector < IDT_VECTORS ? per_vector[vector] : 0;
+}
+
 uint64_t trap_nmis(void)
 {
 	return nmis;
@@ -99,6 +105,7 @@ void trap_handler(struct trap_frame *f)
 		nmis = nmis + 1;
 	if (f->vector == EXC_NMI || f->vector >= EXC_FIRST_IRQ) {
 		stray = stray + 1;
+		per_vector[f->vector] = per_vector[f->vector] + 1;
 		return;
 	}
 	if ((int)f->vector == expect_vector) {

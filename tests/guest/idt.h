@@ -39,6 +39,8 @@ struct trap_record trap_last(void);
 
 /* Interrupts delivered so far (vectors 2 and 32-255). */
 uint64_t trap_stray_interrupts(void);
+/* Deliveries of one vector so far (2 or 32-255; counted among those). */
+uint64_t trap_vector_count(unsigned vector);
 /* NMIs delivered so far (counted among those too). */
 uint64_t trap_nmis(void);
 

@@ -133,6 +133,46 @@ CONF
 	boot_typed "$esp" "$LOG" "$SHELLS_KEYS" --timeout 400 --smp 3
 }
 
+# monitor_open PATH: makes the FIFOs for qemu-run --monitor PATH and starts
+# collecting QEMU's replies into PATH.log; monitor_cmd then talks to it.
+monitor_open() {
+	MONITOR=$1
+	mkfifo "$MONITOR.in" "$MONITOR.out"
+	: >"$MONITOR.log"
+	cat "$MONITOR.out" >>"$MONITOR.log" &
+	MONITOR_READER=$!
+	# Read-write, so the open does not wait for QEMU to start.
+	exec {MONITOR_FD}<>"$MONITOR.in"
+}
+
+# monitor_close: stops the reader that monitor_open started.
+monitor_close() {
+	exec {MONITOR_FD}>&-
+	kill "$MONITOR_READER" 2>/dev/null || true
+	wait "$MONITOR_READER" 2>/dev/null || true
+}
+
+# monitor_cmd COMMAND: sends one command to QEMU's human monitor and prints
+# its reply (up to the next prompt, terminal control sequences removed).
+# Fails if no prompt comes within 20 s.
+monitor_cmd() {
+	local from end=$((SECONDS + 20)) reply
+	from=$(stat -c %s "$MONITOR.log")
+	printf '%s\n' "$1" >&"$MONITOR_FD"
+	while :; do
+		reply=$(tail -c +$((from + 1)) "$MONITOR.log" | tr -d '\r' |
+			sed 's/\x1b\[[0-9;]*[A-Za-z]//g')
+		# the reply ends with the next prompt
+		if [[ $reply == *"$1"*$'\n(qemu) '* ]]; then
+			reply=${reply#*"$1"}
+			printf '%s\n' "${reply%(qemu) *}"
+			return 0
+		fi
+		[ $SECONDS -lt $end ] || { fail "QEMU's monitor did not answer '$1'"; return 1; }
+		sleep 0.1
+	done
+}
+
 # linux_esp ARGON_EFI IMAGES_DIR: an ESP folder with argon.efi, bzImage and
 # initrd.img, argon.conf from stdin; prints its path.
 linux_esp() {

@@ -23,6 +23,24 @@ sriov_devices() {
 		-device nvme-ns,drive=nvm,nsid=1,shared=true)
 }
 
+# nvme_device SLOT IMG: appends to NVME_DEVICES a whole NVMe controller
+# without SR-IOV at 0000:00:SLOT.0 (SLOT: two hex digits, 01-1f), serial
+# argon-pt-SLOT, with IMG (made here: 16 MiB) as namespace 1. Its first
+# 512-byte block starts with "argon-nvme SLOT\n", the rest is zeros, so a
+# guest can tell it reads this very disk. Returns 1 for a bad SLOT.
+nvme_device() {
+	local slot=$1 img=$2
+	[[ $slot =~ ^[0-1][0-9a-fA-F]$ ]] && [ "$slot" != 00 ] || {
+		echo "nvme_device: slot '$slot' is not 01-1f" >&2
+		return 1
+	}
+	truncate -s 16M "$img"
+	printf 'argon-nvme %s\n' "$slot" | dd of="$img" conv=notrunc status=none
+	# shellcheck disable=SC2054 # commas belong to QEMU's options
+	NVME_DEVICES+=(-drive file="$img",format=raw,if=none,id=nvme$slot
+		-device nvme,serial=argon-pt-$slot,addr=0x$slot,drive=nvme$slot)
+}
+
 # QEMU_TRACE: the trace that tells a power-off from a reset; LOG is -D's file.
 qemu_trace() {
 	QEMU_TRACE=(-D "$1" -trace qemu_system_shutdown_request)

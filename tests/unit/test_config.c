@@ -228,7 +228,7 @@ static void test_unknown(void)
 		  "1:1 key 'stray' is outside any table (expected [argon] or [guest.NAME] first)\n"
 		  "3:1 unknown key 'logg' in [argon] (expected log, on_idle, smt_split)\n"
 		  "6:1 unknown key 'memroy' in [guest.web] "
-		  "(expected kernel, initrd, cmdline, memory, cpus, on_exit)\n"
+		  "(expected kernel, initrd, cmdline, memory, cpus, on_exit, devices)\n"
 		  "9:1 [guest] needs a name: [guest.NAME]\n"
 		  "11:1 unknown table [guest.a.b] (expected [argon] or [guest.NAME])\n"
 		  "13:1 unknown table [network] (expected [argon] or [guest.NAME])\n"
@@ -526,16 +526,17 @@ static void test_many_errors(void)
 		       "[guest.web]\n"
 		       "[disks]\n"),
 		 -ERR_INVAL);
-	CHECK_STR(diag_text(), "2:7 bad value 'loud' for log (expected error, warn, info, debug)\n"
-			       "3:11 expected a value, found 'halt' (strings need double quotes)\n"
-			       "5:1 missing key 'memory' in [guest.web]\n"
-			       "7:1 unknown key 'memroy' in [guest.web] "
-			       "(expected kernel, initrd, cmdline, memory, cpus, on_exit)\n"
-			       "11:10 kernel path must be relative to argon.conf (no leading '/')\n"
-			       "12:10 memory 3M is not a multiple of 2M\n"
-			       "13:9 CPU 1 is already used by guest 'web'\n"
-			       "16:1 duplicate table [guest.web] (first at line 5)\n"
-			       "17:1 unknown table [disks] (expected [argon] or [guest.NAME])\n");
+	CHECK_STR(diag_text(),
+		  "2:7 bad value 'loud' for log (expected error, warn, info, debug)\n"
+		  "3:11 expected a value, found 'halt' (strings need double quotes)\n"
+		  "5:1 missing key 'memory' in [guest.web]\n"
+		  "7:1 unknown key 'memroy' in [guest.web] "
+		  "(expected kernel, initrd, cmdline, memory, cpus, on_exit, devices)\n"
+		  "11:10 kernel path must be relative to argon.conf (no leading '/')\n"
+		  "12:10 memory 3M is not a multiple of 2M\n"
+		  "13:9 CPU 1 is already used by guest 'web'\n"
+		  "16:1 duplicate table [guest.web] (first at line 5)\n"
+		  "17:1 unknown table [disks] (expected [argon] or [guest.NAME])\n");
 	CHECK_EQ(diags.dropped, 0);
 }
 
@@ -564,7 +565,7 @@ static void test_format(void)
 	CHECK_EQ(diags.count, 1);
 	config_diag_format(buf, sizeof(buf), "argon.conf", &diags.d[0]);
 	CHECK_STR(buf, "argon.conf:5:1: error: unknown key 'memroy' in [guest.web] "
-		       "(expected kernel, initrd, cmdline, memory, cpus, on_exit)");
+		       "(expected kernel, initrd, cmdline, memory, cpus, on_exit, devices)");
 	CHECK_EQ(config_diag_format(small, sizeof(small), "argon.conf", &diags.d[0]), strlen(buf));
 	CHECK_STR(small, "argon.conf:5:1:");
 }
@@ -581,8 +582,9 @@ static void test_smt_split_key(void)
 	CHECK_STR(diag_text(), "2:13 smt_split must be a string (refuse, allow)\n");
 	/* It is a setting of argon, not of one guest. */
 	CHECK_EQ(parse(GOOD_GUEST "smt_split = \"allow\"\n"), -ERR_INVAL);
-	CHECK_STR(diag_text(), "5:1 unknown key 'smt_split' in [guest.ok] "
-			       "(expected kernel, initrd, cmdline, memory, cpus, on_exit)\n");
+	CHECK_STR(diag_text(),
+		  "5:1 unknown key 'smt_split' in [guest.ok] "
+		  "(expected kernel, initrd, cmdline, memory, cpus, on_exit, devices)\n");
 }
 
 /* 2 sockets x 2 cores x 2 threads, numbered socket, core, thread. */
@@ -634,8 +636,113 @@ static void test_smt_check(void)
 			       "permit)\n");
 }
 
+static void test_devices(void)
+{
+	const struct argon_guest_config *a = &cfg.guests[0], *b = &cfg.guests[1];
+
+	CHECK_EQ(parse("[guest.a]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [0]\n"
+		       "devices = [\"0000:00:06.0\", \"00:07.0\",\n"
+		       "           \"0001:ff:1f.7\", \"Ab:1E.3\"]\n"
+		       "[guest.b]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [1]\n"
+		       "devices = []\n"),
+		 0);
+	CHECK_STR(diag_text(), "");
+	CHECK_EQ(a->ndevices, 4);
+	CHECK_EQ(a->devices[0].seg, 0);
+	CHECK_EQ(a->devices[0].rid, 0x0030);
+	CHECK_EQ(a->devices[1].seg, 0);
+	CHECK_EQ(a->devices[1].rid, 0x0038);
+	CHECK_EQ(a->devices[2].seg, 1);
+	CHECK_EQ(a->devices[2].rid, 0xffff);
+	CHECK_EQ(a->devices[3].rid, 0xab00 | 0x1e << 3 | 3);
+	CHECK_EQ(a->devices_at[0].line, 5);
+	CHECK_EQ(a->devices_at[0].col, 12);
+	CHECK_EQ(a->devices_at[1].col, 28);
+	CHECK_EQ(a->devices_at[2].line, 6);
+	CHECK_EQ(a->devices_at[2].col, 12);
+	CHECK_EQ(b->ndevices, 0);
+
+	CHECK_EQ(parse("[guest.a]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [0]\n"
+		       "devices = [\"00:06.0\", \"0:6.0\", \"00:20.0\", \"00:06.8\", \"06.0\",\n"
+		       "  \"00000:00:06.0\", \"000:00:06.0x\", \"00:06\", \"\", \"g0:00.0\"]\n"
+		       "[guest.b]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [1]\n"
+		       "devices = [\"0000:00:07.0\", \"0000:00:06.0\"]\n"
+		       "[guest.c]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [2]\n"
+		       "devices = \"00:08.0\"\n"
+		       "[guest.d]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [3]\n"
+		       "devices = [8]\n"),
+		 -ERR_INVAL);
+	CHECK_STR(diag_text(),
+		  "5:23 PCI function 0000:00:06.0 is listed twice\n"
+		  "5:32 PCI address '00:20.0' is out of range (device 00-1f, function 0-7)\n"
+		  "5:43 PCI address '00:06.8' is out of range (device 00-1f, function 0-7)\n"
+		  "5:54 bad PCI address '06.0' (expected SSSS:BB:DD.F or BB:DD.F in hex)\n"
+		  "6:3 bad PCI address '00000:00:06.0' (expected SSSS:BB:DD.F or BB:DD.F in hex)\n"
+		  "6:20 bad PCI address '000:00:06.0x' (expected SSSS:BB:DD.F or BB:DD.F in hex)\n"
+		  "6:36 bad PCI address '00:06' (expected SSSS:BB:DD.F or BB:DD.F in hex)\n"
+		  "6:45 bad PCI address '' (expected SSSS:BB:DD.F or BB:DD.F in hex)\n"
+		  "6:49 bad PCI address 'g0:00.0' (expected SSSS:BB:DD.F or BB:DD.F in hex)\n"
+		  "11:28 PCI function 0000:00:06.0 is already assigned to guest 'a'\n"
+		  "16:11 devices must be an array of PCI addresses such as [\"0000:03:00.0\"]\n"
+		  "21:11 devices must be an array of PCI addresses such as [\"0000:03:00.0\"]\n");
+	CHECK_EQ(a->ndevices, 1);
+	CHECK_EQ(b->ndevices, 1);
+	CHECK_EQ(b->devices[0].rid, 0x0038);
+}
+
+static void test_too_many_devices(void)
+{
+	CHECK_EQ(parse("[guest.a]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [0]\n"
+		       "devices = [\"01:00.0\", \"01:00.1\", \"01:00.2\", \"01:00.3\", "
+		       "\"01:00.4\", \"01:00.5\", \"01:00.6\", \"01:00.7\", \"02:00.0\"]\n"),
+		 -ERR_INVAL);
+	CHECK_STR(diag_text(), "5:100 too many PCI functions for one guest (max 8)\n");
+	CHECK_EQ(cfg.guests[0].ndevices, 8);
+}
+
+static void test_pci_addr_format(void)
+{
+	struct config_pci_addr a = {0x12, 0x0abf};
+	char buf[CONFIG_PCI_ADDR_LEN];
+
+	config_format_pci_addr(buf, sizeof(buf), a);
+	CHECK_STR(buf, "0012:0a:17.7");
+	CHECK_EQ(config_parse_pci_addr(buf, &a), 0);
+	CHECK_EQ(a.seg, 0x12);
+	CHECK_EQ(a.rid, 0x0abf);
+	CHECK_EQ(config_parse_pci_addr("ffff:ff:1f.7", &a), 0);
+	CHECK_EQ(a.seg, 0xffff);
+	CHECK_EQ(config_parse_pci_addr("0:0:0.0", &a), 0);
+	CHECK_EQ(a.rid, 0);
+	CHECK_EQ(config_parse_pci_addr("00:00.0 ", &a), -ERR_INVAL);
+	CHECK_EQ(config_parse_pci_addr(" 00:00.0", &a), -ERR_INVAL);
+	CHECK_EQ(config_parse_pci_addr("00:00:00:00.0", &a), -ERR_INVAL);
+}
+
 CHECK_MAIN(test_full_example, test_several_guests, test_defaults, test_parse_size, test_unknown,
 	   test_wrong_types, test_memory, test_paths, test_cmdline_length, test_cpus,
 	   test_too_many_cpus, test_duplicates, test_missing_keys, test_no_guests,
 	   test_too_many_guests, test_many_errors, test_diag_overflow, test_format,
-	   test_smt_split_key, test_smt_check)
+	   test_smt_split_key, test_smt_check, test_devices, test_too_many_devices,
+	   test_pci_addr_format)

@@ -120,6 +120,9 @@ static void test_hidden_features_cleared(void)
 		}
 		/* No virtualization, the hypervisor bit, no PMU leaf. */
 		CHECK(!(cpuid_guest(&h, NULL, 1, 0).ecx & (1u << 5)));
+		/* KVM's leaf offers the extended destination id, nothing else. */
+		CHECK_EQ(cpuid_guest(&h, NULL, 0x40000001u, 0).eax, 1u << 15);
+		CHECK_EQ(cpuid_guest(&h, NULL, 0x40000001u, 0).edx, 0);
 		CHECK(cpuid_guest(&h, NULL, 1, 0).ecx & (1u << 31));
 		CHECK(!(cpuid_guest(&h, NULL, 0x80000001u, 0).ecx & (1u << 2)));
 		CHECK_EQ(cpuid_guest(&h, NULL, 0xA, 0).eax, 0);

@@ -57,7 +57,7 @@ static void test_registers(void)
 	wr(0x10 + 2 * 23, 0xFFFFFFFF);
 	CHECK_EQ(rd(0x10 + 2 * 23), 0x1FFFF & ~(uint32_t)(RTE_DELIVS | RTE_REMOTE_IRR));
 	wr(0x11 + 2 * 23, 0xFFFFFFFF);
-	CHECK_EQ(rd(0x11 + 2 * 23), 0xFF000000);
+	CHECK_EQ(rd(0x11 + 2 * 23), 0xFFFE0000); /* destination and its extension */
 	/* Past pin 23, and unknown registers: nothing. */
 	wr(0x10 + 2 * 24, 0x1234);
 	CHECK_EQ(rd(0x10 + 2 * 24), 0);
@@ -99,6 +99,16 @@ static void test_edge(void)
 	CHECK(sent[3].logical);
 	CHECK(sent[3].lowest);
 	CHECK_EQ(sent[3].dest, 0x0A);
+	/* The extended destination id: APIC 0x1234 is 0x34 in bits 63:56 and
+	 * 0x12 in bits 55:49. Logical destinations have no extension. */
+	wr(0x11 + 2 * 7, 0x34000000u | 0x12u << 17);
+	wr(0x10 + 2 * 7, 0x42);
+	vioapic_edge(&io, 7);
+	CHECK_EQ(sent[4].dest, 0x1234);
+	wr(0x10 + 2 * 7, 0x42 | RTE_DEST_LOGICAL);
+	vioapic_edge(&io, 7);
+	CHECK_EQ(sent[5].dest, 0x34);
+	nsent = 4;
 	/* Illegal vectors and other delivery modes send nothing. */
 	program(6, 0x0F, 0);
 	vioapic_edge(&io, 6);

@@ -59,6 +59,37 @@ static void test_mov_64(void)
 	CHECK_EQ(in.len, 4);
 }
 
+static void test_moffs(void)
+{
+	/* movabs 0xb0001000,%eax: a1 with an 8-byte address */
+	CHECK_EQ(DEC(64, 0xA1, 0x00, 0x10, 0x00, 0xB0, 0, 0, 0, 0), 0);
+	CHECK_EQ(in.op, X86_OP_LOAD);
+	CHECK_EQ(in.mem_size, 4);
+	CHECK_EQ(in.reg_size, 4);
+	CHECK_EQ(in.reg, 0);
+	CHECK_EQ(in.len, 9);
+	/* movabs %rax,0x...: REX.W a3 */
+	CHECK_EQ(DEC(64, 0x48, 0xA3, 1, 2, 3, 4, 5, 6, 7, 8), 0);
+	CHECK_EQ(in.op, X86_OP_STORE);
+	CHECK_EQ(in.mem_size, 8);
+	CHECK_EQ(in.len, 10);
+	/* REX.B does not pick another register. */
+	CHECK_EQ(DEC(64, 0x41, 0xA2, 1, 2, 3, 4, 5, 6, 7, 8), 0);
+	CHECK_EQ(in.reg, 0);
+	CHECK_EQ(in.mem_size, 1);
+	CHECK(!in.high8);
+	/* 67: a 4-byte address; 32-bit code: 4; 16-bit code: 2. */
+	CHECK_EQ(DEC(64, 0x67, 0xA0, 1, 2, 3, 4), 0);
+	CHECK_EQ(in.len, 6);
+	CHECK_EQ(DEC(32, 0xA1, 1, 2, 3, 4), 0);
+	CHECK_EQ(in.len, 5);
+	CHECK_EQ(DEC(16, 0xA1, 1, 2), 0);
+	CHECK_EQ(in.len, 3);
+	CHECK_EQ(in.mem_size, 2);
+	/* Cut short. */
+	CHECK_EQ(DEC(64, 0xA1, 0, 0, 0), -ERR_INVAL);
+}
+
 static void test_byte_regs(void)
 {
 	CHECK_EQ(DEC(64, 0x88, 0x23), 0); /* mov %ah,(%rbx) */
@@ -183,5 +214,5 @@ static void test_refused(void)
 	CHECK_EQ(x86_decode((const uint8_t *)"\x89\x02", 2, 48, &in), -ERR_INVAL);
 }
 
-CHECK_MAIN(test_mov_64, test_byte_regs, test_mov_imm, test_movzx, test_legacy_modes, test_string_io,
-	   test_refused)
+CHECK_MAIN(test_mov_64, test_moffs, test_byte_regs, test_mov_imm, test_movzx, test_legacy_modes,
+	   test_string_io, test_refused)

@@ -36,6 +36,8 @@ static void deliver(struct vioapic *io, unsigned pin)
 	m.logical = rte & RTE_DEST_LOGICAL;
 	m.lowest = mode == RTE_DELMOD_LOWEST;
 	m.dest = (uint32_t)bit_extract(rte, RTE_DEST_OFF, RTE_DEST_LEN);
+	if (!m.logical)
+		m.dest |= (uint32_t)bit_extract(rte, RTE_EXT_DEST_OFF, RTE_EXT_DEST_LEN) << 8;
 	if (!m.logical && m.dest == 0xFF)
 		m.dest = 0xFFFFFFFFu;
 	io->send(io->send_ctx, &m);

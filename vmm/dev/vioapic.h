@@ -51,13 +51,21 @@
 #define RTE_MASKED (1ull << 16)
 #define RTE_DEST_OFF 56
 #define RTE_DEST_LEN 8
+/* Bits 14:8 of the destination APIC id, for guests told of the extended
+ * destination id (vmm/guest_abi.h): reserved on the 82093AA, where Linux
+ * puts them as it does in MSI addresses. */
+#define RTE_EXT_DEST_OFF 49
+#define RTE_EXT_DEST_LEN 7
 /* What the guest may write: vector, delivery mode, destination mode,
- * polarity, trigger, mask and the 8-bit destination. */
-#define RTE_WRITABLE ((0x1FFFFull & ~(RTE_DELIVS | RTE_REMOTE_IRR)) | (0xFFull << RTE_DEST_OFF))
+ * polarity, trigger, mask and the destination with its extension. */
+#define RTE_WRITABLE                                                                 \
+	((0x1FFFFull & ~(RTE_DELIVS | RTE_REMOTE_IRR)) | (0xFFull << RTE_DEST_OFF) | \
+	 (0x7Full << RTE_EXT_DEST_OFF))
 
 /* One interrupt message, as the IOAPIC sends it on the bus. dest is the
- * 8-bit destination zero-extended, except the physical broadcast 0xFF,
- * which becomes 0xFFFFFFFF as an x2APIC LAPIC reads it. */
+ * 8-bit destination with the extended destination id's bits 14:8 above
+ * it, except the physical broadcast 0xFF (no extension), which becomes
+ * 0xFFFFFFFF as an x2APIC LAPIC reads it. */
 struct vioapic_msg {
 	uint8_t vector;
 	bool logical;

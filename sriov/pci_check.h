@@ -1,0 +1,20 @@
+/* The boot-time checks of the PCI functions argon.conf assigns. */
+#ifndef ARGON_SRIOV_PCI_CHECK_H
+#define ARGON_SRIOV_PCI_CHECK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "lib/config.h"
+#include "sriov/pci.h"
+
+/* Reports to diags, at each address's place in argon.conf, every assigned
+ * function that does not exist in b (NULL: the machine has no ECAM), is a
+ * bridge, has no reset argon trusts, reaches the IOMMU with the same
+ * requester id as another guest's function, or (when covers is not NULL)
+ * is not covered by an IOMMU unit. Returns how many it reported. */
+unsigned pci_check_assignments(const struct argon_config *cfg, const struct pci_bus_info *b,
+			       bool (*covers)(uint16_t seg, uint16_t rid),
+			       struct config_diags *diags);
+
+#endif
