@@ -24,6 +24,7 @@ static const char *const kind_names[ARGON_EXIT_KIND_COUNT] = {
 	[ARGON_EXIT_UNKNOWN] = "unknown",
 	[ARGON_EXIT_INIT] = "init",
 	[ARGON_EXIT_CR] = "cr",
+	[ARGON_EXIT_IPI] = "ipi",
 };
 
 const char *exit_kind_name(enum argon_exit_kind kind)

@@ -54,6 +54,8 @@ enum argon_exit_kind {
 	ARGON_EXIT_UNKNOWN = 14,
 	ARGON_EXIT_INIT = 15, /* an INIT signal: argon's own kick to stop a vCPU */
 	ARGON_EXIT_CR = 16,   /* a control-register access (VMX: bits argon owns) */
+	ARGON_EXIT_IPI = 17,  /* a write of the x2APIC ICR (IPI, INIT, SIPI): a WRMSR
+			       * exit counted here instead of under MSR_WRITE */
 	ARGON_EXIT_KIND_COUNT
 };
 

@@ -31,6 +31,7 @@ static const char *const names[ARGON_EXIT_KIND_COUNT] = {
 	[ARGON_EXIT_UNKNOWN] = "unknown",
 	[ARGON_EXIT_INIT] = "init",
 	[ARGON_EXIT_CR] = "cr",
+	[ARGON_EXIT_IPI] = "ipi",
 };
 
 static void cpuid(uint32_t leaf, uint32_t r[4])
