@@ -393,6 +393,8 @@ static void timer_stop(void)
 
 void console_serve(bool (*done)(void))
 {
+	uint64_t fault_poll_us = 0;
+
 	irq_disable();
 	timer_setup();
 	served = true;
@@ -405,7 +407,12 @@ void console_serve(bool (*done)(void))
 		busy = uart_full;
 		spin_unlock(&pump_lock);
 		read_input();
-		iommu_poll_faults();
+		/* Faults at most every idle tick, however fast a flood makes
+		 * the tick: each look costs MMIO reads of every unit. */
+		if (now_us() - fault_poll_us >= TICK_IDLE_US) {
+			fault_poll_us = now_us();
+			iommu_poll_faults();
+		}
 		timer_arm(busy || typed_len ? TICK_BUSY_US : TICK_IDLE_US);
 		/* STI's one-instruction shadow: the tick cannot slip in between. */
 		__asm__ volatile("sti; hlt; cli" ::: "memory");

@@ -36,7 +36,9 @@ static const char *const names[ARGON_EXIT_KIND_COUNT] = {
 
 static void cpuid(uint32_t leaf, uint32_t r[4])
 {
-	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(0));
+	__asm__ volatile("cpuid"
+			 : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(0));
 }
 
 static int use_vmmcall;
@@ -46,7 +48,10 @@ static int64_t hypercall(uint64_t nr, uint64_t a1)
 	uint64_t rax = nr, rcx = 0, rdx = 0;
 
 	if (use_vmmcall)
-		__asm__ volatile("vmmcall" : "+a"(rax), "+b"(a1), "+c"(rcx), "+d"(rdx) : : "memory");
+		__asm__ volatile("vmmcall"
+				 : "+a"(rax), "+b"(a1), "+c"(rcx), "+d"(rdx)
+				 :
+				 : "memory");
 	else
 		__asm__ volatile("vmcall" : "+a"(rax), "+b"(a1), "+c"(rcx), "+d"(rdx) : : "memory");
 	return (int64_t)rax;

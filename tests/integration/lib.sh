@@ -154,9 +154,9 @@ monitor_close() {
 
 # monitor_cmd COMMAND: sends one command to QEMU's human monitor and prints
 # its reply (up to the next prompt, terminal control sequences removed).
-# Fails if no prompt comes within 20 s.
+# Fails if no prompt comes within 40 s.
 monitor_cmd() {
-	local from end=$((SECONDS + 20)) reply
+	local from end=$((SECONDS + 40)) reply
 	from=$(stat -c %s "$MONITOR.log")
 	printf '%s\n' "$1" >&"$MONITOR_FD"
 	while :; do

@@ -6,8 +6,9 @@
 # controller's configuration space (read from sysfs) shows only the PCIe,
 # MSI-X and power-management capabilities, no ROM, no interrupt pin, the
 # multi-function bit clear; its queue interrupts are MSI-X and count up when
-# the guest reads the disk. From argon: every MSI-X entry that went live
-# holds, read back from the device, a remappable-format message.
+# the guest reads the disk, and again after the guest resets the function
+# (FLR). From argon: every MSI-X entry that went live holds, read back from
+# the device, a remappable-format message.
 # Usage: linux-vpci.sh ARGON_EFI TESTGUEST_ELF IMAGES_DIR
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -43,7 +44,8 @@ run() {
 if wait_line "$log" '^\[pt\] / # ' 200; then
 	run 'cd /sys/bus/pci/devices; for d in *; do echo PCIDEV $d $(cat $d/vendor $d/device $d/class) $(head -n1 $d/resource) $(readlink $d/driver); done' 1 &&
 		run 'od -A x -t x1 -v -N 256 0000:00:01.0/config | sed "s/^/CFG /"' 2 &&
-		run 'grep nvme0q1 /proc/interrupts | sed "s/^/IRQ1 /"; dd if=/dev/nvme0n1 of=/dev/null bs=4096 count=256 2>/dev/null; grep nvme0q1 /proc/interrupts | sed "s/^/IRQ2 /"' 3 ||
+		run 'grep nvme0q1 /proc/interrupts | sed "s/^/IRQ1 /"; dd if=/dev/nvme0n1 of=/dev/null bs=4096 count=256 2>/dev/null; grep nvme0q1 /proc/interrupts | sed "s/^/IRQ2 /"' 3 &&
+		run 'echo 1 > 0000:00:01.0/reset && echo RESET-OK; grep nvme0q1 /proc/interrupts | sed "s/^/IRQ3 /"; dd if=/dev/nvme0n1 of=/dev/null bs=4096 count=256 skip=1024 2>/dev/null; grep nvme0q1 /proc/interrupts | sed "s/^/IRQ4 /"' 4 ||
 		true
 	type_keys 'exit\r'
 fi
@@ -87,6 +89,19 @@ after=$(sed -n 's/^\[pt\] IRQ2 *[0-9]*: *\([0-9]*\) .*/\1/p' "$log")
 [ -n "$before" ] && [ -n "$after" ] && [ "$after" -gt "$before" ] ||
 	fail "no interrupts from reading the disk (${before:-?} -> ${after:-?})"
 echo "linux-vpci: nvme0q1 interrupts ${before:-?} -> ${after:-?} over 1 MiB read"
+
+# A function-level reset asked by the guest (sysfs reset: Linux saves the
+# configuration space, sets Device Control bit 15 and restores it): argon
+# resets the function, the driver brings its controller back, and reads
+# interrupt again.
+expect "$log" '^\[pt\] RESET-OK$' "the guest's function-level reset completed"
+expect "$log" "^argon: debug: guest 'pt': PCI 00:01.0: function-level reset$" "argon reset the function"
+# (The driver requests its interrupts again, so the count starts anew.)
+reset=$(sed -n 's/^\[pt\] IRQ3 *[0-9]*: *\([0-9]*\) .*/\1/p' "$log")
+again=$(sed -n 's/^\[pt\] IRQ4 *[0-9]*: *\([0-9]*\) .*/\1/p' "$log")
+[ -n "$reset" ] && [ -n "$again" ] && [ "$again" -gt "$reset" ] ||
+	fail "no interrupts from reading the disk after the reset (${reset:-?} -> ${again:-?})"
+echo "linux-vpci: after the reset, nvme0q1 interrupts ${reset:-?} -> ${again:-?} over 1 MiB read"
 
 # Each device entry argon unmasked, as read back from the device: address
 # 0xFEExxxxx with bit 4 (remappable format) set, high half 0.

@@ -92,14 +92,14 @@ check_table() {
 
 if wait_line "$log" '^\[attacker\] ARGON-TEST irq-escape holding refused$' 90 && find_table; then
 	check_table "after the refused messages"
-	set -- $ENTRY0
-	[ $(($3 & 1)) -eq 1 ] || fail "entry 0 is unmasked after a refused message (control $3)"
+	read -r _ _ e_ctrl <<<"$ENTRY0"
+	[ $((e_ctrl & 1)) -eq 1 ] || fail "entry 0 is unmasked after a refused message (control $e_ctrl)"
 	type_keys "go\r"
 	if wait_line "$log" '^\[attacker\] ARGON-TEST irq-escape holding own-core$' 60; then
 		check_table "with the attacker's own message"
-		set -- $ENTRY0
-		[ $(($3 & 1)) -eq 0 ] || fail "entry 0 is masked although the attacker's own message was taken"
-		[ $(($1 & 0x10)) -ne 0 ] || fail "entry 0 does not carry a remappable message: $ENTRY0"
+		read -r e_addr _ e_ctrl <<<"$ENTRY0"
+		[ $((e_ctrl & 1)) -eq 0 ] || fail "entry 0 is masked although the attacker's own message was taken"
+		[ $((e_addr & 0x10)) -ne 0 ] || fail "entry 0 does not carry a remappable message: $ENTRY0"
 		type_keys "go\r"
 	fi
 fi
@@ -112,7 +112,7 @@ cat "$log"
 expect "$log" '^argon: cpus 0-2: 0=0/[^ ]* 1=1/[^ ]* 2=2/' "the victim's CPU 2 has APIC id 2"
 expect "$log" '^\[attacker\] ARGON-TEST irq-escape msix cap=0x[0-9a-f]+ entries=65 bir=0 ' \
 	"the attacker found its MSI-X table"
-n_refused=0
+
 for a in other-guest broadcast nmi-self nmi-other-guest smi-self init-self extint-self; do
 	expect "$log" "^\[attacker\] PASS irq-escape-$a\$" "nothing arrived at the attacker for $a"
 	expect "$log" "^\[attacker\] ARGON-TEST irq-escape attempt=$a .* delivered_here=0 nmis_here=0\$" \

@@ -31,5 +31,8 @@ within "$(test_value "$log" linux memtotal_kb)" 180000 262144 || fail "the guest
 expect_not "$log" '^\[linux\] .*(Kernel panic|BUG:|traps: .* trap)' "no panic, bug or trap"
 expect "$log" "^argon: guest 'linux' stopped: powered off$" "the guest powered itself off"
 expect "$log" '^argon: exits guest=linux total=[1-9]' "exit counters printed"
+# argon-exits in the guest's user space: VMCALL from CPL 3 reaches argon.
+expect "$log" '^\[linux\] ARGON-TEST exits=cpuid=[1-9][0-9]* .* hypercall=[1-9]' \
+	"the guest's user space read its exit counters with VMCALL"
 expect "$log" '^argon: powering off' "argon powered the machine off"
 finish
