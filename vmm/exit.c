@@ -7,6 +7,7 @@
 #include "vmm/exit_stats.h"
 #include "vmm/exit.h"
 #include "vmm/guest_rules.h"
+#include "vmm/host/apic.h"
 #include "vmm/log.h"
 #include "vmm/msr_policy.h"
 #include "vmm/vcpu.h"
@@ -448,12 +449,23 @@ static const exit_handler handlers[ARGON_EXIT_KIND_COUNT] = {
 	[ARGON_EXIT_INVD] = handle_invd,
 };
 
+/* The counter an exit goes to: its kind, except that a WRMSR of the x2APIC
+ * ICR is counted as an IPI, so that the interprocessor interrupts a guest
+ * sends show on their own. */
+static enum argon_exit_kind counted_kind(const struct vcpu *v, const struct vm_exit *e)
+{
+	if (e->kind >= ARGON_EXIT_KIND_COUNT)
+		return ARGON_EXIT_UNKNOWN;
+	if (e->kind == ARGON_EXIT_MSR_WRITE && (uint32_t)v->regs.rcx == MSR_X2APIC_ICR)
+		return ARGON_EXIT_IPI;
+	return e->kind;
+}
+
 void exit_handle(struct vcpu *v, const struct vm_exit *e)
 {
 	exit_handler h = e->kind < ARGON_EXIT_KIND_COUNT ? handlers[e->kind] : NULL;
 
-	v->guest->stats[v->index]
-		.exits[e->kind < ARGON_EXIT_KIND_COUNT ? e->kind : ARGON_EXIT_UNKNOWN]++;
+	v->guest->stats[v->index].exits[counted_kind(v, e)]++;
 	if (h)
 		h(v, e);
 	else

@@ -27,6 +27,7 @@ static const char *const kind_names[ARGON_EXIT_KIND_COUNT] = {
 	[ARGON_EXIT_MISSING_INSN] = "missing-insn",
 	[ARGON_EXIT_RDPMC] = "rdpmc",
 	[ARGON_EXIT_INVD] = "invd",
+	[ARGON_EXIT_IPI] = "ipi",
 };
 
 const char *exit_kind_name(enum argon_exit_kind kind)

@@ -58,6 +58,8 @@ enum argon_exit_kind {
 	ARGON_EXIT_MISSING_INSN = 17,
 	ARGON_EXIT_RDPMC = 18, /* the guest's CPUID shows no counters: #GP */
 	ARGON_EXIT_INVD = 19,  /* done as a no-op: the cache is shared */
+	ARGON_EXIT_IPI = 20,   /* a write of the x2APIC ICR (IPI, INIT, SIPI): a WRMSR
+			       * exit counted here instead of under MSR_WRITE */
 	ARGON_EXIT_KIND_COUNT
 };
 

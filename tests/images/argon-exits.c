@@ -31,6 +31,10 @@ static const char *const names[ARGON_EXIT_KIND_COUNT] = {
 	[ARGON_EXIT_UNKNOWN] = "unknown",
 	[ARGON_EXIT_INIT] = "init",
 	[ARGON_EXIT_CR] = "cr",
+	[ARGON_EXIT_MISSING_INSN] = "missing-insn",
+	[ARGON_EXIT_RDPMC] = "rdpmc",
+	[ARGON_EXIT_INVD] = "invd",
+	[ARGON_EXIT_IPI] = "ipi",
 };
 
 static void cpuid(uint32_t leaf, uint32_t r[4])

@@ -26,6 +26,8 @@ expect "$log" '^\[smp\] PASS ap-start$' "the second vCPU started on INIT/SIPI an
 expect_testguest "$log" smp "testguest.mode=smp"
 expect "$log" '^argon: exits guest=smp .* msr-write=[0-9]+ .* nmi=1 ' \
 	"the spinning second vCPU was kicked out exactly once"
+expect "$log" '^argon: exits guest=smp .* ipi=[1-9][0-9]*' \
+	"the ICR writes that started the second vCPU (INIT, SIPI) were counted as IPIs"
 expect "$log" '^argon: all guests stopped \(1 started\)$' "both vCPUs left the guest"
 expect "$log" '^argon: powering off' "argon powered the machine off"
 finish

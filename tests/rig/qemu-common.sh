@@ -54,6 +54,21 @@ nvme_device() {
 		-device nvme,serial=argon-pt-$slot,addr=0x$slot,drive=nvme$slot)
 }
 
+# nvme_disk SLOT IMG: like nvme_device, but the namespace is the existing
+# disk image IMG, opened with snapshot=on: the guest's writes go to a
+# temporary overlay and IMG stays as it was (bench/: every run starts from
+# the same disk).
+nvme_disk() {
+	local slot=$1 img=$2
+	[[ $slot =~ ^[0-1][0-9a-fA-F]$ ]] && [ "$slot" != 00 ] && [ -f "$img" ] || {
+		echo "nvme_disk: slot '$slot' is not 01-1f or $img is no file" >&2
+		return 1
+	}
+	# shellcheck disable=SC2054 # commas belong to QEMU's options
+	NVME_DEVICES+=(-drive file="$img",format=raw,if=none,id=nvme$slot,snapshot=on
+		-device nvme,serial=argon-pt-$slot,addr=0x$slot,drive=nvme$slot)
+}
+
 # QEMU_TRACE: the trace that tells a power-off from a reset; LOG is -D's file.
 qemu_trace() {
 	QEMU_TRACE=(-D "$1" -trace qemu_system_shutdown_request)
