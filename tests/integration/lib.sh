@@ -138,6 +138,31 @@ CONF
 	boot_typed "$esp" "$LOG" "$SHELLS_KEYS" --timeout 400 --smp 3
 }
 
+# pace_dma_escape LOG BDF VICTIM_HOST ARGON_IMAGE: answers the test guest's
+# dma-escape mode (tests/guest/passthrough.c): after each of its six blocked
+# DMAs it waits for a typed line ("go"), which comes once argon has logged that
+# fault for function BDF (QEMU's VT-d keeps a single fault record, so the
+# next fault must not come before argon has read this one). A fault that is
+# not logged within 30 s is answered anyway: the test's checks report it.
+pace_dma_escape() {
+	local log=$1 bdf=$2 t kind reason addr
+	local -A target=([past-ram]=$((64 << 20)) [other-guest]=$(($3 + (16 << 20)))
+		[argon]=$(($4 & ~0xFFF)))
+	for t in past-ram other-guest argon; do
+		addr=$(printf '0x%x' "${target[$t]}")
+		for kind in data list; do
+			reason=0x05
+			[ "$kind" = list ] && reason=0x06
+			wait_line "$log" "^\[attacker\] ARGON-TEST dma-escape await-fault target=$t kind=$kind\$" 60 ||
+				return 0
+			grep -Eq -- "iommu: DMA fault: attacker $bdf addr $addr reason $reason " "$log" ||
+				wait_line "$log" "iommu: DMA fault: attacker $bdf addr $addr reason $reason " 30 ||
+				true
+			type_keys "go\r"
+		done
+	done
+}
+
 # monitor_open PATH: makes the FIFOs for qemu-run --monitor PATH and starts
 # collecting QEMU's replies into PATH.log; monitor_cmd then talks to it.
 monitor_open() {

@@ -44,6 +44,7 @@ if wait_line "$log" '^\[attacker\] ARGON-TEST dma-escape waiting for addresses$'
 	argon_image=$(sed -n 's/^argon: image at \(0x[0-9a-f]*\),.*/\1/p' "$log")
 	if [ -n "$victim_host" ] && [ -n "$argon_image" ]; then
 		type_keys "$victim_host $argon_image\r"
+		pace_dma_escape "$log" '0000:00:06\.0' "$victim_host" "$argon_image"
 	else
 		fail "argon did not log the victim's RAM ($victim_host) or its own image ($argon_image)"
 		type_keys "0 0\r"
