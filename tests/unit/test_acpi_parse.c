@@ -8,68 +8,8 @@
 
 #include "lib/err.h"
 #include "tests/unit/check.h"
+#include "tests/unit/xxd_fixture.h"
 #include "vmm/host/acpi_parse.h"
-
-/* ---- fixtures: the text of `xxd` dumps ---- */
-
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Each line is "OFFSET: hhhh hhhh ...  ascii"; the hex column ends at the
- * first double space. Returns a malloc'd buffer, or NULL. */
-static uint8_t *load_xxd(const char *name, size_t *len)
-{
-	char path[512], line[256];
-	uint8_t *buf = NULL;
-	size_t size = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", ARGON_FIXTURES, name);
-	f = fopen(path, "r");
-	if (!f) {
-		fprintf(stderr, "cannot open %s\n", path);
-		return NULL;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		char *p, *colon = strchr(line, ':');
-		unsigned long off;
-		uint8_t bytes[16];
-		size_t n = 0;
-
-		if (!colon)
-			continue;
-		off = strtoul(line, NULL, 16);
-		for (p = colon + 1; n < sizeof(bytes);) {
-			if (p[0] == ' ' && p[1] == ' ')
-				break; /* the ASCII column follows */
-			if (p[0] == ' ') {
-				p++;
-				continue;
-			}
-			if (hexval(p[0]) < 0 || hexval(p[1]) < 0)
-				break;
-			bytes[n++] = (uint8_t)(hexval(p[0]) << 4 | hexval(p[1]));
-			p += 2;
-		}
-		if (off + n > size) {
-			buf = realloc(buf, off + n);
-			memset(buf + size, 0, off + n - size);
-			size = off + n;
-		}
-		memcpy(buf + off, bytes, n);
-	}
-	fclose(f);
-	*len = size;
-	return buf;
-}
 
 /* ---- fake physical memory ---- */
 
@@ -173,10 +113,10 @@ static struct fixtures fx;
 
 static void load_fixtures(void)
 {
-	fx.facp = load_xxd("FACP.xxd", &fx.facp_len);
-	fx.dsdt = load_xxd("DSDT.xxd", &fx.dsdt_len);
-	fx.apic = load_xxd("APIC.xxd", &fx.apic_len);
-	fx.mcfg = load_xxd("MCFG.xxd", &fx.mcfg_len);
+	fx.facp = xxd_load("FACP.xxd", &fx.facp_len);
+	fx.dsdt = xxd_load("DSDT.xxd", &fx.dsdt_len);
+	fx.apic = xxd_load("APIC.xxd", &fx.apic_len);
+	fx.mcfg = xxd_load("MCFG.xxd", &fx.mcfg_len);
 	if (!fx.facp || !fx.dsdt || !fx.apic || !fx.mcfg) {
 		fprintf(stderr, "fixtures missing under %s\n", ARGON_FIXTURES);
 		exit(1);
