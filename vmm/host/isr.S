@@ -42,10 +42,9 @@ isr_common:
 	hlt
 	jmp 1b
 
-/* NMI: not fatal (exceptions.c, nmi_dispatch). The C caller-saved
- * registers are saved; IRETQ restores RFLAGS and ends NMI blocking. */
-	.globl nmi_isr
-nmi_isr:
+/* The registers a C call may clobber, and RBP, which holds the stack
+ * pointer from before its 16-byte alignment. */
+.macro SAVE_CALLER_SAVED
 	pushq %rax
 	pushq %rcx
 	pushq %rdx
@@ -56,11 +55,8 @@ nmi_isr:
 	pushq %r10
 	pushq %r11
 	pushq %rbp
-	mov %rsp, %rbp
-	and $-16, %rsp
-	cld
-	call nmi_dispatch
-	mov %rbp, %rsp
+.endm
+.macro RESTORE_CALLER_SAVED
 	popq %rbp
 	popq %r11
 	popq %r10
@@ -71,6 +67,19 @@ nmi_isr:
 	popq %rdx
 	popq %rcx
 	popq %rax
+.endm
+
+/* NMI: not fatal (exceptions.c, nmi_dispatch). The C caller-saved
+ * registers are saved; IRETQ restores RFLAGS and ends NMI blocking. */
+	.globl nmi_isr
+nmi_isr:
+	SAVE_CALLER_SAVED
+	mov %rsp, %rbp
+	and $-16, %rsp
+	cld
+	call nmi_dispatch
+	mov %rbp, %rsp
+	RESTORE_CALLER_SAVED
 	iretq
 
 /* The console CPU's timer tick only wakes it from HLT. */
@@ -104,32 +113,14 @@ irq_\vec:
 .endr
 
 irq_common:
-	pushq %rax
-	pushq %rcx
-	pushq %rdx
-	pushq %rsi
-	pushq %rdi
-	pushq %r8
-	pushq %r9
-	pushq %r10
-	pushq %r11
-	pushq %rbp
+	SAVE_CALLER_SAVED
 	mov %rsp, %rbp
 	mov 80(%rsp), %rdi		/* the vector */
 	and $-16, %rsp
 	cld
 	call stray_irq_dispatch
 	mov %rbp, %rsp
-	popq %rbp
-	popq %r11
-	popq %r10
-	popq %r9
-	popq %r8
-	popq %rdi
-	popq %rsi
-	popq %rdx
-	popq %rcx
-	popq %rax
+	RESTORE_CALLER_SAVED
 	add $8, %rsp
 	iretq
 
