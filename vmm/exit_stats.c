@@ -6,33 +6,9 @@
 #include "vmm/host/tsc.h"
 #include "vmm/x86.h"
 
-static const char *const kind_names[ARGON_EXIT_KIND_COUNT] = {
-	[ARGON_EXIT_CPUID] = "cpuid",
-	[ARGON_EXIT_MSR_READ] = "msr-read",
-	[ARGON_EXIT_MSR_WRITE] = "msr-write",
-	[ARGON_EXIT_IO] = "io",
-	[ARGON_EXIT_NPF] = "npf",
-	[ARGON_EXIT_HLT] = "hlt",
-	[ARGON_EXIT_HYPERCALL] = "hypercall",
-	[ARGON_EXIT_SHUTDOWN] = "shutdown",
-	[ARGON_EXIT_XSETBV] = "xsetbv",
-	[ARGON_EXIT_INTR] = "intr",
-	[ARGON_EXIT_NMI] = "nmi",
-	[ARGON_EXIT_EXCEPTION] = "exception",
-	[ARGON_EXIT_VIRT_INSN] = "virt-insn",
-	[ARGON_EXIT_ENTRY_FAIL] = "entry-fail",
-	[ARGON_EXIT_UNKNOWN] = "unknown",
-	[ARGON_EXIT_INIT] = "init",
-	[ARGON_EXIT_CR] = "cr",
-	[ARGON_EXIT_MISSING_INSN] = "missing-insn",
-	[ARGON_EXIT_RDPMC] = "rdpmc",
-	[ARGON_EXIT_INVD] = "invd",
-	[ARGON_EXIT_IPI] = "ipi",
-};
-
 const char *exit_kind_name(enum argon_exit_kind kind)
 {
-	return kind < ARGON_EXIT_KIND_COUNT && kind_names[kind] ? kind_names[kind] : "?";
+	return argon_exit_kind_name(kind);
 }
 
 uint64_t guest_exit_count(const struct guest *g, enum argon_exit_kind kind)

@@ -63,6 +63,37 @@ enum argon_exit_kind {
 	ARGON_EXIT_KIND_COUNT
 };
 
+/* The name of each exit kind, as argon's exit lines and the guest-side
+ * helper (tests/images/argon-exits.c) print it; "?" for none. */
+static inline const char *argon_exit_kind_name(unsigned kind)
+{
+	static const char *const names[ARGON_EXIT_KIND_COUNT] = {
+		[ARGON_EXIT_CPUID] = "cpuid",
+		[ARGON_EXIT_MSR_READ] = "msr-read",
+		[ARGON_EXIT_MSR_WRITE] = "msr-write",
+		[ARGON_EXIT_IO] = "io",
+		[ARGON_EXIT_NPF] = "npf",
+		[ARGON_EXIT_HLT] = "hlt",
+		[ARGON_EXIT_HYPERCALL] = "hypercall",
+		[ARGON_EXIT_SHUTDOWN] = "shutdown",
+		[ARGON_EXIT_XSETBV] = "xsetbv",
+		[ARGON_EXIT_INTR] = "intr",
+		[ARGON_EXIT_NMI] = "nmi",
+		[ARGON_EXIT_EXCEPTION] = "exception",
+		[ARGON_EXIT_VIRT_INSN] = "virt-insn",
+		[ARGON_EXIT_ENTRY_FAIL] = "entry-fail",
+		[ARGON_EXIT_UNKNOWN] = "unknown",
+		[ARGON_EXIT_INIT] = "init",
+		[ARGON_EXIT_CR] = "cr",
+		[ARGON_EXIT_MISSING_INSN] = "missing-insn",
+		[ARGON_EXIT_RDPMC] = "rdpmc",
+		[ARGON_EXIT_INVD] = "invd",
+		[ARGON_EXIT_IPI] = "ipi",
+	};
+
+	return kind < ARGON_EXIT_KIND_COUNT && names[kind] ? names[kind] : "?";
+}
+
 /* Guest entry state for an ELF guest: 64-bit long mode, interrupts off,
  * CS = ARGON_GUEST_CS (64-bit code), the other selectors ARGON_GUEST_DS,
  * the first 4 GiB of guest-physical space identity-mapped with 2 MiB pages

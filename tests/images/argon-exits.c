@@ -13,30 +13,6 @@
 
 #include "vmm/guest_abi.h"
 
-static const char *const names[ARGON_EXIT_KIND_COUNT] = {
-	[ARGON_EXIT_CPUID] = "cpuid",
-	[ARGON_EXIT_MSR_READ] = "msr-read",
-	[ARGON_EXIT_MSR_WRITE] = "msr-write",
-	[ARGON_EXIT_IO] = "io",
-	[ARGON_EXIT_NPF] = "npf",
-	[ARGON_EXIT_HLT] = "hlt",
-	[ARGON_EXIT_HYPERCALL] = "hypercall",
-	[ARGON_EXIT_SHUTDOWN] = "shutdown",
-	[ARGON_EXIT_XSETBV] = "xsetbv",
-	[ARGON_EXIT_INTR] = "intr",
-	[ARGON_EXIT_NMI] = "nmi",
-	[ARGON_EXIT_EXCEPTION] = "exception",
-	[ARGON_EXIT_VIRT_INSN] = "virt-insn",
-	[ARGON_EXIT_ENTRY_FAIL] = "entry-fail",
-	[ARGON_EXIT_UNKNOWN] = "unknown",
-	[ARGON_EXIT_INIT] = "init",
-	[ARGON_EXIT_CR] = "cr",
-	[ARGON_EXIT_MISSING_INSN] = "missing-insn",
-	[ARGON_EXIT_RDPMC] = "rdpmc",
-	[ARGON_EXIT_INVD] = "invd",
-	[ARGON_EXIT_IPI] = "ipi",
-};
-
 static void cpuid(uint32_t leaf, uint32_t r[4])
 {
 	__asm__ volatile("cpuid"
@@ -92,7 +68,7 @@ int main(void)
 		}
 	}
 	for (unsigned k = 0; k < ARGON_EXIT_KIND_COUNT; k++)
-		printf("%s%s=%lld", k ? " " : "", names[k], (long long)counts[k]);
+		printf("%s%s=%lld", k ? " " : "", argon_exit_kind_name(k), (long long)counts[k]);
 	printf("\n");
 	return 0;
 }
