@@ -138,6 +138,38 @@ CONF
 	boot_typed "$esp" "$LOG" "$SHELLS_KEYS" --timeout 400 --smp 3
 }
 
+# dma_escape_target NAME VICTIM_HOST ARGON_IMAGE: the address the test
+# guest's dma-escape mode aims at for target NAME (past-ram: the end of
+# its 64 MiB; other-guest: inside the region the victim checksums;
+# argon: the page of argon's image), in hex.
+dma_escape_target() {
+	case $1 in
+	past-ram) printf '0x%x' $((64 << 20)) ;;
+	other-guest) printf '0x%x' $(($2 + (16 << 20))) ;;
+	argon) printf '0x%x' $(($3 & ~0xFFF)) ;;
+	esac
+}
+
+# expect_dma_escape_blocked LOG BDF VICTIM_HOST ARGON_IMAGE: for each
+# target, an error completion in the attacker and a fault in argon's log
+# naming the attacker, its function BDF (a regex) and the very address: a
+# write fault for the data, a read fault for the PRP list.
+expect_dma_escape_blocked() {
+	local log=$1 bdf=$2 t addr
+	for t in past-ram other-guest argon; do
+		addr=$(dma_escape_target "$t" "$3" "$4")
+		expect "$log" "^\[attacker\] PASS dma-escape-$t\$" "the read into $t ($addr) ended with an error"
+		expect "$log" "^\[attacker\] ARGON-TEST dma-escape target=$t addr=$addr data_status=\"[a-z0-9 ]+\" prp_list_status=\"[a-z0-9 ]+\"\$" \
+			"the attacker aimed at $addr and reported the statuses"
+		expect_not "$log" "^\[attacker\] ARGON-TEST dma-escape target=$t .*prp_list_status=\"success\"" \
+			"the read through a PRP list at $addr failed"
+		expect "$log" "^argon: (warning: )?iommu: DMA fault: attacker $bdf addr $addr reason 0x05 " \
+			"argon logged the blocked data write to $addr ($t) with the attacker's name"
+		expect "$log" "^argon: (warning: )?iommu: DMA fault: attacker $bdf addr $addr reason 0x06 " \
+			"argon logged the blocked PRP list read at $addr ($t) with the attacker's name"
+	done
+}
+
 # pace_dma_escape LOG BDF VICTIM_HOST ARGON_IMAGE: answers the test guest's
 # dma-escape mode (tests/guest/passthrough.c): after each of its six blocked
 # DMAs it waits for a typed line ("go"), which comes once argon has logged that
@@ -146,10 +178,8 @@ CONF
 # not logged within 30 s is answered anyway: the test's checks report it.
 pace_dma_escape() {
 	local log=$1 bdf=$2 t kind reason addr
-	local -A target=([past-ram]=$((64 << 20)) [other-guest]=$(($3 + (16 << 20)))
-		[argon]=$(($4 & ~0xFFF)))
 	for t in past-ram other-guest argon; do
-		addr=$(printf '0x%x' "${target[$t]}")
+		addr=$(dma_escape_target "$t" "$3" "$4")
 		for kind in data list; do
 			reason=0x05
 			[ "$kind" = list ] && reason=0x06

@@ -75,23 +75,7 @@ expect "$log" "^\[attacker\] ARGON-TEST dma-escape victim_host=$victim_host argo
 	"the attacker got the addresses"
 # (a), (b), (c): an error completion in the guest and a fault in argon's
 # log naming the attacker, its function and the very address.
-declare -A target=(
-	[past-ram]=$((64 << 20))
-	[other-guest]=$((victim_host + (16 << 20)))
-	[argon]=$((argon_image & ~0xFFF))
-)
-for t in past-ram other-guest argon; do
-	addr=$(printf '0x%x' "${target[$t]}")
-	expect "$log" "^\[attacker\] PASS dma-escape-$t\$" "the read into $t ($addr) ended with an error"
-	expect "$log" "^\[attacker\] ARGON-TEST dma-escape target=$t addr=$addr data_status=\"[a-z0-9 ]+\" prp_list_status=\"[a-z0-9 ]+\"\$" \
-		"the attacker aimed at $addr and reported the statuses"
-	expect_not "$log" "^\[attacker\] ARGON-TEST dma-escape target=$t .*prp_list_status=\"success\"" \
-		"the read through a PRP list at $addr failed"
-	expect "$log" "^argon: (warning: )?iommu: DMA fault: attacker 0000:00:02\.1 addr $addr reason 0x05 " \
-		"argon logged the blocked data write to $addr ($t) with the attacker's name"
-	expect "$log" "^argon: (warning: )?iommu: DMA fault: attacker 0000:00:02\.1 addr $addr reason 0x06 " \
-		"argon logged the blocked PRP list read at $addr ($t) with the attacker's name"
-done
+expect_dma_escape_blocked "$log" '0000:00:02\.1' "$victim_host" "$argon_image"
 grep '^\[attacker\] ARGON-TEST dma-escape target=' "$log" || true
 expect_not "$log" "^argon: (warning: )?iommu: DMA fault: victim" "no fault from the victim, which has no device"
 expect "$log" '^\[attacker\] PASS nvme-after-escape$' "the device still works after the faults"
