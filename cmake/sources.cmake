@@ -93,6 +93,8 @@ set(ARGON_BARE_SOURCES
   sriov/ecam.c
   iommu/vtd/vtd.c
   nvme/nvme_pf.c
+  nvme/nvme_pf_driver.c
+  sriov/sriov_pf.c
 )
 
 list(TRANSFORM ARGON_PURE_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/)

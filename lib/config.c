@@ -17,6 +17,7 @@ enum table_kind {
 	TBL_ARGON,
 	TBL_GUEST,
 	TBL_NVME,
+	TBL_SRIOV,
 	TBL_IGNORE, /* already reported as a whole: its keys are not checked */
 };
 
@@ -30,6 +31,7 @@ struct cfg {
 	enum table_kind kind;
 	struct argon_guest_config *g;
 	struct argon_nvme_config *n;
+	struct argon_sriov_config *s;
 	unsigned seen;	      /* bit i: key i of the current table was given */
 	bool body_syntax_err; /* a line of the current table did not parse */
 	/* Which guest (index + 1) has each CPU, to catch one given to two. */
@@ -515,6 +517,7 @@ static const struct key_def guest_keys[] = {
 };
 
 static void finish_nvme(struct cfg *c);
+static void finish_sriov(struct cfg *c);
 
 /* Reports what the table that just ended lacks. A table with a line that
  * did not parse may well have the key on that line, so it is not blamed. */
@@ -526,6 +529,10 @@ static void finish_table(struct cfg *c)
 		return;
 	if (c->kind == TBL_NVME) {
 		finish_nvme(c);
+		return;
+	}
+	if (c->kind == TBL_SRIOV) {
+		finish_sriov(c);
 		return;
 	}
 	if (c->kind != TBL_GUEST)
@@ -595,15 +602,41 @@ static bool int_in(struct cfg *c, const char *key, const struct toml_value *v, i
 	return true;
 }
 
-static void set_nvme_pf(struct cfg *c, const char *key, const struct toml_value *v)
+/* The table that already has the PF at a, as
+ * "[nvme.NAME]" or "[sriov.NAME]" in buf; false if none. */
+static bool pf_taken(const struct cfg *c, struct config_pci_addr a, char *buf, size_t size)
 {
-	char text[QUOTE_MAX + 1], name[CONFIG_PCI_ADDR_LEN];
+	for (unsigned i = 0; i < c->out->nnvme; i++) {
+		const struct argon_nvme_config *o = &c->out->nvme[i];
+
+		if (o->pf_at.line && o->pf.seg == a.seg && o->pf.rid == a.rid) {
+			fmt_snprintf(buf, size, "[nvme.%s]", o->name);
+			return true;
+		}
+	}
+	for (unsigned i = 0; i < c->out->nsriov; i++) {
+		const struct argon_sriov_config *o = &c->out->sriov[i];
+
+		if (o->pf_at.line && o->pf.seg == a.seg && o->pf.rid == a.rid) {
+			fmt_snprintf(buf, size, "[sriov.%s]", o->name);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The pf key of [nvme.NAME] and [sriov.NAME]: a PCI address that no other
+ * table names. */
+static bool parse_pf(struct cfg *c, const char *key, const struct toml_value *v,
+		     struct config_pci_addr *out)
+{
+	char text[QUOTE_MAX + 1], name[CONFIG_PCI_ADDR_LEN], owner[CONFIG_NAME_MAX + 8];
 	struct config_pci_addr a;
 	int rc;
 
 	if (v->type != TOML_STRING) {
 		diag(c, v->line, v->col, "%s must be a PCI address such as \"0000:03:00.0\"", key);
-		return;
+		return false;
 	}
 	if (toml_str_decode(v, text, sizeof(text)) >= sizeof(text))
 		rc = -ERR_INVAL;
@@ -612,23 +645,26 @@ static void set_nvme_pf(struct cfg *c, const char *key, const struct toml_value 
 	if (rc == -ERR_RANGE) {
 		diag(c, v->line, v->col,
 		     "PCI address '%s' is out of range (device 00-1f, function 0-7)", text);
-		return;
+		return false;
 	}
 	if (rc) {
 		diag(c, v->line, v->col,
 		     "bad PCI address '%s' (expected SSSS:BB:DD.F or BB:DD.F in hex)", text);
-		return;
+		return false;
 	}
 	config_format_pci_addr(name, sizeof(name), a);
-	for (const struct argon_nvme_config *o = c->out->nvme; o < c->n; o++) {
-		if (o->pf_at.line && o->pf.seg == a.seg && o->pf.rid == a.rid) {
-			diag(c, v->line, v->col, "PF %s is already managed by [nvme.%s]", name,
-			     o->name);
-			return;
-		}
+	if (pf_taken(c, a, owner, sizeof(owner))) {
+		diag(c, v->line, v->col, "PF %s is already managed by %s", name, owner);
+		return false;
 	}
-	c->n->pf = a;
-	c->n->pf_at = (struct config_pos){v->line, v->col};
+	*out = a;
+	return true;
+}
+
+static void set_nvme_pf(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	if (parse_pf(c, key, v, &c->n->pf))
+		c->n->pf_at = (struct config_pos){v->line, v->col};
 }
 
 static void set_nvme_vfs(struct cfg *c, const char *key, const struct toml_value *v)
@@ -742,7 +778,84 @@ static void finish_nvme(struct cfg *c)
 		     n->nnamespaces == 1 ? "" : "s", n->vfs, n->vfs == 1 ? "" : "s");
 }
 
-/* A guest's "PF/vfN" must name a VF that an [nvme.NAME] table creates. */
+/* ---- [sriov.NAME] ---- */
+
+static void set_sriov_pf(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	if (parse_pf(c, key, v, &c->s->pf))
+		c->s->pf_at = (struct config_pos){v->line, v->col};
+}
+
+static void set_sriov_vfs(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	if (int_in(c, key, v, 1, CONFIG_SRIOV_MAX_VFS, &c->s->vfs))
+		c->s->vfs_at = (struct config_pos){v->line, v->col};
+}
+
+static const struct key_def sriov_keys[] = {
+	{"pf", true, set_sriov_pf},
+	{"vfs", true, set_sriov_vfs},
+};
+
+static void start_sriov(struct cfg *c, const struct toml_table *t)
+{
+	struct toml_slice name = t->seg[1];
+	struct argon_sriov_config *s;
+
+	if (!valid_name(name))
+		diag(c, t->line, t->col, "bad sriov name '%.*s' (1-%d characters of a-z 0-9 _ -)",
+		     quote_len(name.len), name.ptr, CONFIG_NAME_MAX - 1);
+	if (c->out->nsriov == ARGON_MAX_SRIOV) {
+		diag(c, t->line, t->col, "too many [sriov.NAME] tables (max %d)", ARGON_MAX_SRIOV);
+		c->kind = TBL_IGNORE;
+		return;
+	}
+	s = &c->out->sriov[c->out->nsriov++];
+	memset(s, 0, sizeof(*s));
+	memcpy(s->name, name.ptr, name.len < CONFIG_NAME_MAX ? name.len : CONFIG_NAME_MAX - 1);
+	s->line = t->line;
+	c->s = s;
+	c->kind = TBL_SRIOV;
+}
+
+static void finish_sriov(struct cfg *c)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(sriov_keys); i++)
+		if (sriov_keys[i].required && !(c->seen & (1u << i)))
+			diag(c, c->s->line, 1, "missing key '%s' in [sriov.%s]", sriov_keys[i].name,
+			     c->s->name);
+}
+
+/* What creates the VFs of the PF at a: its table's kind ("nvme",
+ * "sriov"), name and vfs; false if no table does. */
+static bool vf_creator(const struct cfg *c, struct config_pci_addr a, const char **kind,
+		       const char **name, unsigned *vfs)
+{
+	for (unsigned i = 0; i < c->out->nnvme; i++) {
+		const struct argon_nvme_config *n = &c->out->nvme[i];
+
+		if (n->pf_at.line && n->pf.seg == a.seg && n->pf.rid == a.rid) {
+			*kind = "nvme";
+			*name = n->name;
+			*vfs = n->vfs;
+			return true;
+		}
+	}
+	for (unsigned i = 0; i < c->out->nsriov; i++) {
+		const struct argon_sriov_config *s = &c->out->sriov[i];
+
+		if (s->pf_at.line && s->pf.seg == a.seg && s->pf.rid == a.rid) {
+			*kind = "sriov";
+			*name = s->name;
+			*vfs = s->vfs;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A guest's "PF/vfN" must name a VF that an [nvme.NAME] or [sriov.NAME]
+ * table creates. */
 static void check_vf_refs(struct cfg *c)
 {
 	for (unsigned j = 0; j < c->out->nguests; j++) {
@@ -750,23 +863,21 @@ static void check_vf_refs(struct cfg *c)
 
 		for (unsigned k = 0; k < g->ndev_vfs; k++) {
 			const struct config_vf_ref *r = &g->dev_vfs[k];
-			const struct argon_nvme_config *n = NULL;
+			struct config_pos at = g->dev_vfs_at[k];
 			char name[CONFIG_PCI_ADDR_LEN];
+			const char *kind, *table;
+			unsigned vfs;
 
-			for (unsigned i = 0; i < c->out->nnvme; i++)
-				if (c->out->nvme[i].pf_at.line &&
-				    c->out->nvme[i].pf.seg == r->pf.seg &&
-				    c->out->nvme[i].pf.rid == r->pf.rid)
-					n = &c->out->nvme[i];
 			config_format_pci_addr(name, sizeof(name), r->pf);
-			if (!n)
-				diag(c, g->dev_vfs_at[k].line, g->dev_vfs_at[k].col,
-				     "VF %s/vf%u: no [nvme.NAME] table creates VFs of %s", name,
-				     r->vf, name);
-			else if (n->vfs && r->vf > n->vfs)
-				diag(c, g->dev_vfs_at[k].line, g->dev_vfs_at[k].col,
-				     "VF %s/vf%u is not created ([nvme.%s] has vfs = %u)", name,
-				     r->vf, n->name, n->vfs);
+			if (!vf_creator(c, r->pf, &kind, &table, &vfs))
+				diag(c, at.line, at.col,
+				     "VF %s/vf%u: no [nvme.NAME] or [sriov.NAME] table creates VFs "
+				     "of %s",
+				     name, r->vf, name);
+			else if (vfs && r->vf > vfs)
+				diag(c, at.line, at.col,
+				     "VF %s/vf%u is not created ([%s.%s] has vfs = %u)", name,
+				     r->vf, kind, table, vfs);
 		}
 	}
 }
@@ -779,19 +890,17 @@ static void check_nvme_pfs(struct cfg *c)
 		const struct argon_guest_config *g = &c->out->guests[j];
 
 		for (unsigned k = 0; k < g->ndevices; k++) {
-			for (unsigned i = 0; i < c->out->nnvme; i++) {
-				const struct argon_nvme_config *n = &c->out->nvme[i];
-				char name[CONFIG_PCI_ADDR_LEN];
+			char name[CONFIG_PCI_ADDR_LEN];
+			const char *kind, *table;
+			unsigned vfs;
 
-				if (!n->pf_at.line || n->pf.seg != g->devices[k].seg ||
-				    n->pf.rid != g->devices[k].rid)
-					continue;
-				config_format_pci_addr(name, sizeof(name), n->pf);
-				diag(c, g->devices_at[k].line, g->devices_at[k].col,
-				     "PCI function %s is the PF of [nvme.%s]: give guests its VFs, "
-				     "not the PF",
-				     name, n->name);
-			}
+			if (!vf_creator(c, g->devices[k], &kind, &table, &vfs))
+				continue;
+			config_format_pci_addr(name, sizeof(name), g->devices[k]);
+			diag(c, g->devices_at[k].line, g->devices_at[k].col,
+			     "PCI function %s is the PF of [%s.%s]: give guests its VFs, not the "
+			     "PF",
+			     name, kind, table);
 		}
 	}
 }
@@ -827,11 +936,20 @@ static int on_table(void *ctx, const struct toml_table *t)
 		start_nvme(c, t);
 		return 0;
 	}
+	if (t->nseg == 1 && toml_slice_eq(t->seg[0], "sriov")) {
+		diag(c, t->line, t->col, "[sriov] needs a name: [sriov.NAME]");
+		return 0;
+	}
+	if (t->nseg == 2 && toml_slice_eq(t->seg[0], "sriov")) {
+		start_sriov(c, t);
+		return 0;
+	}
 	for (i = 0; i < t->nseg && len < sizeof(name); i++)
 		len += (size_t)fmt_snprintf(name + len, sizeof(name) - len, "%s%.*s", i ? "." : "",
 					    (int)t->seg[i].len, t->seg[i].ptr);
 	diag(c, t->line, t->col,
-	     "unknown table [%s] (expected [argon], [guest.NAME] or [nvme.NAME])", name);
+	     "unknown table [%s] (expected [argon], [guest.NAME], [nvme.NAME] or [sriov.NAME])",
+	     name);
 	return 0;
 }
 
@@ -864,6 +982,11 @@ static int on_keyval(void *ctx, const struct toml_table *t, const struct toml_ke
 		defs = nvme_keys;
 		n = ARRAY_SIZE(nvme_keys);
 		fmt_snprintf(where, sizeof(where), "[nvme.%s]", c->n->name);
+		break;
+	case TBL_SRIOV:
+		defs = sriov_keys;
+		n = ARRAY_SIZE(sriov_keys);
+		fmt_snprintf(where, sizeof(where), "[sriov.%s]", c->s->name);
 		break;
 	default:
 		return 0;
