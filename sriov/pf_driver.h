@@ -57,6 +57,7 @@ struct sriov_pf {
 
 /* The drivers (each in its device's folder). */
 extern const struct pf_driver nvme_pf_driver; /* nvme/nvme_pf_driver.c */
+extern const struct pf_driver igb_pf_driver;  /* nic/igb_pf.c */
 
 /* The driver that matches f, or NULL (generic). */
 const struct pf_driver *pf_driver_find(const struct pci_func *f);

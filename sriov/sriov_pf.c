@@ -14,6 +14,7 @@
 /* The drivers argon has, tried in order; a PF none matches is generic. */
 static const struct pf_driver *const drivers[] = {
 	&nvme_pf_driver,
+	&igb_pf_driver,
 };
 
 /* The PFs whose VFs argon created; a slot is filled once, at boot, before
