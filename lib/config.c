@@ -33,6 +33,7 @@ struct cfg {
 	struct argon_nvme_config *n;
 	struct argon_sriov_config *s;
 	unsigned seen;	      /* bit i: key i of the current table was given */
+	bool macs_refused;    /* an entry of the current table's macs was refused */
 	bool body_syntax_err; /* a line of the current table did not parse */
 	/* Which guest (index + 1) has each CPU, to catch one given to two. */
 	uint8_t cpu_owner[ARGON_MAX_CPU + 1];
@@ -792,9 +793,104 @@ static void set_sriov_vfs(struct cfg *c, const char *key, const struct toml_valu
 		c->s->vfs_at = (struct config_pos){v->line, v->col};
 }
 
+static int hex_digit(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+int config_parse_mac(const char *s, uint8_t out[6])
+{
+	for (unsigned i = 0; i < 6; i++) {
+		int hi = hex_digit(s[0]), lo = hi < 0 ? -1 : hex_digit(s[1]);
+
+		if (lo < 0 || s[2] != (i == 5 ? '\0' : ':'))
+			return -ERR_INVAL;
+		out[i] = (uint8_t)(hi << 4 | lo);
+		s += 3;
+	}
+	return 0;
+}
+
+/* The [sriov.NAME] table that already lists mac (the current one
+ * included); false if none. */
+static bool mac_taken(const struct cfg *c, const uint8_t mac[6], const char **table)
+{
+	for (unsigned t = 0; t < c->out->nsriov; t++) {
+		const struct argon_sriov_config *o = &c->out->sriov[t];
+
+		for (unsigned i = 0; i < o->nmacs; i++)
+			if (!memcmp(o->macs[i], mac, 6)) {
+				*table = o->name;
+				return true;
+			}
+	}
+	return false;
+}
+
+static void set_sriov_macs(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	struct argon_sriov_config *s = c->s;
+	struct toml_value e;
+	struct toml_iter it;
+
+	if (v->type != TOML_ARRAY || (v->arr.count && v->arr.elem != TOML_STRING)) {
+		diag(c, v->line, v->col,
+		     "%s must be an array of MAC addresses such as [\"02:00:00:00:00:01\"]", key);
+		return;
+	}
+	if (!v->arr.count) {
+		diag(c, v->line, v->col, "%s is empty (one MAC address per VF)", key);
+		return;
+	}
+	s->macs_at[0] = (struct config_pos){v->line, v->col};
+	c->macs_refused = false;
+	toml_array_iter(v, &it);
+	while (toml_array_next(&it, &e)) {
+		char text[QUOTE_MAX + 1];
+		const char *table;
+		uint8_t mac[6];
+
+		if (toml_str_decode(&e, text, sizeof(text)) >= sizeof(text) ||
+		    config_parse_mac(text, mac)) {
+			diag(c, e.line, e.col,
+			     "bad MAC address '%s' (expected six hex bytes such as "
+			     "02:00:00:00:00:01)",
+			     text);
+			continue;
+		}
+		if ((mac[0] & 1) || !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5])) {
+			diag(c, e.line, e.col, "MAC address %s is %s, not a unicast address", text,
+			     mac[0] & 1 ? "multicast" : "zero");
+			continue;
+		}
+		if (mac_taken(c, mac, &table)) {
+			diag(c, e.line, e.col, "MAC address %s is already given in [sriov.%s]",
+			     text, table);
+			continue;
+		}
+		if (s->nmacs == CONFIG_SRIOV_MAX_VFS) {
+			diag(c, e.line, e.col, "too many MAC addresses (max %d, one per VF)",
+			     CONFIG_SRIOV_MAX_VFS);
+			c->macs_refused = true;
+			return;
+		}
+		s->macs_at[s->nmacs] = (struct config_pos){e.line, e.col};
+		memcpy(s->macs[s->nmacs++], mac, 6);
+	}
+	/* Each refused entry was reported; their count would only repeat it. */
+	c->macs_refused = s->nmacs != v->arr.count;
+}
+
 static const struct key_def sriov_keys[] = {
 	{"pf", true, set_sriov_pf},
 	{"vfs", true, set_sriov_vfs},
+	{"macs", false, set_sriov_macs},
 };
 
 static void start_sriov(struct cfg *c, const struct toml_table *t)
@@ -815,15 +911,22 @@ static void start_sriov(struct cfg *c, const struct toml_table *t)
 	memcpy(s->name, name.ptr, name.len < CONFIG_NAME_MAX ? name.len : CONFIG_NAME_MAX - 1);
 	s->line = t->line;
 	c->s = s;
+	c->macs_refused = false;
 	c->kind = TBL_SRIOV;
 }
 
 static void finish_sriov(struct cfg *c)
 {
+	const struct argon_sriov_config *s = c->s;
+
 	for (unsigned i = 0; i < ARRAY_SIZE(sriov_keys); i++)
 		if (sriov_keys[i].required && !(c->seen & (1u << i)))
-			diag(c, c->s->line, 1, "missing key '%s' in [sriov.%s]", sriov_keys[i].name,
-			     c->s->name);
+			diag(c, s->line, 1, "missing key '%s' in [sriov.%s]", sriov_keys[i].name,
+			     s->name);
+	if (s->vfs && s->nmacs && s->nmacs != s->vfs && !c->macs_refused)
+		diag(c, s->macs_at[0].line, s->macs_at[0].col,
+		     "macs lists %u address%s for %u VF%s (one per VF)", s->nmacs,
+		     s->nmacs == 1 ? "" : "es", s->vfs, s->vfs == 1 ? "" : "s");
 }
 
 /* What creates the VFs of the PF at a: its table's kind ("nvme",

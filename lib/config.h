@@ -112,8 +112,12 @@ struct argon_sriov_config {
 	char name[CONFIG_NAME_MAX];
 	struct config_pci_addr pf;
 	unsigned vfs;
+	/* MAC of VF i+1, for PF drivers that assign them; nmacs 0: derived. */
+	uint8_t macs[CONFIG_SRIOV_MAX_VFS][6];
+	unsigned nmacs;
 	unsigned line; /* of its [sriov.NAME] header */
 	struct config_pos pf_at, vfs_at;
+	struct config_pos macs_at[CONFIG_SRIOV_MAX_VFS]; /* [0] also the array's */
 };
 
 struct argon_config {
@@ -175,6 +179,10 @@ unsigned config_check_smt(const struct argon_config *cfg, const struct config_cp
 /* Parses a PCI address "SSSS:BB:DD.F" or "BB:DD.F" (hex; segment 0 when
  * left out; device 00-1f, function 0-7). 0 or -ERR_INVAL / -ERR_RANGE. */
 int config_parse_pci_addr(const char *s, struct config_pci_addr *out);
+
+/* "02:00:5e:10:00:01" (hex digits in either case): 0 and the six bytes,
+ * or -ERR_INVAL. */
+int config_parse_mac(const char *s, uint8_t out[6]);
 
 /* Writes "SSSS:BB:DD.F" (13 bytes with the NUL). */
 #define CONFIG_PCI_ADDR_LEN 13

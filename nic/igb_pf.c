@@ -289,7 +289,10 @@ static int igb_vfs_ready(struct sriov_pf *pf)
 		wr(n, IGB_RAL(vf + 1), 0);
 	}
 	for (unsigned vf = 0; vf < n->nvfs; vf++) {
-		igb_vf_default_mac(n->vf[vf].mac, n->mac, vf + 1);
+		if (pf->cfg && vf < pf->cfg->nmacs)
+			memcpy(n->vf[vf].mac, pf->cfg->macs[vf], 6);
+		else
+			igb_vf_default_mac(n->vf[vf].mac, n->mac, vf + 1);
 		vf_reset(n, vf);
 	}
 	/* Pools by destination address, no default pool (an unmatched frame
@@ -305,10 +308,14 @@ static int igb_vfs_ready(struct sriov_pf *pf)
 	wr(n, IGB_MBVFICR, 0xffffffffu);
 	/* The VFs may talk now. */
 	wr(n, IGB_CTRL_EXT, rd(n, IGB_CTRL_EXT) | IGB_CTRL_EXT_PFRSTD);
-	pr_info("%s: igb: %u VFs in their own pools, switched inside the card, MACs "
-		"%02x:%02x:%02x:%02x:%02x:01-%02x, mailbox polled\n",
-		pf->name, n->nvfs, n->vf[0].mac[0], n->vf[0].mac[1], n->vf[0].mac[2],
-		n->vf[0].mac[3], n->vf[0].mac[4], n->nvfs);
+	pr_info("%s: igb: %u VFs in their own pools, switched inside the card, mailbox "
+		"polled\n",
+		pf->name, n->nvfs);
+	for (unsigned vf = 0; vf < n->nvfs; vf++)
+		pr_info("%s: igb: VF %u MAC %02x:%02x:%02x:%02x:%02x:%02x (%s)\n", pf->name, vf + 1,
+			n->vf[vf].mac[0], n->vf[vf].mac[1], n->vf[vf].mac[2], n->vf[vf].mac[3],
+			n->vf[vf].mac[4], n->vf[vf].mac[5],
+			pf->cfg && vf < pf->cfg->nmacs ? "macs" : "derived");
 	nigbs++;
 	return 0;
 }
@@ -342,6 +349,7 @@ static int igb_vf_release(struct sriov_pf *pf, unsigned vf)
 const struct pf_driver igb_pf_driver = {
 	.name = "igb",
 	.match = igb_match,
+	.assigns_macs = true,
 	.probe = igb_probe,
 	.vfs_ready = igb_vfs_ready,
 	.vf_prepare = igb_vf_prepare,

@@ -27,6 +27,8 @@ struct pf_driver {
 	/* The config table the driver's PFs take, when not [sriov.NAME]
 	 * ("nvme" for [nvme.NAME]); NULL: [sriov.NAME]. */
 	const char *table;
+	/* It gives each VF a MAC: [sriov.NAME] may list them (macs). */
+	bool assigns_macs;
 	/* At boot, before the VFs are enabled: whether the PF can do what is
 	 * asked (nvfs VFs); 0, or a negative code with msg saying why. */
 	int (*probe)(struct sriov_pf *pf, char *msg, size_t size);
@@ -49,7 +51,8 @@ struct sriov_pf {
 	char name[CONFIG_PCI_ADDR_LEN];	 /* "SSSS:BB:DD.F" */
 	char table[CONFIG_NAME_MAX + 8]; /* "[sriov.NAME]", "[nvme.NAME]" */
 	struct pci_func *f;
-	const struct pf_driver *drv; /* NULL: generic */
+	const struct pf_driver *drv;	      /* NULL: generic */
+	const struct argon_sriov_config *cfg; /* its [sriov.NAME]; NULL for [nvme.NAME] */
 	unsigned nvfs;
 	struct sriov_info sr; /* the capability as the VFs were enabled */
 	void *priv;	      /* the driver's */
@@ -63,8 +66,9 @@ extern const struct pf_driver igb_pf_driver;  /* nic/igb_pf.c */
 const struct pf_driver *pf_driver_find(const struct pci_func *f);
 
 /* Checks each [sriov.NAME] against the machine's PCI functions and adds
- * errors at the pf or vfs key: no such function, no SR-IOV capability,
- * more VFs than TotalVFs, a PF whose driver takes a table of its own. */
+ * errors at the pf, vfs or macs key: no such function, no SR-IOV
+ * capability, more VFs than TotalVFs, a PF whose driver takes a table of
+ * its own, MACs for a PF whose driver assigns none. */
 void sriov_pf_check_config(const struct argon_config *cfg, struct config_diags *diags);
 
 /* Creates the VFs of one [sriov.NAME]: the driver's probe, the SR-IOV

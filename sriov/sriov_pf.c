@@ -70,6 +70,11 @@ void sriov_pf_check_config(const struct argon_config *cfg, struct config_diags *
 			config_diag_add(diags, s->vfs_at,
 					"vfs = %u, but PCI function %s offers %u VFs (TotalVFs)",
 					s->vfs, name, sr.total_vfs);
+		if (s->nmacs && (!drv || !drv->assigns_macs))
+			config_diag_add(diags, s->macs_at[0],
+					"PCI function %s has no PF driver that gives VFs MACs "
+					"(macs is for igb PFs)",
+					name);
 	}
 }
 
@@ -150,6 +155,7 @@ int sriov_pf_setup(const struct argon_sriov_config *s)
 		return -ERR_NODEV;
 	}
 	p->nvfs = s->vfs;
+	p->cfg = s;
 	p->drv = pf_driver_find(p->f);
 	if (p->drv && p->drv->table) {
 		pr_err("%s: %s: the PF takes [%s.NAME]\n", p->name, p->table, p->drv->table);

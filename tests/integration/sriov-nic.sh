@@ -3,11 +3,11 @@
 # 82576 (qemu-run --igb 05) two VFs ([sriov.nic0]), VF 1 to guest alpha
 # and VF 2 to guest beta, each a Linux (Debian's generic kernel, which has
 # igbvf) with a shell on its console. Linux's igbvf binds each VF, gets
-# the MAC argon gave it through the PF/VF mailbox and brings the link up;
-# beta's attempt to take alpha's MAC is refused and beta keeps its own;
-# alpha takes 10.9.0.1, beta 10.9.0.2; beta pings alpha, then fetches a
-# 512 KiB file of random bytes from alpha's httpd, and both print its
-# SHA-256: they must match. The frames go from one VF to the other inside
+# the MAC argon gave it (the table's macs) through the PF/VF mailbox and
+# brings the link up; beta's attempt to take alpha's MAC is refused and
+# beta keeps its own; alpha takes 10.9.0.1, beta 10.9.0.2; beta pings
+# alpha, then fetches a 512 KiB file of random bytes from alpha's httpd,
+# and both print its SHA-256: they must match. The frames go from one VF to the other inside
 # the card (the PF's own port reaches nothing). A second boot checks that
 # bad [sriov.NAME] tables are refused at their line:column and that no
 # guest starts then; a third that a PF the driver refuses at boot stops
@@ -21,6 +21,7 @@ esp=$(new_esp "$1" "$images/bzImage-amd64" "$images/initrd-nic.img" <<'CONF'
 [sriov.nic0]
 pf = "0000:00:05.0"
 vfs = 2
+macs = ["02:a1:00:00:00:01", "02:a1:00:00:00:02"]
 
 [guest.alpha]
 kernel = "bzImage-amd64"
@@ -70,7 +71,7 @@ if wait_line "$log" '^\[alpha\] argon test shell' 300 &&
 	type_keys '\001\001\001'
 	wait_line "$log" "^argon: console input goes to 'beta'" 30 || true
 	# beta tries to take alpha's address: argon refuses, beta keeps its own.
-	type_line 'ip link set eth0 address 02:00:00:00:05:01; printf "NIC%s %s\n" -ADDR "$(cat /sys/class/net/eth0/address)"'
+	type_line 'ip link set eth0 address 02:a1:00:00:00:01; printf "NIC%s %s\n" -ADDR "$(cat /sys/class/net/eth0/address)"'
 	wait_line "$log" '^\[beta\] NIC-ADDR ' 60 || true
 	up 10.9.0.2
 	wait_line "$log" '^\[beta\] NIC-LINK' 60 || true
@@ -91,9 +92,11 @@ expect "$log" '^argon: 0000:00:05.0: igb: 2 VFs in their own pools' "argon's igb
 for g in alpha beta; do
 	vf=1
 	[ "$g" = alpha ] || vf=2
-	expect "$log" "^\\[$g\\] NIC-DEV igbvf 0x8086 0x10ca 02:00:00:00:05:0$vf\$" \
+	expect "$log" "^argon: 0000:00:05.0: igb: VF $vf MAC 02:a1:00:00:00:0$vf \\(macs\\)\$" \
+		"VF $vf gets the MAC that macs lists"
+	expect "$log" "^\\[$g\\] NIC-DEV igbvf 0x8086 0x10ca 02:a1:00:00:00:0$vf\$" \
 		"$g: igbvf drives VF $vf with the MAC argon gave it"
-	expect "$log" "^argon: 0000:00:05.0: VF $vf reset: MAC 02:00:00:00:05:0$vf" \
+	expect "$log" "^argon: 0000:00:05.0: VF $vf reset: MAC 02:a1:00:00:00:0$vf" \
 		"VF $vf reset through the mailbox"
 	expect "$log" "^\\[$g\\] NIC-LINK" "$g: link up"
 done
@@ -102,7 +105,7 @@ sum=$(sed -n 's/^\[alpha\] NIC-SUM \([0-9a-f]\{64\}\)$/\1/p' "$log")
 got=$(sed -n 's/^\[beta\] NIC-GOT \([0-9a-f]\{64\}\)$/\1/p' "$log")
 [ -n "$sum" ] || fail "alpha printed no checksum"
 [ "$sum" = "$got" ] || fail "beta's copy has SHA-256 '$got', alpha's file '$sum'"
-expect "$log" '^\[beta\] NIC-ADDR 02:00:00:00:05:02$' "beta keeps its own address"
+expect "$log" '^\[beta\] NIC-ADDR 02:a1:00:00:00:02$' "beta keeps its own address"
 expect "$log" '^argon: warning: 0000:00:05.0: VF 2: SET_MAC_ADDR refused: a VF keeps the MAC address argon gave it$' \
 	"argon refused beta's attempt to take alpha's address"
 expect_not "$log" '^argon: warning: 0000:00:05.0: VF 1: .* refused' "none of alpha's messages refused"

@@ -982,7 +982,7 @@ static void test_sriov_errors(void)
 		      "[sriov.b]\n"
 		      "pf = \"00:05.0\"\n"
 		      "vfs = 65\n"
-		      "macs = 1\n"
+		      "mac = 1\n"
 		      "[nvme.d]\n"
 		      "pf = \"0000:00:05.0\"\n"
 		      "vfs = 1\n"
@@ -1007,7 +1007,7 @@ static void test_sriov_errors(void)
 		  "2:1 bad sriov name 'Nic' (1-31 characters of a-z 0-9 _ -)\n"
 		  "6:6 PF 0000:00:05.0 is already managed by [sriov.Nic]\n"
 		  "7:7 vfs 65 is out of range (1-64)\n"
-		  "8:1 unknown key 'macs' in [sriov.b] (expected pf, vfs)\n"
+		  "8:1 unknown key 'mac' in [sriov.b] (expected pf, vfs, macs)\n"
 		  "10:6 PF 0000:00:05.0 is already managed by [sriov.Nic]\n"
 		  "13:1 missing key 'vfs' in [sriov.c]\n"
 		  "15:1 missing key 'pf' in [sriov.e]\n"
@@ -1016,6 +1016,61 @@ static void test_sriov_errors(void)
 		  "not the PF\n"
 		  "21:38 VF 0000:00:05.0/vf2 is not created ([sriov.Nic] has vfs = 1)\n"
 		  "26:12 VF 0000:00:05.0/vf1 is already assigned to guest 'a'\n");
+}
+
+static void test_sriov_macs(void)
+{
+	const struct argon_sriov_config *s = &cfg.sriov[0];
+
+	CHECK_EQ(parse("[sriov.nic0]\n"
+		       "pf = \"00:05.0\"\n"
+		       "vfs = 2\n"
+		       "macs = [\"02:aa:00:00:00:01\", \"02:AA:00:00:00:FE\"]\n" GOOD_GUEST),
+		 0);
+	CHECK_STR(diag_text(), "");
+	CHECK_EQ(s->nmacs, 2);
+	CHECK_EQ(s->macs[0][1], 0xaa);
+	CHECK_EQ(s->macs[1][5], 0xfe);
+	CHECK_EQ(s->macs_at[1].line, 4);
+	CHECK_EQ(s->macs_at[1].col, 30);
+
+	CHECK_EQ(parse("[sriov.a]\n"
+		       "pf = \"00:05.0\"\n"
+		       "vfs = 3\n"
+		       "macs = [\"02:00:00:00:00:01\", \"03:00:00:00:00:02\", "
+		       "\"00:00:00:00:00:00\",\n"
+		       "  \"02:00:00:00:00:01\", \"02-00-00-00-00-03\", \"02:00:00:00:00\"]\n"
+		       "[sriov.b]\n"
+		       "pf = \"00:06.0\"\n"
+		       "vfs = 2\n"
+		       "macs = [\"02:00:00:00:00:01\"]\n"
+		       "[sriov.c]\n"
+		       "pf = \"00:07.0\"\n"
+		       "vfs = 1\n"
+		       "macs = [1]\n"
+		       "[sriov.d]\n"
+		       "pf = \"00:08.0\"\n"
+		       "vfs = 1\n"
+		       "macs = []\n" GOOD_GUEST),
+		 -ERR_INVAL);
+	CHECK_STR(diag_text(),
+		  "4:30 MAC address 03:00:00:00:00:02 is multicast, not a unicast address\n"
+		  "4:51 MAC address 00:00:00:00:00:00 is zero, not a unicast address\n"
+		  "5:3 MAC address 02:00:00:00:00:01 is already given in [sriov.a]\n"
+		  "5:24 bad MAC address '02-00-00-00-00-03' (expected six hex bytes such as "
+		  "02:00:00:00:00:01)\n"
+		  "5:45 bad MAC address '02:00:00:00:00' (expected six hex bytes such as "
+		  "02:00:00:00:00:01)\n"
+		  "9:9 MAC address 02:00:00:00:00:01 is already given in [sriov.a]\n"
+		  "13:8 macs must be an array of MAC addresses such as [\"02:00:00:00:00:01\"]\n"
+		  "17:8 macs is empty (one MAC address per VF)\n");
+
+	CHECK_EQ(parse("[sriov.a]\n"
+		       "pf = \"00:05.0\"\n"
+		       "vfs = 3\n"
+		       "macs = [\"02:00:00:00:00:01\"]\n" GOOD_GUEST),
+		 -ERR_INVAL);
+	CHECK_STR(diag_text(), "4:9 macs lists 1 address for 3 VFs (one per VF)\n");
 }
 
 static void test_too_many_sriov(void)
@@ -1038,5 +1093,5 @@ CHECK_MAIN(test_full_example, test_several_guests, test_defaults, test_parse_siz
 	   test_too_many_guests, test_many_errors, test_diag_overflow, test_format,
 	   test_smt_split_key, test_smt_check, test_devices, test_too_many_devices,
 	   test_pci_addr_format, test_nvme, test_nvme_errors, test_nvme_pf_given_to_guest,
-	   test_too_many_nvme, test_nvme_vf_devices, test_sriov, test_sriov_errors,
+	   test_too_many_nvme, test_nvme_vf_devices, test_sriov, test_sriov_errors, test_sriov_macs,
 	   test_too_many_sriov)
