@@ -20,7 +20,7 @@
 #define PCI_COMMAND_MEMORY (1u << 1)
 #define PCI_COMMAND_MASTER (1u << 2)
 #define MDIC_TIMEOUT_US 10000u
-#define WARN_BURST 8
+#define WARN_BURST 12
 #define WARN_WINDOW_US 60000000ull
 
 struct igb {
@@ -63,17 +63,24 @@ static bool igb_match(const struct pci_func *f)
 	return false;
 }
 
-/* A guest can make these as often as it likes: a few a minute per VF. */
-static void vf_warn(struct igb *n, unsigned vf, const char *what, const char *why)
+/* A VF's guest causes these lines as often as it likes (resets, refused
+ * messages): a few a minute per VF, and how many were not logged. */
+static bool vf_may_log(struct igb *n, unsigned vf)
 {
 	uint64_t dropped;
 
 	if (!ratelimit_ok(&n->warn[vf], tsc_to_us(rdtsc()), WARN_BURST, WARN_WINDOW_US, &dropped))
-		return;
+		return false;
 	if (dropped)
-		pr_warn("%s: VF %u: %llu more refusals were not logged\n", n->pf->name, vf + 1,
-			(unsigned long long)dropped);
-	pr_warn("%s: VF %u: %s refused: %s\n", n->pf->name, vf + 1, what, why);
+		pr_warn("%s: VF %u: %llu more lines about it were not logged\n", n->pf->name,
+			vf + 1, (unsigned long long)dropped);
+	return true;
+}
+
+static void vf_warn(struct igb *n, unsigned vf, const char *what, const char *why)
+{
+	if (vf_may_log(n, vf))
+		pr_warn("%s: VF %u: %s refused: %s\n", n->pf->name, vf + 1, what, why);
 }
 
 static int igb_probe(struct sriov_pf *pf, char *msg, size_t size)
@@ -167,7 +174,7 @@ static bool vf_message(struct igb *n, unsigned vf)
 	type = IGB_MSG_TYPE(msg[0]);
 	if (r.refused)
 		vf_warn(n, vf, type < ARRAY_SIZE(names) ? names[type] : names[0], r.refused);
-	else if (type == IGB_VF_RESET && r.nreply)
+	else if (type == IGB_VF_RESET && r.nreply && vf_may_log(n, vf))
 		pr_info("%s: VF %u reset: MAC %02x:%02x:%02x:%02x:%02x:%02x, receive and "
 			"transmit on\n",
 			n->pf->name, vf + 1, n->vf[vf].mac[0], n->vf[vf].mac[1], n->vf[vf].mac[2],

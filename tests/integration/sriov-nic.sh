@@ -6,8 +6,11 @@
 # the MAC argon gave it (the table's macs) through the PF/VF mailbox and
 # brings the link up; beta's attempt to take alpha's MAC is refused and
 # beta keeps its own; alpha takes 10.9.0.1, beta 10.9.0.2; beta pings
-# alpha, then fetches a 512 KiB file of random bytes from alpha's httpd,
-# and both print its SHA-256: they must match. The frames go from one VF to the other inside
+# alpha, resets itself (on_exit = "restart": argon resets the VF), brings
+# the VF up again in its second boot, then fetches a 512 KiB file of random bytes from alpha's httpd,
+# and both print its SHA-256: they must match; beta's exits during the
+# copy, besides the CPUIDs of starting processes, stay below one per ten
+# packets. The frames go from one VF to the other inside
 # the card (the PF's own port reaches nothing). A second boot checks that
 # bad [sriov.NAME] tables are refused at their line:column and that no
 # guest starts then; a third that a PF the driver refuses at boot stops
@@ -38,6 +41,7 @@ memory = "256M"
 cpus = [2]
 devices = ["0000:00:05.0/vf2"]
 cmdline = "console=ttyS0 quiet argon.test=shell"
+on_exit = "restart"
 CONF
 )
 keys=$(mktemp -u "${TMPDIR:-/tmp}/argon-keys.XXXXXX")
@@ -60,6 +64,18 @@ up() {
 	type_line "$c"
 }
 
+# wait_count LOG REGEX N SECONDS: like wait_line, for the N-th such line.
+wait_count() {
+	local end=$((SECONDS + $4))
+	until [ "$(grep -Ec -- "$2" "$1")" -ge "$3" ]; do
+		if [ $SECONDS -ge $end ] || ! kill -0 "$BOOT_PID" 2>/dev/null; then
+			fail "no line $3 matching /$2/ within $4 s"
+			return 1
+		fi
+		sleep 0.2
+	done
+}
+
 boot_typed "$esp" "$log" "$keys" --timeout 600 --smp 3 --igb 05
 if wait_line "$log" '^\[alpha\] argon test shell' 300 &&
 	wait_line "$log" '^\[beta\] argon test shell' 300; then
@@ -77,7 +93,16 @@ if wait_line "$log" '^\[alpha\] argon test shell' 300 &&
 	wait_line "$log" '^\[beta\] NIC-LINK' 60 || true
 	type_line 'printf "NIC%s %s\n" -PING "$(ping -c 4 -W 5 10.9.0.1 | grep "packets transmitted")"'
 	wait_line "$log" '^\[beta\] NIC-PING ' 60 || true
-	type_line 'timeout 60 wget -q -O /tmp/f http://10.9.0.1:8080/f; printf "NIC%s %s\n" -GOT "$(sha256sum /tmp/f | cut -d" " -f1)"; poweroff -f'
+	# beta resets itself with its VF running: argon resets the VF (FLR) and
+	# the PF driver clears what beta had set; beta's second boot brings the
+	# VF up again from scratch.
+	type_line 'reboot -f'
+	wait_count "$log" '^\[beta\] argon test shell' 2 300 || true
+	up 10.9.0.2
+	wait_count "$log" '^\[beta\] NIC-LINK' 2 60 || true
+	# The copy, with argon's exit counters and the interface's packet
+	# counters read around it (nothing is printed meanwhile).
+	type_line 's=/sys/class/net/eth0/statistics; a=$(argon-exits); r=$(cat $s/rx_packets); t=$(cat $s/tx_packets); timeout 60 wget -q -O /tmp/f http://10.9.0.1:8080/f; b=$(argon-exits); printf "NIC%s %s %s\n" -PKTS $(($(cat $s/rx_packets) - r)) $(($(cat $s/tx_packets) - t)); printf "NIC%s %s\n" -EXITS0 "$a" -EXITS1 "$b" -GOT "$(sha256sum /tmp/f | cut -d" " -f1)"; poweroff -f'
 	wait_line "$log" '^\[beta\] NIC-GOT ' 120 || true
 	type_keys '\001\001\001'
 	wait_line "$log" "^argon: console input goes to 'alpha'" 30 || true
@@ -101,10 +126,42 @@ for g in alpha beta; do
 	expect "$log" "^\\[$g\\] NIC-LINK" "$g: link up"
 done
 expect "$log" '^\[beta\] NIC-PING 4 packets transmitted, 4 packets received' "beta pings alpha"
+expect "$log" "^argon: guest 'beta': restarting \\(boot 2\\)\$" "beta restarted"
+[ "$(grep -c '^\[beta\] NIC-LINK' "$log")" -eq 2 ] || fail "beta: link up in both boots"
+[ "$(grep -c '^\[beta\] NIC-DEV igbvf 0x8086 0x10ca 02:a1:00:00:00:02$' "$log")" -eq 2 ] ||
+	fail "beta: igbvf with its MAC in both boots"
 sum=$(sed -n 's/^\[alpha\] NIC-SUM \([0-9a-f]\{64\}\)$/\1/p' "$log")
 got=$(sed -n 's/^\[beta\] NIC-GOT \([0-9a-f]\{64\}\)$/\1/p' "$log")
 [ -n "$sum" ] || fail "alpha printed no checksum"
 [ "$sum" = "$got" ] || fail "beta's copy has SHA-256 '$got', alpha's file '$sum'"
+
+# beta's exits during the copy, by kind (the readings' own hypercalls
+# aside), beside its packets: no exit per packet. CPUID is counted apart:
+# each process that the measurement starts (cat, timeout, wget, the second
+# reading) exits on the CPUIDs of its C library's start-up, whatever the
+# network does.
+read -r rx tx < <(sed -n 's/^\[beta\] NIC-PKTS \([0-9]*\) \([0-9]*\)$/\1 \2/p' "$log")
+e0=$(sed -n 's/^\[beta\] NIC-EXITS0 //p' "$log")
+e1=$(sed -n 's/^\[beta\] NIC-EXITS1 //p' "$log")
+if [[ "$e0" == cpuid=* && "$e1" == cpuid=* && -n "${rx:-}" ]]; then
+	read -r cpuid exits detail < <(awk -v a="$e0" -v b="$e1" 'BEGIN {
+		n = split(a, x, " "); split(b, y, " ")
+		for (i = 1; i <= n; i++) {
+			split(x[i], p, "="); split(y[i], q, "=")
+			d = q[2] - p[2]
+			if (p[1] == "cpuid") { c = d; continue }
+			if (p[1] == "hypercall" || !d) continue
+			t += d; s = s " " p[1] "=" d
+		}
+		print c + 0, t + 0, s
+	}')
+	echo "beta: copy of 512 KiB: $rx packets in, $tx out; $exits exits besides $cpuid CPUID:${detail:- none}"
+	[ "$rx" -ge 350 ] || fail "beta received $rx packets for 512 KiB"
+	[ "$((exits * 10))" -lt "$((rx + tx))" ] ||
+		fail "beta: $exits exits for $((rx + tx)) packets (want fewer than 1 per 10)"
+else
+	fail "beta printed no exit or packet counters"
+fi
 expect "$log" '^\[beta\] NIC-ADDR 02:a1:00:00:00:02$' "beta keeps its own address"
 expect "$log" '^argon: warning: 0000:00:05.0: VF 2: SET_MAC_ADDR refused: a VF keeps the MAC address argon gave it$' \
 	"argon refused beta's attempt to take alpha's address"
