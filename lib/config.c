@@ -985,8 +985,8 @@ static void check_vf_refs(struct cfg *c)
 	}
 }
 
-/* A PF that argon drives cannot also be given to a guest whole. */
-static void check_nvme_pfs(struct cfg *c)
+/* A PF whose VFs argon creates cannot also be given to a guest whole. */
+static void check_pf_tables(struct cfg *c)
 {
 	check_vf_refs(c);
 	for (unsigned j = 0; j < c->out->nguests; j++) {
@@ -1248,7 +1248,7 @@ int config_parse(const char *text, size_t len, struct argon_config *out, struct 
 	if (rc < 0 && rc != -ERR_INVAL)
 		return rc;
 	finish_table(&c);
-	check_nvme_pfs(&c);
+	check_pf_tables(&c);
 	/* With a syntax error the guest may be in the line that failed. */
 	if (!out->nguests && !c.nsyntax)
 		diag(&c, 1, 1, "no guests defined (add a [guest.NAME] table)");

@@ -18,7 +18,9 @@
 #define IGB_DEV_82576_SERDES_QUAD 0x150d
 
 #define IGB_BAR0_SIZE 0x20000 /* 128 KiB of registers */
-#define IGB_MAX_VFS 7	      /* 8 pools; argon leaves pool 7 to the PF */
+/* 8 pools; 7 VFs, the most Linux's igb PF driver enables (it keeps a pool
+ * for the PF). The PF of argon moves no data, but 8 VFs are untested. */
+#define IGB_MAX_VFS 7
 
 /* General. */
 #define IGB_CTRL 0x0000

@@ -77,8 +77,9 @@ wait_count() {
 }
 
 boot_typed "$esp" "$log" "$keys" --timeout 600 --smp 3 --igb 05
-if wait_line "$log" '^\[alpha\] argon test shell' 300 &&
-	wait_line "$log" '^\[beta\] argon test shell' 300; then
+# Typing goes to a shell once it shows its prompt (what is typed before
+# may be lost while it sets its terminal up).
+if wait_line "$log" '^\[alpha\] / # ' 300 && wait_line "$log" '^\[beta\] / # ' 300; then
 	# alpha has the input focus first.
 	up 10.9.0.1
 	wait_line "$log" '^\[alpha\] NIC-LINK' 60 || true
@@ -96,8 +97,10 @@ if wait_line "$log" '^\[alpha\] argon test shell' 300 &&
 	# beta resets itself with its VF running: argon resets the VF (FLR) and
 	# the PF driver clears what beta had set; beta's second boot brings the
 	# VF up again from scratch.
+	prompts=$(grep -c '^\[beta\] / # ' "$log")
 	type_line 'reboot -f'
 	wait_count "$log" '^\[beta\] argon test shell' 2 300 || true
+	wait_count "$log" '^\[beta\] / # ' $((prompts + 1)) 120 || true
 	up 10.9.0.2
 	wait_count "$log" '^\[beta\] NIC-LINK' 2 60 || true
 	# The copy, with argon's exit counters and the interface's packet
