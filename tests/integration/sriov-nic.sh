@@ -204,6 +204,10 @@ memory = "64M"
 cpus = [2]
 devices = ["0000:00:05.0/vf1", "0000:00:08.0/vf1"]
 cmdline = "console=ttyS0"
+
+[sriov.ahci]
+pf = "0000:00:1f.2"
+vfs = 1
 CONF
 )
 blog=$bad/errors.log
@@ -217,6 +221,7 @@ expect "$blog" '^argon.conf:14:6: error: PF 0000:00:05.0 is already managed by \
 expect "$blog" '^argon.conf:21:32: error: VF 0000:00:05.0/vf10 is not created \(\[sriov.nic0\] has vfs = 9\)$' "VF not created"
 expect "$blog" "^argon.conf:28:12: error: VF 0000:00:05.0/vf1 is already assigned to guest 'alpha'\$" "VF given twice"
 expect "$blog" '^argon.conf:28:32: error: VF 0000:00:08.0/vf1: no \[nvme.NAME\] or \[sriov.NAME\] table creates VFs of 0000:00:08.0$' "VF of no table"
+expect "$blog" '^argon.conf:32:6: error: PCI function 0000:00:1f.2 has no SR-IOV capability \(class 010601\)$' "a PF without SR-IOV"
 expect "$blog" '^argon: error: argon.conf has errors; no guest started$' "no guest started"
 expect_not "$blog" '^\[(alpha|beta)\]' "no guest ran"
 
