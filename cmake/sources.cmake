@@ -16,6 +16,7 @@ set(ARGON_PURE_SOURCES
   sriov/sriov.c
   nvme/nvme_cmd.c
   nvme/nvme_plan.c
+  nic/igb_mbx.c
   vmm/paging.c
   vmm/guest_walk.c
   vmm/emulate_regs.c
@@ -93,6 +94,9 @@ set(ARGON_BARE_SOURCES
   sriov/ecam.c
   iommu/vtd/vtd.c
   nvme/nvme_pf.c
+  nvme/nvme_pf_driver.c
+  sriov/sriov_pf.c
+  nic/igb_pf.c
 )
 
 list(TRANSFORM ARGON_PURE_SOURCES PREPEND ${CMAKE_SOURCE_DIR}/)

@@ -17,6 +17,7 @@ enum table_kind {
 	TBL_ARGON,
 	TBL_GUEST,
 	TBL_NVME,
+	TBL_SRIOV,
 	TBL_IGNORE, /* already reported as a whole: its keys are not checked */
 };
 
@@ -30,7 +31,9 @@ struct cfg {
 	enum table_kind kind;
 	struct argon_guest_config *g;
 	struct argon_nvme_config *n;
+	struct argon_sriov_config *s;
 	unsigned seen;	      /* bit i: key i of the current table was given */
+	bool macs_refused;    /* an entry of the current table's macs was refused */
 	bool body_syntax_err; /* a line of the current table did not parse */
 	/* Which guest (index + 1) has each CPU, to catch one given to two. */
 	uint8_t cpu_owner[ARGON_MAX_CPU + 1];
@@ -515,6 +518,7 @@ static const struct key_def guest_keys[] = {
 };
 
 static void finish_nvme(struct cfg *c);
+static void finish_sriov(struct cfg *c);
 
 /* Reports what the table that just ended lacks. A table with a line that
  * did not parse may well have the key on that line, so it is not blamed. */
@@ -526,6 +530,10 @@ static void finish_table(struct cfg *c)
 		return;
 	if (c->kind == TBL_NVME) {
 		finish_nvme(c);
+		return;
+	}
+	if (c->kind == TBL_SRIOV) {
+		finish_sriov(c);
 		return;
 	}
 	if (c->kind != TBL_GUEST)
@@ -595,15 +603,41 @@ static bool int_in(struct cfg *c, const char *key, const struct toml_value *v, i
 	return true;
 }
 
-static void set_nvme_pf(struct cfg *c, const char *key, const struct toml_value *v)
+/* The table that already has the PF at a, as
+ * "[nvme.NAME]" or "[sriov.NAME]" in buf; false if none. */
+static bool pf_taken(const struct cfg *c, struct config_pci_addr a, char *buf, size_t size)
 {
-	char text[QUOTE_MAX + 1], name[CONFIG_PCI_ADDR_LEN];
+	for (unsigned i = 0; i < c->out->nnvme; i++) {
+		const struct argon_nvme_config *o = &c->out->nvme[i];
+
+		if (o->pf_at.line && o->pf.seg == a.seg && o->pf.rid == a.rid) {
+			fmt_snprintf(buf, size, "[nvme.%s]", o->name);
+			return true;
+		}
+	}
+	for (unsigned i = 0; i < c->out->nsriov; i++) {
+		const struct argon_sriov_config *o = &c->out->sriov[i];
+
+		if (o->pf_at.line && o->pf.seg == a.seg && o->pf.rid == a.rid) {
+			fmt_snprintf(buf, size, "[sriov.%s]", o->name);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The pf key of [nvme.NAME] and [sriov.NAME]: a PCI address that no other
+ * table names. */
+static bool parse_pf(struct cfg *c, const char *key, const struct toml_value *v,
+		     struct config_pci_addr *out)
+{
+	char text[QUOTE_MAX + 1], name[CONFIG_PCI_ADDR_LEN], owner[CONFIG_NAME_MAX + 8];
 	struct config_pci_addr a;
 	int rc;
 
 	if (v->type != TOML_STRING) {
 		diag(c, v->line, v->col, "%s must be a PCI address such as \"0000:03:00.0\"", key);
-		return;
+		return false;
 	}
 	if (toml_str_decode(v, text, sizeof(text)) >= sizeof(text))
 		rc = -ERR_INVAL;
@@ -612,23 +646,26 @@ static void set_nvme_pf(struct cfg *c, const char *key, const struct toml_value 
 	if (rc == -ERR_RANGE) {
 		diag(c, v->line, v->col,
 		     "PCI address '%s' is out of range (device 00-1f, function 0-7)", text);
-		return;
+		return false;
 	}
 	if (rc) {
 		diag(c, v->line, v->col,
 		     "bad PCI address '%s' (expected SSSS:BB:DD.F or BB:DD.F in hex)", text);
-		return;
+		return false;
 	}
 	config_format_pci_addr(name, sizeof(name), a);
-	for (const struct argon_nvme_config *o = c->out->nvme; o < c->n; o++) {
-		if (o->pf_at.line && o->pf.seg == a.seg && o->pf.rid == a.rid) {
-			diag(c, v->line, v->col, "PF %s is already managed by [nvme.%s]", name,
-			     o->name);
-			return;
-		}
+	if (pf_taken(c, a, owner, sizeof(owner))) {
+		diag(c, v->line, v->col, "PF %s is already managed by %s", name, owner);
+		return false;
 	}
-	c->n->pf = a;
-	c->n->pf_at = (struct config_pos){v->line, v->col};
+	*out = a;
+	return true;
+}
+
+static void set_nvme_pf(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	if (parse_pf(c, key, v, &c->n->pf))
+		c->n->pf_at = (struct config_pos){v->line, v->col};
 }
 
 static void set_nvme_vfs(struct cfg *c, const char *key, const struct toml_value *v)
@@ -742,7 +779,186 @@ static void finish_nvme(struct cfg *c)
 		     n->nnamespaces == 1 ? "" : "s", n->vfs, n->vfs == 1 ? "" : "s");
 }
 
-/* A guest's "PF/vfN" must name a VF that an [nvme.NAME] table creates. */
+/* ---- [sriov.NAME] ---- */
+
+static void set_sriov_pf(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	if (parse_pf(c, key, v, &c->s->pf))
+		c->s->pf_at = (struct config_pos){v->line, v->col};
+}
+
+static void set_sriov_vfs(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	if (int_in(c, key, v, 1, CONFIG_SRIOV_MAX_VFS, &c->s->vfs))
+		c->s->vfs_at = (struct config_pos){v->line, v->col};
+}
+
+static int hex_digit(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+int config_parse_mac(const char *s, uint8_t out[6])
+{
+	for (unsigned i = 0; i < 6; i++) {
+		int hi = hex_digit(s[0]), lo = hi < 0 ? -1 : hex_digit(s[1]);
+
+		if (lo < 0 || s[2] != (i == 5 ? '\0' : ':'))
+			return -ERR_INVAL;
+		out[i] = (uint8_t)(hi << 4 | lo);
+		s += 3;
+	}
+	return 0;
+}
+
+/* The [sriov.NAME] table that already lists mac (the current one
+ * included); false if none. */
+static bool mac_taken(const struct cfg *c, const uint8_t mac[6], const char **table)
+{
+	for (unsigned t = 0; t < c->out->nsriov; t++) {
+		const struct argon_sriov_config *o = &c->out->sriov[t];
+
+		for (unsigned i = 0; i < o->nmacs; i++)
+			if (!memcmp(o->macs[i], mac, 6)) {
+				*table = o->name;
+				return true;
+			}
+	}
+	return false;
+}
+
+static void set_sriov_macs(struct cfg *c, const char *key, const struct toml_value *v)
+{
+	struct argon_sriov_config *s = c->s;
+	struct toml_value e;
+	struct toml_iter it;
+
+	if (v->type != TOML_ARRAY || (v->arr.count && v->arr.elem != TOML_STRING)) {
+		diag(c, v->line, v->col,
+		     "%s must be an array of MAC addresses such as [\"02:00:00:00:00:01\"]", key);
+		return;
+	}
+	if (!v->arr.count) {
+		diag(c, v->line, v->col, "%s is empty (one MAC address per VF)", key);
+		return;
+	}
+	s->macs_at[0] = (struct config_pos){v->line, v->col};
+	c->macs_refused = false;
+	toml_array_iter(v, &it);
+	while (toml_array_next(&it, &e)) {
+		char text[QUOTE_MAX + 1];
+		const char *table;
+		uint8_t mac[6];
+
+		if (toml_str_decode(&e, text, sizeof(text)) >= sizeof(text) ||
+		    config_parse_mac(text, mac)) {
+			diag(c, e.line, e.col,
+			     "bad MAC address '%s' (expected six hex bytes such as "
+			     "02:00:00:00:00:01)",
+			     text);
+			continue;
+		}
+		if ((mac[0] & 1) || !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5])) {
+			diag(c, e.line, e.col, "MAC address %s is %s, not a unicast address", text,
+			     mac[0] & 1 ? "multicast" : "zero");
+			continue;
+		}
+		if (mac_taken(c, mac, &table)) {
+			diag(c, e.line, e.col, "MAC address %s is already given in [sriov.%s]",
+			     text, table);
+			continue;
+		}
+		if (s->nmacs == CONFIG_SRIOV_MAX_VFS) {
+			diag(c, e.line, e.col, "too many MAC addresses (max %d, one per VF)",
+			     CONFIG_SRIOV_MAX_VFS);
+			c->macs_refused = true;
+			return;
+		}
+		s->macs_at[s->nmacs] = (struct config_pos){e.line, e.col};
+		memcpy(s->macs[s->nmacs++], mac, 6);
+	}
+	/* Each refused entry was reported; their count would only repeat it. */
+	c->macs_refused = s->nmacs != v->arr.count;
+}
+
+static const struct key_def sriov_keys[] = {
+	{"pf", true, set_sriov_pf},
+	{"vfs", true, set_sriov_vfs},
+	{"macs", false, set_sriov_macs},
+};
+
+static void start_sriov(struct cfg *c, const struct toml_table *t)
+{
+	struct toml_slice name = t->seg[1];
+	struct argon_sriov_config *s;
+
+	if (!valid_name(name))
+		diag(c, t->line, t->col, "bad sriov name '%.*s' (1-%d characters of a-z 0-9 _ -)",
+		     quote_len(name.len), name.ptr, CONFIG_NAME_MAX - 1);
+	if (c->out->nsriov == ARGON_MAX_SRIOV) {
+		diag(c, t->line, t->col, "too many [sriov.NAME] tables (max %d)", ARGON_MAX_SRIOV);
+		c->kind = TBL_IGNORE;
+		return;
+	}
+	s = &c->out->sriov[c->out->nsriov++];
+	memset(s, 0, sizeof(*s));
+	memcpy(s->name, name.ptr, name.len < CONFIG_NAME_MAX ? name.len : CONFIG_NAME_MAX - 1);
+	s->line = t->line;
+	c->s = s;
+	c->macs_refused = false;
+	c->kind = TBL_SRIOV;
+}
+
+static void finish_sriov(struct cfg *c)
+{
+	const struct argon_sriov_config *s = c->s;
+
+	for (unsigned i = 0; i < ARRAY_SIZE(sriov_keys); i++)
+		if (sriov_keys[i].required && !(c->seen & (1u << i)))
+			diag(c, s->line, 1, "missing key '%s' in [sriov.%s]", sriov_keys[i].name,
+			     s->name);
+	if (s->vfs && s->nmacs && s->nmacs != s->vfs && !c->macs_refused)
+		diag(c, s->macs_at[0].line, s->macs_at[0].col,
+		     "macs lists %u address%s for %u VF%s (one per VF)", s->nmacs,
+		     s->nmacs == 1 ? "" : "es", s->vfs, s->vfs == 1 ? "" : "s");
+}
+
+/* What creates the VFs of the PF at a: its table's kind ("nvme",
+ * "sriov"), name and vfs; false if no table does. */
+static bool vf_creator(const struct cfg *c, struct config_pci_addr a, const char **kind,
+		       const char **name, unsigned *vfs)
+{
+	for (unsigned i = 0; i < c->out->nnvme; i++) {
+		const struct argon_nvme_config *n = &c->out->nvme[i];
+
+		if (n->pf_at.line && n->pf.seg == a.seg && n->pf.rid == a.rid) {
+			*kind = "nvme";
+			*name = n->name;
+			*vfs = n->vfs;
+			return true;
+		}
+	}
+	for (unsigned i = 0; i < c->out->nsriov; i++) {
+		const struct argon_sriov_config *s = &c->out->sriov[i];
+
+		if (s->pf_at.line && s->pf.seg == a.seg && s->pf.rid == a.rid) {
+			*kind = "sriov";
+			*name = s->name;
+			*vfs = s->vfs;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* A guest's "PF/vfN" must name a VF that an [nvme.NAME] or [sriov.NAME]
+ * table creates. */
 static void check_vf_refs(struct cfg *c)
 {
 	for (unsigned j = 0; j < c->out->nguests; j++) {
@@ -750,48 +966,44 @@ static void check_vf_refs(struct cfg *c)
 
 		for (unsigned k = 0; k < g->ndev_vfs; k++) {
 			const struct config_vf_ref *r = &g->dev_vfs[k];
-			const struct argon_nvme_config *n = NULL;
+			struct config_pos at = g->dev_vfs_at[k];
 			char name[CONFIG_PCI_ADDR_LEN];
+			const char *kind, *table;
+			unsigned vfs;
 
-			for (unsigned i = 0; i < c->out->nnvme; i++)
-				if (c->out->nvme[i].pf_at.line &&
-				    c->out->nvme[i].pf.seg == r->pf.seg &&
-				    c->out->nvme[i].pf.rid == r->pf.rid)
-					n = &c->out->nvme[i];
 			config_format_pci_addr(name, sizeof(name), r->pf);
-			if (!n)
-				diag(c, g->dev_vfs_at[k].line, g->dev_vfs_at[k].col,
-				     "VF %s/vf%u: no [nvme.NAME] table creates VFs of %s", name,
-				     r->vf, name);
-			else if (n->vfs && r->vf > n->vfs)
-				diag(c, g->dev_vfs_at[k].line, g->dev_vfs_at[k].col,
-				     "VF %s/vf%u is not created ([nvme.%s] has vfs = %u)", name,
-				     r->vf, n->name, n->vfs);
+			if (!vf_creator(c, r->pf, &kind, &table, &vfs))
+				diag(c, at.line, at.col,
+				     "VF %s/vf%u: no [nvme.NAME] or [sriov.NAME] table creates VFs "
+				     "of %s",
+				     name, r->vf, name);
+			else if (vfs && r->vf > vfs)
+				diag(c, at.line, at.col,
+				     "VF %s/vf%u is not created ([%s.%s] has vfs = %u)", name,
+				     r->vf, kind, table, vfs);
 		}
 	}
 }
 
-/* A PF that argon drives cannot also be given to a guest whole. */
-static void check_nvme_pfs(struct cfg *c)
+/* A PF whose VFs argon creates cannot also be given to a guest whole. */
+static void check_pf_tables(struct cfg *c)
 {
 	check_vf_refs(c);
 	for (unsigned j = 0; j < c->out->nguests; j++) {
 		const struct argon_guest_config *g = &c->out->guests[j];
 
 		for (unsigned k = 0; k < g->ndevices; k++) {
-			for (unsigned i = 0; i < c->out->nnvme; i++) {
-				const struct argon_nvme_config *n = &c->out->nvme[i];
-				char name[CONFIG_PCI_ADDR_LEN];
+			char name[CONFIG_PCI_ADDR_LEN];
+			const char *kind, *table;
+			unsigned vfs;
 
-				if (!n->pf_at.line || n->pf.seg != g->devices[k].seg ||
-				    n->pf.rid != g->devices[k].rid)
-					continue;
-				config_format_pci_addr(name, sizeof(name), n->pf);
-				diag(c, g->devices_at[k].line, g->devices_at[k].col,
-				     "PCI function %s is the PF of [nvme.%s]: give guests its VFs, "
-				     "not the PF",
-				     name, n->name);
-			}
+			if (!vf_creator(c, g->devices[k], &kind, &table, &vfs))
+				continue;
+			config_format_pci_addr(name, sizeof(name), g->devices[k]);
+			diag(c, g->devices_at[k].line, g->devices_at[k].col,
+			     "PCI function %s is the PF of [%s.%s]: give guests its VFs, not the "
+			     "PF",
+			     name, kind, table);
 		}
 	}
 }
@@ -827,11 +1039,20 @@ static int on_table(void *ctx, const struct toml_table *t)
 		start_nvme(c, t);
 		return 0;
 	}
+	if (t->nseg == 1 && toml_slice_eq(t->seg[0], "sriov")) {
+		diag(c, t->line, t->col, "[sriov] needs a name: [sriov.NAME]");
+		return 0;
+	}
+	if (t->nseg == 2 && toml_slice_eq(t->seg[0], "sriov")) {
+		start_sriov(c, t);
+		return 0;
+	}
 	for (i = 0; i < t->nseg && len < sizeof(name); i++)
 		len += (size_t)fmt_snprintf(name + len, sizeof(name) - len, "%s%.*s", i ? "." : "",
 					    (int)t->seg[i].len, t->seg[i].ptr);
 	diag(c, t->line, t->col,
-	     "unknown table [%s] (expected [argon], [guest.NAME] or [nvme.NAME])", name);
+	     "unknown table [%s] (expected [argon], [guest.NAME], [nvme.NAME] or [sriov.NAME])",
+	     name);
 	return 0;
 }
 
@@ -864,6 +1085,11 @@ static int on_keyval(void *ctx, const struct toml_table *t, const struct toml_ke
 		defs = nvme_keys;
 		n = ARRAY_SIZE(nvme_keys);
 		fmt_snprintf(where, sizeof(where), "[nvme.%s]", c->n->name);
+		break;
+	case TBL_SRIOV:
+		defs = sriov_keys;
+		n = ARRAY_SIZE(sriov_keys);
+		fmt_snprintf(where, sizeof(where), "[sriov.%s]", c->s->name);
 		break;
 	default:
 		return 0;
@@ -1022,7 +1248,7 @@ int config_parse(const char *text, size_t len, struct argon_config *out, struct 
 	if (rc < 0 && rc != -ERR_INVAL)
 		return rc;
 	finish_table(&c);
-	check_nvme_pfs(&c);
+	check_pf_tables(&c);
 	/* With a syntax error the guest may be in the line that failed. */
 	if (!out->nguests && !c.nsyntax)
 		diag(&c, 1, 1, "no guests defined (add a [guest.NAME] table)");

@@ -20,6 +20,8 @@
 #define CONFIG_NVME_MAX_VFS 64	     /* VFs one [nvme.NAME] creates */
 #define CONFIG_NVME_MAX_QUEUES 65535 /* flexible queue resources per VF (NR is 16 bits) */
 #define CONFIG_NVME_MAX_VECTORS 2048 /* MSI-X table entries a function can have */
+#define ARGON_MAX_SRIOV 8	     /* [sriov.NAME] tables */
+#define CONFIG_SRIOV_MAX_VFS 64	     /* VFs one [sriov.NAME] creates */
 #define CONFIG_MSG_MAX 120
 
 /* Fixed values: the core maps them one to one onto its log levels. */
@@ -81,7 +83,8 @@ struct argon_guest_config {
 	struct config_pci_addr devices[ARGON_MAX_GUEST_DEVICES];
 	unsigned ndevices;
 	struct config_pos devices_at[ARGON_MAX_GUEST_DEVICES];
-	/* VFs that argon creates ([nvme.NAME]), given as "PF/vfN" in devices. */
+	/* VFs that argon creates ([nvme.NAME], [sriov.NAME]), given as
+	 * "PF/vfN" in devices. */
 	struct config_vf_ref dev_vfs[ARGON_MAX_GUEST_DEVICES];
 	unsigned ndev_vfs;
 	struct config_pos dev_vfs_at[ARGON_MAX_GUEST_DEVICES];
@@ -102,6 +105,21 @@ struct argon_nvme_config {
 	struct config_pos namespaces_at[CONFIG_NVME_MAX_VFS];
 };
 
+/* [sriov.NAME]: an SR-IOV PF whose VFs argon creates itself; a PF that
+ * needs more than the SR-IOV capability gets its driver (sriov/pf_driver.h)
+ * picked by its ids. */
+struct argon_sriov_config {
+	char name[CONFIG_NAME_MAX];
+	struct config_pci_addr pf;
+	unsigned vfs;
+	/* MAC of VF i+1, for PF drivers that assign them; nmacs 0: derived. */
+	uint8_t macs[CONFIG_SRIOV_MAX_VFS][6];
+	unsigned nmacs;
+	unsigned line; /* of its [sriov.NAME] header */
+	struct config_pos pf_at, vfs_at;
+	struct config_pos macs_at[CONFIG_SRIOV_MAX_VFS]; /* [0] also the array's */
+};
+
 struct argon_config {
 	enum argon_log_level log;
 	enum argon_on_idle on_idle;
@@ -110,6 +128,8 @@ struct argon_config {
 	struct argon_guest_config guests[ARGON_MAX_GUESTS]; /* in file order */
 	unsigned nnvme;
 	struct argon_nvme_config nvme[ARGON_MAX_NVME]; /* in file order */
+	unsigned nsriov;
+	struct argon_sriov_config sriov[ARGON_MAX_SRIOV]; /* in file order */
 };
 
 struct config_diag {
@@ -159,6 +179,10 @@ unsigned config_check_smt(const struct argon_config *cfg, const struct config_cp
 /* Parses a PCI address "SSSS:BB:DD.F" or "BB:DD.F" (hex; segment 0 when
  * left out; device 00-1f, function 0-7). 0 or -ERR_INVAL / -ERR_RANGE. */
 int config_parse_pci_addr(const char *s, struct config_pci_addr *out);
+
+/* "02:00:5e:10:00:01" (hex digits in either case): 0 and the six bytes,
+ * or -ERR_INVAL. */
+int config_parse_mac(const char *s, uint8_t out[6]);
 
 /* Writes "SSSS:BB:DD.F" (13 bytes with the NUL). */
 #define CONFIG_PCI_ADDR_LEN 13

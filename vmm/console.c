@@ -1,6 +1,7 @@
 #include "vmm/console.h"
 
 #include "iommu/iommu.h"
+#include "sriov/pf_driver.h"
 #include "lib/conmux.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
@@ -413,6 +414,7 @@ void console_serve(bool (*done)(void))
 		if (now_us() - fault_poll_us >= TICK_IDLE_US) {
 			fault_poll_us = now_us();
 			iommu_poll_faults();
+			sriov_pf_poll();
 		}
 		timer_arm(busy || typed_len ? TICK_BUSY_US : TICK_IDLE_US);
 		/* STI's one-instruction shadow: the tick cannot slip in between. */

@@ -7,6 +7,7 @@
 #include "lib/fmt.h"
 #include "lib/string.h"
 #include "nvme/nvme_pf.h"
+#include "sriov/pf_driver.h"
 #include "sriov/pci.h"
 #include "sriov/pci_check.h"
 #include "vmm/boot_info.h"
@@ -177,6 +178,7 @@ static int load_config(const struct boot_info *bi)
 	err = config_parse(f->data, f->size, &config, &diags);
 	check_against_machine(bi);
 	nvme_pf_check_config(&config, &diags);
+	sriov_pf_check_config(&config, &diags);
 	if (err || diags.count) {
 		print_diags(bi);
 		pr_err("%s has errors; no guest started\n", BOOT_CONFIG_NAME);
@@ -188,14 +190,23 @@ static int load_config(const struct boot_info *bi)
 
 /* The PFs that argon drives create their VFs before any guest starts. A
  * PF that fails is reported and left alone; the others carry on. */
-static void nvme_pfs_setup(void)
+static void sriov_pfs_setup(void)
 {
 	static struct nvme_pf_result results[ARGON_MAX_NVME];
 
 	for (unsigned i = 0; i < config.nnvme; i++) {
-		if (nvme_pf_setup(&config.nvme[i], &results[i]))
-			pr_err("[nvme.%s]: no VF set up\n", config.nvme[i].name);
+		const struct argon_nvme_config *n = &config.nvme[i];
+		char table[CONFIG_NAME_MAX + 8];
+
+		fmt_snprintf(table, sizeof(table), "[nvme.%s]", n->name);
+		if (nvme_pf_setup(n, &results[i]) ||
+		    sriov_pf_register(pci_find(n->pf.seg, n->pf.rid), &nvme_pf_driver, table,
+				      n->vfs))
+			pr_err("%s: no VF set up\n", table);
 	}
+	for (unsigned i = 0; i < config.nsriov; i++)
+		if (sriov_pf_setup(&config.sriov[i]))
+			pr_err("[sriov.%s]: no VF set up\n", config.sriov[i].name);
 }
 
 void core_main(struct boot_info *bi)
@@ -243,7 +254,7 @@ void core_main(struct boot_info *bi)
 
 	if (load_config(bi))
 		idle(bi);
-	nvme_pfs_setup();
+	sriov_pfs_setup();
 	cmdline_get(bi->cmdline, "vmx.break_entry", vmx_break_entry, sizeof(vmx_break_entry));
 	err = vcpu_backend_select();
 	cpu_policy_init();

@@ -69,6 +69,22 @@ nvme_disk() {
 		-device nvme,serial=argon-pt-$slot,addr=0x$slot,drive=nvme$slot)
 }
 
+# igb_device SLOT: appends to IGB_DEVICES an Intel 82576 NIC (QEMU's igb:
+# SR-IOV, TotalVFs 7, VF device 10ca) at 0000:00:SLOT.0 (SLOT: two hex
+# digits, 01-1f), MAC 52:54:00:00:00:SLOT, no option ROM. Its port is on a
+# QEMU hub of its own with no other port: frames leave the card nowhere.
+# Returns 1 for a bad SLOT.
+igb_device() {
+	local slot=$1
+	[[ $slot =~ ^[0-1][0-9a-fA-F]$ ]] && [ "$slot" != 00 ] || {
+		echo "igb_device: slot '$slot' is not 01-1f" >&2
+		return 1
+	}
+	# shellcheck disable=SC2054 # commas belong to QEMU's options
+	IGB_DEVICES+=(-netdev hubport,id=igb$slot,hubid=$((16#$slot))
+		-device igb,addr=0x$slot,netdev=igb$slot,mac=52:54:00:00:00:$slot,romfile=)
+}
+
 # QEMU_TRACE: the trace that tells a power-off from a reset; LOG is -D's file.
 qemu_trace() {
 	QEMU_TRACE=(-D "$1" -trace qemu_system_shutdown_request)

@@ -230,8 +230,10 @@ static void test_unknown(void)
 		  "6:1 unknown key 'memroy' in [guest.web] "
 		  "(expected kernel, initrd, cmdline, memory, cpus, on_exit, devices)\n"
 		  "9:1 [guest] needs a name: [guest.NAME]\n"
-		  "11:1 unknown table [guest.a.b] (expected [argon], [guest.NAME] or [nvme.NAME])\n"
-		  "13:1 unknown table [network] (expected [argon], [guest.NAME] or [nvme.NAME])\n"
+		  "11:1 unknown table [guest.a.b] (expected [argon], [guest.NAME], [nvme.NAME] or "
+		  "[sriov.NAME])\n"
+		  "13:1 unknown table [network] (expected [argon], [guest.NAME], [nvme.NAME] or "
+		  "[sriov.NAME])\n"
 		  "15:3 bad guest name 'Web' (1-31 characters of a-z 0-9 _ -)\n"
 		  "19:1 bad guest name 'abcdefghijklmnopqrstuvwx' (1-31 characters of a-z 0-9 _ "
 		  "-)\n");
@@ -259,17 +261,17 @@ static void test_wrong_types(void)
 		       "[argon.x]\n"
 		       "log = \"verbose\"\n"),
 		 -ERR_INVAL);
-	CHECK_STR(diag_text(),
-		  "2:7 log must be a string (error, warn, info, debug)\n"
-		  "3:11 bad value 'reboot' for on_idle (expected poweroff, halt)\n"
-		  "5:10 kernel must be a string\n"
-		  "6:10 initrd must be a string\n"
-		  "7:11 cmdline must be a string\n"
-		  "8:10 memory must be a size string such as \"512M\" or an integer\n"
-		  "9:8 cpus must be an array of CPU numbers such as [0, 1]\n"
-		  "10:11 bad value 'Stop' for on_exit (expected stop, restart)\n"
-		  "14:8 cpus must be an array of CPU numbers such as [0, 1]\n"
-		  "15:1 unknown table [argon.x] (expected [argon], [guest.NAME] or [nvme.NAME])\n");
+	CHECK_STR(diag_text(), "2:7 log must be a string (error, warn, info, debug)\n"
+			       "3:11 bad value 'reboot' for on_idle (expected poweroff, halt)\n"
+			       "5:10 kernel must be a string\n"
+			       "6:10 initrd must be a string\n"
+			       "7:11 cmdline must be a string\n"
+			       "8:10 memory must be a size string such as \"512M\" or an integer\n"
+			       "9:8 cpus must be an array of CPU numbers such as [0, 1]\n"
+			       "10:11 bad value 'Stop' for on_exit (expected stop, restart)\n"
+			       "14:8 cpus must be an array of CPU numbers such as [0, 1]\n"
+			       "15:1 unknown table [argon.x] (expected [argon], [guest.NAME], "
+			       "[nvme.NAME] or [sriov.NAME])\n");
 	CHECK_EQ(cfg.log, ARGON_LOG_INFO);
 }
 
@@ -537,7 +539,8 @@ static void test_many_errors(void)
 		  "12:10 memory 3M is not a multiple of 2M\n"
 		  "13:9 CPU 1 is already used by guest 'web'\n"
 		  "16:1 duplicate table [guest.web] (first at line 5)\n"
-		  "17:1 unknown table [disks] (expected [argon], [guest.NAME] or [nvme.NAME])\n");
+		  "17:1 unknown table [disks] (expected [argon], [guest.NAME], [nvme.NAME] or "
+		  "[sriov.NAME])\n");
 	CHECK_EQ(diags.dropped, 0);
 }
 
@@ -816,33 +819,33 @@ static void test_nvme_errors(void)
 		       "namespaces = [1]\n"
 		       "[nvme.g.h]\n" GOOD_GUEST),
 		 -ERR_INVAL);
-	CHECK_STR(
-		diag_text(),
-		"1:1 [nvme] needs a name: [nvme.NAME]\n"
-		"3:1 bad nvme name 'Disk' (1-31 characters of a-z 0-9 _ -)\n"
-		"5:7 vfs 0 is out of range (1-64)\n"
-		"6:17 queues_per_vf 1 is out of range (2-65535)\n"
-		"7:18 vectors_per_vf 2049 is out of range (1-2048)\n"
-		"8:18 namespace id 0 is out of range (1-4294967294)\n"
-		"8:21 namespace 1 is listed twice\n"
-		"8:24 namespace id 4294967295 is out of range (1-4294967294)\n"
-		"10:6 PF 0000:00:03.0 is already managed by [nvme.Disk]\n"
-		"11:7 vfs must be an integer (1-64)\n"
-		"12:14 namespaces must be an array of namespace ids such as [1, 2]\n"
-		"14:6 pf must be a PCI address such as \"0000:03:00.0\"\n"
-		"15:7 vfs 65 is out of range (1-64)\n"
-		"16:17 queues_per_vf 65536 is out of range (2-65535)\n"
-		"17:18 vectors_per_vf 0 is out of range (1-2048)\n"
-		"18:14 namespaces is empty (one namespace id per VF)\n"
-		"20:6 PCI address '00:20.0' is out of range (device 00-1f, function 0-7)\n"
-		"22:14 namespaces must be an array of namespace ids such as [1, 2]\n"
-		"23:1 unknown key 'name' in [nvme.e] (expected pf, vfs, queues_per_vf, "
-		"vectors_per_vf, namespaces)\n"
-		"24:1 missing key 'pf' in [nvme.f]\n"
-		"24:1 missing key 'namespaces' in [nvme.f]\n"
-		"27:6 bad PCI address '03:00' (expected SSSS:BB:DD.F or BB:DD.F in hex)\n"
-		"29:15 namespaces lists 1 namespace for 2 VFs (one per VF)\n"
-		"30:1 unknown table [nvme.g.h] (expected [argon], [guest.NAME] or [nvme.NAME])\n");
+	CHECK_STR(diag_text(),
+		  "1:1 [nvme] needs a name: [nvme.NAME]\n"
+		  "3:1 bad nvme name 'Disk' (1-31 characters of a-z 0-9 _ -)\n"
+		  "5:7 vfs 0 is out of range (1-64)\n"
+		  "6:17 queues_per_vf 1 is out of range (2-65535)\n"
+		  "7:18 vectors_per_vf 2049 is out of range (1-2048)\n"
+		  "8:18 namespace id 0 is out of range (1-4294967294)\n"
+		  "8:21 namespace 1 is listed twice\n"
+		  "8:24 namespace id 4294967295 is out of range (1-4294967294)\n"
+		  "10:6 PF 0000:00:03.0 is already managed by [nvme.Disk]\n"
+		  "11:7 vfs must be an integer (1-64)\n"
+		  "12:14 namespaces must be an array of namespace ids such as [1, 2]\n"
+		  "14:6 pf must be a PCI address such as \"0000:03:00.0\"\n"
+		  "15:7 vfs 65 is out of range (1-64)\n"
+		  "16:17 queues_per_vf 65536 is out of range (2-65535)\n"
+		  "17:18 vectors_per_vf 0 is out of range (1-2048)\n"
+		  "18:14 namespaces is empty (one namespace id per VF)\n"
+		  "20:6 PCI address '00:20.0' is out of range (device 00-1f, function 0-7)\n"
+		  "22:14 namespaces must be an array of namespace ids such as [1, 2]\n"
+		  "23:1 unknown key 'name' in [nvme.e] (expected pf, vfs, queues_per_vf, "
+		  "vectors_per_vf, namespaces)\n"
+		  "24:1 missing key 'pf' in [nvme.f]\n"
+		  "24:1 missing key 'namespaces' in [nvme.f]\n"
+		  "27:6 bad PCI address '03:00' (expected SSSS:BB:DD.F or BB:DD.F in hex)\n"
+		  "29:15 namespaces lists 1 namespace for 2 VFs (one per VF)\n"
+		  "30:1 unknown table [nvme.g.h] (expected [argon], [guest.NAME], [nvme.NAME] or "
+		  "[sriov.NAME])\n");
 }
 
 static void test_nvme_pf_given_to_guest(void)
@@ -927,7 +930,8 @@ static void test_nvme_vf_devices(void)
 	CHECK_STR(diag_text(),
 		  "5:27 VF 0000:00:03.0/vf1 is listed twice\n"
 		  "5:42 VF 0000:00:03.0/vf3 is not created ([nvme.disk0] has vfs = 2)\n"
-		  "5:57 VF 0000:00:05.0/vf1: no [nvme.NAME] table creates VFs of 0000:00:05.0\n"
+		  "5:57 VF 0000:00:05.0/vf1: no [nvme.NAME] or [sriov.NAME] table creates VFs of "
+		  "0000:00:05.0\n"
 		  "6:3 bad VF '00:03.0/vf0' (expected SSSS:BB:DD.F/vfN, N from 1)\n"
 		  "6:18 VF number in '00:03.0/vf65' is out of range (1-64)\n"
 		  "6:34 bad VF '00:03.0/1' (expected SSSS:BB:DD.F/vfN, N from 1)\n"
@@ -936,10 +940,158 @@ static void test_nvme_vf_devices(void)
 		  "11:12 VF 0000:00:03.0/vf1 is already assigned to guest 'a'\n");
 }
 
+static void test_sriov(void)
+{
+	const struct argon_sriov_config *s = &cfg.sriov[0];
+
+	CHECK_EQ(parse("[sriov.nic0]\n"
+		       "pf = \"0000:00:05.0\"\n"
+		       "vfs = 2\n"
+		       "[guest.a]\n"
+		       "kernel = \"k\"\n"
+		       "memory = \"2M\"\n"
+		       "cpus = [0]\n"
+		       "devices = [\"0000:00:05.0/vf2\"]\n"
+		       "[nvme.disk0]\n"
+		       "pf = \"00:03.0\"\n"
+		       "vfs = 1\n"
+		       "namespaces = [1]\n"),
+		 0);
+	CHECK_STR(diag_text(), "");
+	CHECK_EQ(cfg.nsriov, 1);
+	CHECK_STR(s->name, "nic0");
+	CHECK_EQ(s->pf.seg, 0);
+	CHECK_EQ(s->pf.rid, 0x0028);
+	CHECK_EQ(s->vfs, 2);
+	CHECK_EQ(s->line, 1);
+	CHECK_EQ(s->pf_at.line, 2);
+	CHECK_EQ(s->pf_at.col, 6);
+	CHECK_EQ(s->vfs_at.line, 3);
+	CHECK_EQ(s->vfs_at.col, 7);
+	CHECK_EQ(cfg.guests[0].ndev_vfs, 1);
+	CHECK_EQ(cfg.guests[0].dev_vfs[0].vf, 2);
+}
+
+static void test_sriov_errors(void)
+{
+	CHECK_EQ(
+		parse("[sriov]\n"
+		      "[sriov.Nic]\n"
+		      "pf = \"00:05.0\"\n"
+		      "vfs = 1\n"
+		      "[sriov.b]\n"
+		      "pf = \"00:05.0\"\n"
+		      "vfs = 65\n"
+		      "mac = 1\n"
+		      "[nvme.d]\n"
+		      "pf = \"0000:00:05.0\"\n"
+		      "vfs = 1\n"
+		      "namespaces = [1]\n"
+		      "[sriov.c]\n"
+		      "pf = \"00:03.0\"\n"
+		      "[sriov.e]\n"
+		      "vfs = 0\n"
+		      "[guest.a]\n"
+		      "kernel = \"k\"\n"
+		      "memory = \"2M\"\n"
+		      "cpus = [0]\n"
+		      "devices = [\"00:05.0\", \"00:05.0/vf1\", \"00:05.0/vf2\", \"00:03.0/vf1\"]\n"
+		      "[guest.b]\n"
+		      "kernel = \"k\"\n"
+		      "memory = \"2M\"\n"
+		      "cpus = [1]\n"
+		      "devices = [\"00:05.0/vf1\"]\n"),
+		-ERR_INVAL);
+	CHECK_STR(diag_text(),
+		  "1:1 [sriov] needs a name: [sriov.NAME]\n"
+		  "2:1 bad sriov name 'Nic' (1-31 characters of a-z 0-9 _ -)\n"
+		  "6:6 PF 0000:00:05.0 is already managed by [sriov.Nic]\n"
+		  "7:7 vfs 65 is out of range (1-64)\n"
+		  "8:1 unknown key 'mac' in [sriov.b] (expected pf, vfs, macs)\n"
+		  "10:6 PF 0000:00:05.0 is already managed by [sriov.Nic]\n"
+		  "13:1 missing key 'vfs' in [sriov.c]\n"
+		  "15:1 missing key 'pf' in [sriov.e]\n"
+		  "16:7 vfs 0 is out of range (1-64)\n"
+		  "21:12 PCI function 0000:00:05.0 is the PF of [sriov.Nic]: give guests its VFs, "
+		  "not the PF\n"
+		  "21:38 VF 0000:00:05.0/vf2 is not created ([sriov.Nic] has vfs = 1)\n"
+		  "26:12 VF 0000:00:05.0/vf1 is already assigned to guest 'a'\n");
+}
+
+static void test_sriov_macs(void)
+{
+	const struct argon_sriov_config *s = &cfg.sriov[0];
+
+	CHECK_EQ(parse("[sriov.nic0]\n"
+		       "pf = \"00:05.0\"\n"
+		       "vfs = 2\n"
+		       "macs = [\"02:aa:00:00:00:01\", \"02:AA:00:00:00:FE\"]\n" GOOD_GUEST),
+		 0);
+	CHECK_STR(diag_text(), "");
+	CHECK_EQ(s->nmacs, 2);
+	CHECK_EQ(s->macs[0][1], 0xaa);
+	CHECK_EQ(s->macs[1][5], 0xfe);
+	CHECK_EQ(s->macs_at[1].line, 4);
+	CHECK_EQ(s->macs_at[1].col, 30);
+
+	CHECK_EQ(parse("[sriov.a]\n"
+		       "pf = \"00:05.0\"\n"
+		       "vfs = 3\n"
+		       "macs = [\"02:00:00:00:00:01\", \"03:00:00:00:00:02\", "
+		       "\"00:00:00:00:00:00\",\n"
+		       "  \"02:00:00:00:00:01\", \"02-00-00-00-00-03\", \"02:00:00:00:00\"]\n"
+		       "[sriov.b]\n"
+		       "pf = \"00:06.0\"\n"
+		       "vfs = 2\n"
+		       "macs = [\"02:00:00:00:00:01\"]\n"
+		       "[sriov.c]\n"
+		       "pf = \"00:07.0\"\n"
+		       "vfs = 1\n"
+		       "macs = [1]\n"
+		       "[sriov.d]\n"
+		       "pf = \"00:08.0\"\n"
+		       "vfs = 1\n"
+		       "macs = []\n" GOOD_GUEST),
+		 -ERR_INVAL);
+	CHECK_STR(diag_text(),
+		  "4:30 MAC address 03:00:00:00:00:02 is multicast, not a unicast address\n"
+		  "4:51 MAC address 00:00:00:00:00:00 is zero, not a unicast address\n"
+		  "5:3 MAC address 02:00:00:00:00:01 is already given in [sriov.a]\n"
+		  "5:24 bad MAC address '02-00-00-00-00-03' (expected six hex bytes such as "
+		  "02:00:00:00:00:01)\n"
+		  "5:45 bad MAC address '02:00:00:00:00' (expected six hex bytes such as "
+		  "02:00:00:00:00:01)\n"
+		  "9:9 MAC address 02:00:00:00:00:01 is already given in [sriov.a]\n"
+		  "13:8 macs must be an array of MAC addresses such as [\"02:00:00:00:00:01\"]\n"
+		  "17:8 macs is empty (one MAC address per VF)\n");
+
+	CHECK_EQ(parse("[sriov.a]\n"
+		       "pf = \"00:05.0\"\n"
+		       "vfs = 3\n"
+		       "macs = [\"02:00:00:00:00:01\"]\n" GOOD_GUEST),
+		 -ERR_INVAL);
+	CHECK_STR(diag_text(), "4:9 macs lists 1 address for 3 VFs (one per VF)\n");
+}
+
+static void test_too_many_sriov(void)
+{
+	char text[2048];
+	size_t n = 0;
+
+	for (unsigned i = 0; i < ARGON_MAX_SRIOV + 1; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n,
+				      "[sriov.s%u]\npf = \"%02x:00.0\"\nvfs = 1\n", i, i + 1);
+	snprintf(text + n, sizeof(text) - n, GOOD_GUEST);
+	CHECK_EQ(parse(text), -ERR_INVAL);
+	CHECK_STR(diag_text(), "25:1 too many [sriov.NAME] tables (max 8)\n");
+	CHECK_EQ(cfg.nsriov, ARGON_MAX_SRIOV);
+}
+
 CHECK_MAIN(test_full_example, test_several_guests, test_defaults, test_parse_size, test_unknown,
 	   test_wrong_types, test_memory, test_paths, test_cmdline_length, test_cpus,
 	   test_too_many_cpus, test_duplicates, test_missing_keys, test_no_guests,
 	   test_too_many_guests, test_many_errors, test_diag_overflow, test_format,
 	   test_smt_split_key, test_smt_check, test_devices, test_too_many_devices,
 	   test_pci_addr_format, test_nvme, test_nvme_errors, test_nvme_pf_given_to_guest,
-	   test_too_many_nvme, test_nvme_vf_devices)
+	   test_too_many_nvme, test_nvme_vf_devices, test_sriov, test_sriov_errors, test_sriov_macs,
+	   test_too_many_sriov)

@@ -7,6 +7,7 @@
 #include "lib/err.h"
 #include "lib/string.h"
 #include "nvme/nvme_pf.h"
+#include "sriov/pf_driver.h"
 #include "sriov/pci.h"
 #include "sriov/pci_regs.h"
 #include "sriov/pci_report.h"
@@ -481,7 +482,7 @@ static void dev_flr(void *ctx, struct vpci_dev *d)
 		pr_warn("guest '%s': PCI 00:%02x.0: reset failed (%s)\n", g->name, d->slot,
 			err_str(err));
 	else if (fn->f->is_vf)
-		nvme_pf_vf_isolate(fn->f);
+		sriov_pf_vf_prepare(fn->f);
 	vpci_reset_dev(&g->pci, d);
 	if (fn->has_msix)
 		vmsix_reset(&fn->msix);
@@ -601,7 +602,7 @@ static int add_function(struct guest *g, unsigned i)
 		const struct config_vf_ref *r = &cfg->dev_vfs[i - cfg->ndevices];
 
 		f = pci_find_vf(r->pf.seg, r->pf.rid, r->vf);
-		if (!f || !nvme_pf_vf_info(f)) {
+		if (!f || !sriov_pf_vf_ready(f)) {
 			pr_err("guest '%s': VF %04x:%02x:%02x.%u/vf%u was not set up\n", g->name,
 			       r->pf.seg, r->pf.rid >> 8, (r->pf.rid >> 3) & 0x1F, r->pf.rid & 7,
 			       r->vf);
@@ -626,9 +627,9 @@ static int add_function(struct guest *g, unsigned i)
 		return err;
 	}
 	if (f->is_vf) {
-		err = nvme_pf_vf_isolate(f);
+		err = sriov_pf_vf_prepare(f);
 		if (err) {
-			pr_err("guest '%s': cannot keep other namespaces off VF %04x:%02x:%02x.%u "
+			pr_err("guest '%s': its PF's driver cannot prepare VF %04x:%02x:%02x.%u "
 			       "(%s)\n",
 			       g->name, f->seg, f->rid >> 8, (f->rid >> 3) & 0x1F, f->rid & 7,
 			       err_str(err));
@@ -823,7 +824,7 @@ void guest_pci_restart(struct guest *g)
 			pr_err("guest '%s': PCI 00:%02x.0: reset failed (%s)\n", g->name,
 			       fn->vd->slot, err_str(err));
 		else if (fn->f->is_vf)
-			nvme_pf_vf_isolate(fn->f);
+			sriov_pf_vf_prepare(fn->f);
 		vpci_reset_dev(&g->pci, fn->vd);
 		fn->vd->refused = 0;
 		if (fn->has_msix) {
@@ -854,9 +855,10 @@ void guest_pci_release(struct guest *g)
 			       "bus mastering stays off\n",
 			       g->name, fn->vd->slot, err_str(err));
 		/* Reset and detached: nothing of the guest's runs on the VF any
-		 * more, so its controller can go offline. */
-		if (!err && fn->f->is_vf && nvme_pf_vf_info(fn->f))
-			nvme_pf_vf_release(fn->f);
+		 * more, so its PF's driver can take back what it gave it (an
+		 * NVMe VF's controller goes offline). */
+		if (!err && fn->f->is_vf)
+			sriov_pf_vf_release(fn->f);
 		if (fn->shadow) {
 			for (unsigned e = 0; e < fn->msix.n; e++)
 				if (fn->shadow[e].handle >= 0 &&

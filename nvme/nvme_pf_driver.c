@@ -1,0 +1,35 @@
+/* The NVMe PF driver behind sriov/pf_driver.h. Its PFs are configured by
+ * [nvme.NAME] and set up by nvme_pf_setup, whose controller steps include
+ * the SR-IOV enable; the hooks here are what each VF needs afterwards. */
+#include "lib/err.h"
+#include "nvme/nvme_pf.h"
+#include "sriov/pf_driver.h"
+
+#define CLASS_NVME 0x010802
+
+static bool nvme_match(const struct pci_func *pf)
+{
+	return pf->class_code == CLASS_NVME && pf->ecap_sriov;
+}
+
+static int nvme_vf_prepare(struct sriov_pf *pf, unsigned vf)
+{
+	const struct pci_func *f = pci_find_vf(pf->f->seg, pf->f->rid, vf);
+
+	return f ? nvme_pf_vf_isolate(f) : -ERR_NOENT;
+}
+
+static int nvme_vf_release(struct sriov_pf *pf, unsigned vf)
+{
+	const struct pci_func *f = pci_find_vf(pf->f->seg, pf->f->rid, vf);
+
+	return f ? nvme_pf_vf_release(f) : -ERR_NOENT;
+}
+
+const struct pf_driver nvme_pf_driver = {
+	.name = "nvme",
+	.match = nvme_match,
+	.table = "nvme",
+	.vf_prepare = nvme_vf_prepare,
+	.vf_release = nvme_vf_release,
+};

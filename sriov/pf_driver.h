@@ -1,0 +1,98 @@
+/* SR-IOV physical functions whose VFs argon creates, and the one small
+ * interface behind which the PFs that need more than the SR-IOV
+ * capability get their driver. A generic PF ([sriov.NAME] naming a PF no
+ * driver matches) needs nothing but the capability: argon enables its VFs
+ * and hands them out like whole functions. A driver is picked by the PF's
+ * ids; NVMe (nvme/nvme_pf.c) is one, configured by a table of its own. */
+#ifndef ARGON_SRIOV_PF_DRIVER_H
+#define ARGON_SRIOV_PF_DRIVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lib/config.h"
+#include "sriov/pci.h"
+#include "sriov/sriov.h"
+
+struct sriov_pf;
+
+/* Every hook but match is optional. Hooks after boot (vf_prepare,
+ * vf_release, poll) may run on any CPU; the caller serializes them per PF
+ * (struct sriov_pf's lock). */
+struct pf_driver {
+	const char *name; /* "nvme", for logs */
+	/* Whether the driver runs this PF (by its ids or class). */
+	bool (*match)(const struct pci_func *pf);
+	/* The config table the driver's PFs take, when not [sriov.NAME]
+	 * ("nvme" for [nvme.NAME]); NULL: [sriov.NAME]. */
+	const char *table;
+	/* It gives each VF a MAC: [sriov.NAME] may list them (macs). */
+	bool assigns_macs;
+	/* At boot, before the VFs are enabled: whether the PF can do what is
+	 * asked (nvfs VFs); 0, or a negative code with msg saying why. */
+	int (*probe)(struct sriov_pf *pf, char *msg, size_t size);
+	/* At boot, once the VFs are enabled and in argon's PCI table: what
+	 * the PF must do before a VF is usable. 0, or a negative code after
+	 * logging; the PF's VFs are then not handed out. */
+	int (*vfs_ready)(struct sriov_pf *pf);
+	/* After each reset of VF vf (1-based) that argon does or a guest
+	 * asks for: whatever the VF needs from the PF to start clean. */
+	int (*vf_prepare)(struct sriov_pf *pf, unsigned vf);
+	/* When the guest of VF vf stops for good, after the VF was reset and
+	 * detached from the guest's IOMMU domain. */
+	int (*vf_release)(struct sriov_pf *pf, unsigned vf);
+	/* Periodic work, from the console CPU's loop (about every 10 ms). */
+	void (*poll)(struct sriov_pf *pf);
+};
+
+/* A PF whose VFs argon created. */
+struct sriov_pf {
+	char name[CONFIG_PCI_ADDR_LEN];	 /* "SSSS:BB:DD.F" */
+	char table[CONFIG_NAME_MAX + 8]; /* "[sriov.NAME]", "[nvme.NAME]" */
+	struct pci_func *f;
+	const struct pf_driver *drv;	      /* NULL: generic */
+	const struct argon_sriov_config *cfg; /* its [sriov.NAME]; NULL for [nvme.NAME] */
+	unsigned nvfs;
+	struct sriov_info sr; /* the capability as the VFs were enabled */
+	void *priv;	      /* the driver's */
+};
+
+/* The drivers (each in its device's folder). */
+extern const struct pf_driver nvme_pf_driver; /* nvme/nvme_pf_driver.c */
+extern const struct pf_driver igb_pf_driver;  /* nic/igb_pf.c */
+
+/* The driver that matches f, or NULL (generic). */
+const struct pf_driver *pf_driver_find(const struct pci_func *f);
+
+/* Checks each [sriov.NAME] against the machine's PCI functions and adds
+ * errors at the pf, vfs or macs key: no such function, no SR-IOV
+ * capability, more VFs than TotalVFs, a PF whose driver takes a table of
+ * its own, MACs for a PF whose driver assigns none. */
+void sriov_pf_check_config(const struct argon_config *cfg, struct config_diags *diags);
+
+/* Creates the VFs of one [sriov.NAME]: the driver's probe, the SR-IOV
+ * enable sequence, the VFs into argon's PCI table, the driver's
+ * vfs_ready. 0, or a negative code after logging why; its VFs are then
+ * not handed out. */
+int sriov_pf_setup(const struct argon_sriov_config *s);
+
+/* Registers a PF whose VFs a driver created by itself (NVMe: its
+ * controller's steps include the enable), so that its VFs are handed out
+ * and its hooks run. 0, or -ERR_NOSPC. */
+int sriov_pf_register(struct pci_func *pf, const struct pf_driver *drv, const char *table,
+		      unsigned nvfs);
+
+/* Whether VF vf is one that argon created and set up (may be given to a
+ * guest). */
+bool sriov_pf_vf_ready(const struct pci_func *vf);
+
+/* The driver hooks for a VF (no-ops for a generic PF's VFs): after a
+ * reset, and at the final stop. 0, or a negative code after logging. */
+int sriov_pf_vf_prepare(const struct pci_func *vf);
+int sriov_pf_vf_release(const struct pci_func *vf);
+
+/* The drivers' periodic work; the console CPU calls it. */
+void sriov_pf_poll(void);
+
+#endif

@@ -1,0 +1,276 @@
+#include "sriov/pf_driver.h"
+
+#include "lib/bits.h"
+#include "lib/err.h"
+#include "lib/fmt.h"
+#include "lib/string.h"
+#include "vmm/host/smp.h"
+#include "vmm/log.h"
+#include "vmm/spinlock.h"
+
+#define PCI_SUBORDINATE_BUS 0x1a
+#define MAX_PFS (ARGON_MAX_SRIOV + ARGON_MAX_NVME)
+
+/* The drivers argon has, tried in order; a PF none matches is generic. */
+static const struct pf_driver *const drivers[] = {
+	&nvme_pf_driver,
+	&igb_pf_driver,
+};
+
+/* The PFs whose VFs argon created; a slot is filled once, at boot, before
+ * any guest starts, and read afterwards. Each PF's hooks run under its
+ * lock (guests stop and reset their VFs on any CPU). */
+static struct sriov_pf pfs[MAX_PFS];
+static struct spinlock pf_locks[MAX_PFS];
+static unsigned npfs;
+
+const struct pf_driver *pf_driver_find(const struct pci_func *f)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(drivers); i++)
+		if (drivers[i]->match(f))
+			return drivers[i];
+	return NULL;
+}
+
+void sriov_pf_check_config(const struct argon_config *cfg, struct config_diags *diags)
+{
+	for (unsigned i = 0; i < cfg->nsriov; i++) {
+		const struct argon_sriov_config *s = &cfg->sriov[i];
+		const struct pf_driver *drv;
+		const struct pci_func *f;
+		char name[CONFIG_PCI_ADDR_LEN];
+		struct sriov_info sr;
+
+		if (!s->pf_at.line)
+			continue;
+		config_format_pci_addr(name, sizeof(name), s->pf);
+		f = pci_host() ? pci_find(s->pf.seg, s->pf.rid) : NULL;
+		if (!f) {
+			config_diag_add(diags, s->pf_at, "no PCI function %s on this machine",
+					name);
+			continue;
+		}
+		if (!f->ecap_sriov ||
+		    sriov_read(pci_host()->cfg, f->seg, f->rid, f->ecap_sriov, &sr)) {
+			config_diag_add(diags, s->pf_at,
+					"PCI function %s has no SR-IOV capability (class %06x)",
+					name, f->class_code);
+			continue;
+		}
+		drv = pf_driver_find(f);
+		if (drv && drv->table) {
+			config_diag_add(
+				diags, s->pf_at,
+				"PCI function %s is a PF of argon's %s driver: configure it "
+				"in [%s.NAME]",
+				name, drv->name, drv->table);
+			continue;
+		}
+		if (s->vfs_at.line && s->vfs > sr.total_vfs)
+			config_diag_add(diags, s->vfs_at,
+					"vfs = %u, but PCI function %s offers %u VFs (TotalVFs)",
+					s->vfs, name, sr.total_vfs);
+		if (s->nmacs && (!drv || !drv->assigns_macs))
+			config_diag_add(diags, s->macs_at[0],
+					"PCI function %s has no PF driver that gives VFs MACs "
+					"(macs is for igb PFs)",
+					name);
+	}
+}
+
+static void sriov_wait(void *ctx, uint64_t us)
+{
+	(void)ctx;
+	udelay(us);
+}
+
+/* The SR-IOV enable sequence on p's PF, with what the port above it
+ * forwards. */
+static int enable_vfs(struct sriov_pf *p)
+{
+	const struct pci_bus_info *host = pci_host();
+	const struct pci_func *up = p->f->parent >= 0 ? &host->f[p->f->parent] : NULL;
+	struct sriov_enable_req req = {
+		.seg = p->f->seg,
+		.rid = p->f->rid,
+		.pos = p->f->ecap_sriov,
+		.num_vfs = (uint16_t)p->nvfs,
+		.bus_max = 0xff,
+		.delay_us = sriov_wait,
+	};
+	char msg[200];
+	int rc;
+
+	if (up) {
+		req.ari_forwarding =
+			sriov_port_ari_forwarding(host->cfg, up->seg, up->rid, up->cap_pcie);
+		req.bus_max = (uint8_t)pci_read(up, PCI_SUBORDINATE_BUS, 1);
+	}
+	rc = sriov_enable(host->cfg, &req, &p->sr, msg, sizeof(msg));
+	if (rc)
+		pr_err("%s\n", msg);
+	return rc;
+}
+
+/* VF vf_num, enabled, as an assignable function in the PCI table. */
+static int add_vf(const struct sriov_pf *p, unsigned vf_num)
+{
+	const struct pci_bus_info *host = pci_host();
+	struct pci_func vf;
+	uint16_t rid;
+	int rc = sriov_vf_rid(p->f->rid, p->sr.offset, p->sr.stride, vf_num - 1, &rid);
+
+	if (!rc)
+		rc = pci_vf_fill(host->cfg, p->f, (int)(p->f - host->f), rid, vf_num,
+				 p->sr.vf_device, p->sr.vf_bar, &vf);
+	if (rc) {
+		pr_err("%s: VF %u (%02x:%02x.%x) does not answer\n", p->name, vf_num, rid >> 8,
+		       (rid >> 3) & 0x1f, rid & 7);
+		return trace_err(rc);
+	}
+	if (!pci_add_vf(&vf)) {
+		pr_err("%s: VF %u: no room in the PCI table\n", p->name, vf_num);
+		return trace_err(-ERR_NOSPC);
+	}
+	pr_info("%s: VF %u is %04x:%02x:%02x.%x %04x:%04x\n", p->name, vf_num, vf.seg, vf.rid >> 8,
+		(vf.rid >> 3) & 0x1f, vf.rid & 7, vf.vendor, vf.device);
+	return 0;
+}
+
+int sriov_pf_setup(const struct argon_sriov_config *s)
+{
+	struct sriov_pf *p;
+	char msg[200];
+	int rc;
+
+	if (npfs == MAX_PFS)
+		return trace_err(-ERR_NOSPC);
+	p = &pfs[npfs];
+	memset(p, 0, sizeof(*p));
+	config_format_pci_addr(p->name, sizeof(p->name), s->pf);
+	fmt_snprintf(p->table, sizeof(p->table), "[sriov.%s]", s->name);
+	p->f = pci_find(s->pf.seg, s->pf.rid);
+	if (!p->f || !p->f->ecap_sriov) {
+		pr_err("%s: %s: no such function with SR-IOV\n", p->name, p->table);
+		return -ERR_NODEV;
+	}
+	p->nvfs = s->vfs;
+	p->cfg = s;
+	p->drv = pf_driver_find(p->f);
+	if (p->drv && p->drv->table) {
+		pr_err("%s: %s: the PF takes [%s.NAME]\n", p->name, p->table, p->drv->table);
+		return -ERR_NOTSUP;
+	}
+	if (p->drv && p->drv->probe) {
+		rc = p->drv->probe(p, msg, sizeof(msg));
+		if (rc) {
+			pr_err("%s: %s\n", p->name, msg);
+			return rc;
+		}
+	}
+	rc = enable_vfs(p);
+	if (rc)
+		return rc;
+	for (unsigned vf = 1; vf <= p->nvfs; vf++) {
+		rc = add_vf(p, vf);
+		if (rc)
+			return rc;
+	}
+	if (p->drv && p->drv->vfs_ready) {
+		rc = p->drv->vfs_ready(p);
+		if (rc)
+			return rc;
+	}
+	pr_info("%s: %s: %u VFs enabled, %s\n", p->name, p->table, p->nvfs,
+		p->drv ? p->drv->name : "generic: no PF driver needed");
+	npfs++;
+	return 0;
+}
+
+int sriov_pf_register(struct pci_func *pf, const struct pf_driver *drv, const char *table,
+		      unsigned nvfs)
+{
+	struct sriov_pf *p;
+
+	if (npfs == MAX_PFS)
+		return trace_err(-ERR_NOSPC);
+	p = &pfs[npfs];
+	memset(p, 0, sizeof(*p));
+	fmt_snprintf(p->name, sizeof(p->name), "%04x:%02x:%02x.%x", pf->seg, pf->rid >> 8,
+		     (pf->rid >> 3) & 0x1f, pf->rid & 7);
+	fmt_snprintf(p->table, sizeof(p->table), "%s", table);
+	p->f = pf;
+	p->drv = drv;
+	p->nvfs = nvfs;
+	sriov_read(pci_host()->cfg, pf->seg, pf->rid, pf->ecap_sriov, &p->sr);
+	npfs++;
+	return 0;
+}
+
+/* The PF entry of VF vf, or NULL. */
+static struct sriov_pf *pf_of(const struct pci_func *vf, unsigned *idx)
+{
+	const struct pci_func *pf;
+
+	if (!vf->is_vf)
+		return NULL;
+	pf = pci_vf_pf(vf);
+	for (unsigned i = 0; i < npfs; i++)
+		if (pfs[i].f == pf && vf->vf_num >= 1 && vf->vf_num <= pfs[i].nvfs) {
+			*idx = i;
+			return &pfs[i];
+		}
+	return NULL;
+}
+
+bool sriov_pf_vf_ready(const struct pci_func *vf)
+{
+	unsigned i;
+
+	return pf_of(vf, &i) != NULL;
+}
+
+int sriov_pf_vf_prepare(const struct pci_func *vf)
+{
+	unsigned i;
+	struct sriov_pf *p = pf_of(vf, &i);
+	int rc = 0;
+
+	if (!p)
+		return -ERR_NOENT;
+	if (p->drv && p->drv->vf_prepare) {
+		spin_lock(&pf_locks[i]);
+		rc = p->drv->vf_prepare(p, vf->vf_num);
+		spin_unlock(&pf_locks[i]);
+	}
+	return rc;
+}
+
+int sriov_pf_vf_release(const struct pci_func *vf)
+{
+	unsigned i;
+	struct sriov_pf *p = pf_of(vf, &i);
+	int rc = 0;
+
+	if (!p)
+		return -ERR_NOENT;
+	if (p->drv && p->drv->vf_release) {
+		spin_lock(&pf_locks[i]);
+		rc = p->drv->vf_release(p, vf->vf_num);
+		spin_unlock(&pf_locks[i]);
+	}
+	return rc;
+}
+
+void sriov_pf_poll(void)
+{
+	for (unsigned i = 0; i < npfs; i++) {
+		if (!pfs[i].drv || !pfs[i].drv->poll)
+			continue;
+		/* A hook already running elsewhere finishes this PF's work. */
+		if (!spin_trylock(&pf_locks[i]))
+			continue;
+		pfs[i].drv->poll(&pfs[i]);
+		spin_unlock(&pf_locks[i]);
+	}
+}
