@@ -100,22 +100,7 @@ expect "$out/nsmissing.log" "^argon: error: $d: namespace 3 \\(for VF 2\\) does 
 expect_not "$out/nsmissing.trace" 'pci_nvme_(virt_mngmt|ns_attachment)' "nothing sent to change the controller"
 expect_testguest "$out/nsmissing.log" one "console=ttyS0"
 
-run machine "[nvme.none]
-pf = \"0000:00:05.0\"
-vfs = 1
-namespaces = [1]
-
-[nvme.ahci]
-pf = \"00:1f.2\"
-vfs = 1
-namespaces = [1]
-$guest
-devices = [\"0000:00:02.0/vf1\"]
-
-[nvme.disk0]
-pf = \"00:02.0\"
-vfs = 1
-namespaces = [1]"
+run machine "$(cat "$(dirname "$0")/configs/nvme-pf-machine.conf")"
 expect "$out/machine.log" '^argon.conf:2:6: error: no PCI function 0000:00:05.0 on this machine$' \
 	"missing PF reported at its value"
 expect "$out/machine.log" '^argon.conf:7:6: error: PCI function 0000:00:1f.2 is not an NVMe controller \(class 010601\)$' \

@@ -9,6 +9,7 @@
  * reads back the size mask of the size Linux found (sysfs). So argon's
  * checks see the ports as argon leaves them, on a machine argonctl only
  * reads. */
+#include <cpuid.h>
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -23,6 +24,7 @@
 #include "sriov/pci_regs.h"
 #include "sriov/sriov.h"
 #include "vmm/boot_info.h"
+#include "vmm/host/cpu_topo.h"
 
 struct machine mach;
 
@@ -359,10 +361,22 @@ static void load_dmar(const struct source_opts *o)
 	}
 }
 
-/* CPU i's socket and core from Linux's topology files. */
+static void host_cpuid(void *ctx, uint32_t leaf, uint32_t subleaf, uint32_t r[4])
+{
+	(void)ctx;
+	__cpuid_count(leaf, subleaf, r[0], r[1], r[2], r[3]);
+}
+
+/* CPU i's socket and core as argon computes them at boot: its APIC id
+ * (Linux's /proc/cpuinfo) split by the CPUID topology leaves
+ * (vmm/host/cpu_topo.c). Linux numbers CPUs in the MADT's order, as argon
+ * does. */
 static void load_cpus(const struct source_opts *o)
 {
-	char path[512];
+	char path[512], line[256];
+	struct cpu_topo topo;
+	FILE *f;
+	int cpu = -1;
 
 	if (o->cpus > 0) {
 		unsigned t = o->threads > 0 ? (unsigned)o->threads : 1;
@@ -372,29 +386,24 @@ static void load_cpus(const struct source_opts *o)
 			mach.cores[i] = (struct config_cpu_core){0, i / t};
 		return;
 	}
-	for (unsigned i = 0; i < 1024; i++) {
-		unsigned long pkg = 0, core = 0;
-		FILE *f;
+	cpu_topo_detect(host_cpuid, NULL, &topo);
+	snprintf(path, sizeof(path), "%s/../proc/cpuinfo", sysfs);
+	f = fopen(strcmp(sysfs, "/sys") ? path : "/proc/cpuinfo", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned v;
 
-		snprintf(path, sizeof(path),
-			 "%s/devices/system/cpu/cpu%u/topology/physical_package_id", sysfs, i);
-		f = fopen(path, "r");
-		if (!f)
-			break;
-		if (fscanf(f, "%lu", &pkg) != 1)
-			pkg = 0;
-		fclose(f);
-		snprintf(path, sizeof(path), "%s/devices/system/cpu/cpu%u/topology/core_id", sysfs,
-			 i);
-		f = fopen(path, "r");
-		if (f) {
-			if (fscanf(f, "%lu", &core) != 1)
-				core = i;
-			fclose(f);
+		if (sscanf(line, "processor : %u", &v) == 1)
+			cpu = v < 1024 ? (int)v : -1;
+		else if (cpu >= 0 && sscanf(line, "apicid : %u", &v) == 1) {
+			struct cpu_place p = cpu_topo_place(&topo, v);
+
+			mach.cores[cpu] = (struct config_cpu_core){p.socket, p.core};
+			if ((unsigned)cpu + 1 > mach.ncpus)
+				mach.ncpus = (unsigned)cpu + 1;
 		}
-		mach.cores[i] = (struct config_cpu_core){(uint32_t)pkg, (uint32_t)core};
-		mach.ncpus = i + 1;
 	}
+	if (f)
+		fclose(f);
 }
 
 /* The firmware's memory map as Linux received it (/sys/firmware/memmap):
