@@ -35,13 +35,9 @@ static bool is_file(const char *path)
 /* out = dir + name, when it fits and is a file. */
 static bool try_at(char *out, size_t size, const char *dir, const char *name)
 {
-	size_t a = strlen(dir), b = strlen(name);
+	int n = snprintf(out, size, "%s%s", dir, name);
 
-	if (a + b >= size)
-		return false;
-	memcpy(out, dir, a);
-	memcpy(out + a, name, b + 1);
-	return is_file(out);
+	return n >= 0 && (size_t)n < size && is_file(out);
 }
 
 /* argon.efi: given, beside the config, or where argonctl was built (the
@@ -137,7 +133,7 @@ static int find_mount(const char *path, char *mnt, size_t msize, char *fstype, s
 		    sscanf(sep + 3, "%63s", type) != 1)
 			continue;
 		n = strlen(point);
-		if (strncmp(path, point, n) || (path[n] && path[n] != '/' && n != 1))
+		if (strncmp(path, point, n) != 0 || (path[n] && path[n] != '/' && n != 1))
 			continue;
 		if (n < best)
 			continue;
@@ -194,7 +190,8 @@ static int boot_entry_args(const struct install_opts *io, char *out, size_t size
 	}
 	if (io->disk) {
 		snprintf(disk, sizeof(disk), "%s", io->disk);
-	} else if (strcmp(fstype, "vfat") || find_disk(major, minor, disk, sizeof(disk), &part)) {
+	} else if (strcmp(fstype, "vfat") != 0 ||
+		   find_disk(major, minor, disk, sizeof(disk), &part)) {
 		fprintf(stderr,
 			"argonctl: %s is on %s (a %s file system), not on a partition argonctl "
 			"recognizes as an EFI system partition (FAT); give --disk DEV --part N\n",

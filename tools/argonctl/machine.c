@@ -291,7 +291,7 @@ static void read_unit_regs(void)
 		const char *names[3] = {"address", "cap", "ecap"};
 		unsigned long long *vals[3] = {&addr, &cap, &ecap};
 
-		if (strncmp(e->d_name, "dmar", 4))
+		if (strncmp(e->d_name, "dmar", 4) != 0)
 			continue;
 		for (unsigned k = 0; k < 3 && ok; k++) {
 			snprintf(path, sizeof(path), "%s/class/iommu/%s/intel-iommu/%s", sysfs,
@@ -439,7 +439,7 @@ static void load_memory(const struct source_opts *o)
 		ok = ok && f && fscanf(f, "%llx", &end) == 1;
 		if (f)
 			fclose(f);
-		if (!ok || strncmp(type, "System RAM", 10) || end < start)
+		if (!ok || strncmp(type, "System RAM", 10) != 0 || end < start)
 			continue;
 		mach.ram_bytes += end - start + 1;
 		mach.have_memmap = true;
@@ -564,7 +564,7 @@ uint8_t *read_table(const char *path, size_t *len)
 	if (!text)
 		return NULL;
 	/* Binary tables start with their signature; xxd dumps with offsets. */
-	if (n < 10 || strncmp(text, "00000000:", 9)) {
+	if (n < 10 || strncmp(text, "00000000:", 9) != 0) {
 		*len = n;
 		return (uint8_t *)text;
 	}
