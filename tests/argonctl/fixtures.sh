@@ -92,6 +92,12 @@ check "the NVMe PF is assignable, reset by FLR" \
 check "its two VFs are listed as VF 1 and 2 with the VF Device ID, assignable" \
 	test "$(jq -c 'select(.vf != null) | [.host, .pf, .vf, .vendor, .device, .assignable]' "$tmp/q.json" | tr -d '\n')" = \
 	'["0000:00:03.1","0000:00:03.0",1,"1b36","0010",true]["0000:00:03.2","0000:00:03.0",2,"1b36","0010",true]'
+"$ctl" --pci-dump "$qemu_dump" --dmar "$uf/DMAR.xxd" scan >"$tmp/q.txt"
+check "the table names each function's unit and verdict" \
+	test "$(grep -A1 '^0000:00:03.0 ' "$tmp/q.txt" | tail -n1)" = \
+	"    reset FLR, MSI-X 5 in BAR0 at 0x2000 (PBA BAR0 at 0x3000), IOMMU unit 0 at 0xfed90000"
+check "the table gives argon's reason for the host bridge" \
+	grep -qx '    NOT assignable: PCI function 0000:00:00.0 is a host bridge (class 060000): bridges cannot be assigned' "$tmp/q.txt"
 check "without a DMAR, coverage is said to be unknown" \
 	grep -q 'IOMMU coverage not checked: no DMAR given' <<<"$("$ctl" --pci-dump "$qemu_dump" scan)"
 

@@ -175,21 +175,34 @@ static void addr(char *buf, size_t size, uint16_t seg, uint16_t rid)
 }
 
 /* The port above f without ACS isolation once argon turned it on. */
-static const struct pci_func *acs_gap(const struct pci_func *f)
+/* What both outputs show of a function. */
+struct facts {
+	bool msix, sriov;
+	struct pci_msix_info mi;
+	struct sriov_info sr;
+	const struct pci_func *gap; /* the port above without ACS, once argon turned it on */
+	int unit;		    /* the IOMMU unit, -1: none */
+	uint16_t dma_rid;
+};
+
+static void gather(const struct pci_func *f, struct facts *x)
 {
-	return pci_port_without_acs(&mach.bus, f);
+	x->msix = pci_msix_read(mach.bus.cfg, f, &x->mi);
+	x->sriov = f->ecap_sriov && !f->is_vf &&
+		   !sriov_read(mach.bus.cfg, f->seg, f->rid, f->ecap_sriov, &x->sr);
+	x->gap = pci_port_without_acs(&mach.bus, f);
+	x->dma_rid = pci_dma_rid(&mach.bus, f);
+	x->unit = machine_unit_for(f->seg, x->dma_rid);
 }
 
 static void print_json(const struct pci_func *f, const struct verdict *v,
 		       const struct nvme_survey *nv, bool nvme_tried)
 {
 	char a[CONFIG_PCI_ADDR_LEN], names[256];
-	struct pci_msix_info mi;
-	struct sriov_info sr;
-	const struct pci_func *gap = acs_gap(f);
-	int unit = machine_unit_for(f->seg, pci_dma_rid(&mach.bus, f));
+	struct facts x;
 	bool first = true;
 
+	gather(f, &x);
 	addr(a, sizeof(a), f->seg, f->rid);
 	printf("{\"argonctl\":\"function\",\"host\":\"%s\",", a);
 	if (f->is_vf) {
@@ -214,40 +227,39 @@ static void print_json(const struct pci_func *f, const struct verdict *v,
 		first = false;
 	}
 	printf("],");
-	if (pci_msix_read(mach.bus.cfg, f, &mi))
+	if (x.msix)
 		printf("\"msix\":{\"entries\":%u,\"bar\":%u,\"offset\":%u,\"pba_bar\":%u,"
 		       "\"pba_offset\":%u,\"alone_on_page\":%s},",
-		       mi.entries, mi.table_bar, mi.table_off, mi.pba_bar, mi.pba_off,
-		       pci_msix_alone(mach.bar_sizes && mi.table_bar < PCI_NUM_BARS
-					      ? f->bar[mi.table_bar].size
+		       x.mi.entries, x.mi.table_bar, x.mi.table_off, x.mi.pba_bar, x.mi.pba_off,
+		       pci_msix_alone(mach.bar_sizes && x.mi.table_bar < PCI_NUM_BARS
+					      ? f->bar[x.mi.table_bar].size
 					      : ~0ULL,
-				      mi.table_bar, mi.table_off, mi.entries, mi.pba_bar,
-				      mi.pba_off)
+				      x.mi.table_bar, x.mi.table_off, x.mi.entries, x.mi.pba_bar,
+				      x.mi.pba_off)
 			       ? "true"
 			       : "false");
 	else
 		printf("\"msix\":null,");
 	printf("\"flr\":%s,\"reset\":\"%s\",", f->flr ? "true" : "false",
 	       pci_reset_method_name(pci_reset_method(mach.bus.cfg, f)));
-	if (f->ecap_sriov && !f->is_vf &&
-	    !sriov_read(mach.bus.cfg, f->seg, f->rid, f->ecap_sriov, &sr))
+	if (x.sriov)
 		printf("\"sriov\":{\"total_vfs\":%u,\"num_vfs\":%u,\"enabled\":%s,\"vf_device\":"
 		       "\"%04x\",\"offset\":%u,\"stride\":%u},",
-		       sr.total_vfs, sr.num_vfs, sr.ctrl & SRIOV_CTRL_VFE ? "true" : "false",
-		       sr.vf_device, sr.offset, sr.stride);
+		       x.sr.total_vfs, x.sr.num_vfs, x.sr.ctrl & SRIOV_CTRL_VFE ? "true" : "false",
+		       x.sr.vf_device, x.sr.offset, x.sr.stride);
 	else
 		printf("\"sriov\":null,");
-	addr(a, sizeof(a), f->seg, pci_dma_rid(&mach.bus, f));
+	addr(a, sizeof(a), f->seg, x.dma_rid);
 	printf("\"dma_rid\":\"%s\",", a);
-	if (gap) {
-		addr(a, sizeof(a), gap->seg, gap->rid);
+	if (x.gap) {
+		addr(a, sizeof(a), x.gap->seg, x.gap->rid);
 		printf("\"acs_gap\":\"%s\",", a);
 	} else {
 		printf("\"acs_gap\":null,");
 	}
-	if (unit >= 0)
-		printf("\"iommu\":{\"unit\":%d,\"base\":\"0x%llx\"},", unit,
-		       (unsigned long long)mach.dmar.units[unit].base);
+	if (x.unit >= 0)
+		printf("\"iommu\":{\"unit\":%d,\"base\":\"0x%llx\"},", x.unit,
+		       (unsigned long long)mach.dmar.units[x.unit].base);
 	else
 		printf("\"iommu\":null,");
 	if (nv && nv->ok)
@@ -279,11 +291,9 @@ static void print_human(const struct pci_func *f, const struct verdict *v,
 			const struct nvme_survey *nv, bool nvme_tried)
 {
 	char a[CONFIG_PCI_ADDR_LEN], names[256];
-	struct pci_msix_info mi;
-	struct sriov_info sr;
-	const struct pci_func *gap = acs_gap(f);
-	int unit = machine_unit_for(f->seg, pci_dma_rid(&mach.bus, f));
+	struct facts x;
 
+	gather(f, &x);
 	addr(a, sizeof(a), f->seg, f->rid);
 	printf("%s  %04x:%04x  %06x %-12s %s\n", a, f->vendor, f->device, f->class_code,
 	       pci_class_name(f->class_code), machine_names(f, names, sizeof(names)));
@@ -293,31 +303,30 @@ static void print_human(const struct pci_func *f, const struct verdict *v,
 		printf("VF %u of %s, ", f->vf_num, pf_name);
 	}
 	printf("reset %s", pci_reset_method_name(pci_reset_method(mach.bus.cfg, f)));
-	if (pci_msix_read(mach.bus.cfg, f, &mi))
-		printf(", MSI-X %u in BAR%u at 0x%x (PBA BAR%u at 0x%x)", mi.entries, mi.table_bar,
-		       mi.table_off, mi.pba_bar, mi.pba_off);
-	if (unit >= 0)
-		printf(", IOMMU unit %d at 0x%llx", unit,
-		       (unsigned long long)mach.dmar.units[unit].base);
+	if (x.msix)
+		printf(", MSI-X %u in BAR%u at 0x%x (PBA BAR%u at 0x%x)", x.mi.entries,
+		       x.mi.table_bar, x.mi.table_off, x.mi.pba_bar, x.mi.pba_off);
+	if (x.unit >= 0)
+		printf(", IOMMU unit %d at 0x%llx", x.unit,
+		       (unsigned long long)mach.dmar.units[x.unit].base);
 	else
 		printf(", no IOMMU unit");
-	if (gap) {
-		addr(a, sizeof(a), gap->seg, gap->rid);
+	if (x.gap) {
+		addr(a, sizeof(a), x.gap->seg, x.gap->rid);
 		printf(", port %s without ACS above it", a);
 	}
-	if (pci_dma_rid(&mach.bus, f) != f->rid) {
-		addr(a, sizeof(a), f->seg, pci_dma_rid(&mach.bus, f));
+	if (x.dma_rid != f->rid) {
+		addr(a, sizeof(a), f->seg, x.dma_rid);
 		printf(", DMA as %s", a);
 	}
 	printf("\n");
-	if (f->ecap_sriov && !f->is_vf &&
-	    !sriov_read(mach.bus.cfg, f->seg, f->rid, f->ecap_sriov, &sr)) {
+	if (x.sriov) {
 		printf("    SR-IOV: %u of %u VFs%s, VF device %04x, offset %u, stride %u, VF BARs",
-		       sr.num_vfs, sr.total_vfs, sr.ctrl & SRIOV_CTRL_VFE ? " enabled" : "",
-		       sr.vf_device, sr.offset, sr.stride);
+		       x.sr.num_vfs, x.sr.total_vfs, x.sr.ctrl & SRIOV_CTRL_VFE ? " enabled" : "",
+		       x.sr.vf_device, x.sr.offset, x.sr.stride);
 		for (unsigned i = 0; i < PCI_NUM_BARS; i++)
-			if (sr.vf_bar[i].addr || sr.vf_bar[i].is_64)
-				printf(" %u:0x%llx", i, (unsigned long long)sr.vf_bar[i].addr);
+			if (x.sr.vf_bar[i].addr || x.sr.vf_bar[i].is_64)
+				printf(" %u:0x%llx", i, (unsigned long long)x.sr.vf_bar[i].addr);
 		printf("\n");
 	}
 	if (nv && nv->ok)
