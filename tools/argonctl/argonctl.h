@@ -57,6 +57,10 @@ int machine_load(const struct source_opts *o);
 bool machine_covers(uint16_t seg, uint16_t rid);
 /* The unit that covers seg:rid, -1 if none. */
 int machine_unit_for(uint16_t seg, uint16_t rid);
+struct sriov_info;
+/* pf's SR-IOV capability, with the per-VF sizes of its VF BARs where Linux
+ * sized them (sysfs); 0, or -1 without one. */
+int machine_sriov(const struct pci_func *pf, struct sriov_info *sr);
 /* dmar_scope_rid and dmar_scope_covers through the machine's bridges. */
 int machine_scope_rid(const struct dmar_scope *s, uint16_t seg, uint16_t *rid);
 bool machine_scope_covers(const struct dmar_scope *s, uint16_t seg, uint16_t rid);

@@ -52,10 +52,17 @@ static unsigned check_nvme(const struct argon_config *cfg, const char *sysfs, bo
 		char name[CONFIG_PCI_ADDR_LEN], msg[200];
 		struct sriov_info sr;
 
-		if (!f || f->class_code != PCI_CLASS_NVME || !f->ecap_sriov ||
-		    sriov_read(mach.bus.cfg, f->seg, f->rid, f->ecap_sriov, &sr))
+		if (!f || f->class_code != PCI_CLASS_NVME || machine_sriov(f, &sr))
 			continue; /* reported by the machine check */
 		config_format_pci_addr(name, sizeof(name), n->pf);
+		/* argon's SR-IOV enable refuses VF BARs firmware left empty or
+		 * too small (sizes known only from Linux, not from a dump). */
+		if (mach.bar_sizes &&
+		    sriov_check_bars(&sr, f->seg, f->rid, n->vfs, msg, sizeof(msg))) {
+			config_diag_add(diags, n->pf_at, "%s", msg);
+			found++;
+			continue;
+		}
 		if (!mach.live || no_cli) {
 			fprintf(stderr,
 				"argonctl: [nvme.%s]: %s's NVMe resources not checked (%s)\n",

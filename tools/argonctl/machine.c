@@ -207,6 +207,17 @@ static int load_functions(const struct source_opts *o)
 	return 0;
 }
 
+int machine_sriov(const struct pci_func *pf, struct sriov_info *sr)
+{
+	const struct hfn *h = hfn_find(pf->seg, pf->rid);
+
+	if (!pf->ecap_sriov || sriov_read(&host_cfg, pf->seg, pf->rid, pf->ecap_sriov, sr))
+		return -1;
+	for (unsigned b = 0; h && b < PCI_NUM_BARS; b++)
+		sr->vf_bar[b].size = h->iov_size[b];
+	return 0;
+}
+
 /* VFs the PFs have enabled, appended to the table as argon does for the
  * VFs it creates (pci_vf_fill). */
 static void add_vfs(void)
@@ -217,18 +228,13 @@ static void add_vfs(void)
 		const struct pci_func *pf = &mach.bus.f[i];
 		struct sriov_info sr;
 
-		if (!pf->ecap_sriov ||
-		    sriov_read(&host_cfg, pf->seg, pf->rid, pf->ecap_sriov, &sr) ||
-		    !(sr.ctrl & SRIOV_CTRL_VFE))
+		if (machine_sriov(pf, &sr) || !(sr.ctrl & SRIOV_CTRL_VFE))
 			continue;
 		for (unsigned v = 0; v < sr.num_vfs && mach.bus.count < PCI_MAX_FUNCS; v++) {
-			struct hfn *h = hfn_find(pf->seg, pf->rid);
 			uint16_t rid;
 
 			if (sriov_vf_rid(pf->rid, sr.offset, sr.stride, v, &rid))
 				break;
-			for (unsigned b = 0; h && b < PCI_NUM_BARS; b++)
-				sr.vf_bar[b].size = h->iov_size[b];
 			if (!pci_vf_fill(&host_cfg, pf, (int)i, rid, v + 1, sr.vf_device, sr.vf_bar,
 					 &mach.bus.f[mach.bus.count]))
 				mach.bus.count++;

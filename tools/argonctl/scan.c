@@ -97,6 +97,8 @@ static void judge(const struct pci_func *f, struct verdict *v)
 	struct pci_msix_info mi;
 	uint64_t base, limit;
 	unsigned count = mach.bus.count;
+	struct sriov_info sr;
+	char msg[200];
 
 	memset(v, 0, sizeof(*v));
 	memset(&d, 0, sizeof(d));
@@ -146,6 +148,9 @@ static void judge(const struct pci_func *f, struct verdict *v)
 			    "its MSI-X table shares a page with other registers: argon traps those "
 			    "too");
 	}
+	if (!f->is_vf && mach.bar_sizes && !machine_sriov(f, &sr) &&
+	    sriov_check_bars(&sr, f->seg, f->rid, sr.total_vfs, msg, sizeof(msg)))
+		add(v->notes, &v->nnotes, "argon cannot create its VFs: %s", msg);
 	if (!covers_fn())
 		add(v->notes, &v->nnotes, "IOMMU coverage not checked: %s", mach.iommu_why);
 	else if (mach.iommu_why[0])
@@ -188,8 +193,7 @@ struct facts {
 static void gather(const struct pci_func *f, struct facts *x)
 {
 	x->msix = pci_msix_read(mach.bus.cfg, f, &x->mi);
-	x->sriov = f->ecap_sriov && !f->is_vf &&
-		   !sriov_read(mach.bus.cfg, f->seg, f->rid, f->ecap_sriov, &x->sr);
+	x->sriov = !f->is_vf && !machine_sriov(f, &x->sr);
 	x->gap = pci_port_without_acs(&mach.bus, f);
 	x->dma_rid = pci_dma_rid(&mach.bus, f);
 	x->unit = machine_unit_for(f->seg, x->dma_rid);
