@@ -4,19 +4,25 @@
 # machines of bad-config.sh, svm-smt-split.sh and nvme-pf-refused.sh, in
 # configs/): each machine is booted twice, once with argon on the config,
 # once with Linux (tests/images/boot-direct) running argonctl check on the
-# same config and files; the two lists of FILE:LINE:COL errors must be the
-# same. Two things in them are the machine's view and not the config's,
-# and are compared in a normal form: the folder argon read the config from
-# (argon: \EFI\BOOT\, argonctl: the config's folder) and how many MiB of
-# RAM are free (argon counts its own; argonctl estimates from the firmware's
-# memory map).
-# Usage: argonctl-check.sh ARGON_EFI TESTGUEST_ELF IMAGES_DIR ARGONCTL
+# same config and files.
+#  - config: the configs argon refuses as a whole; the two lists of
+#    FILE:LINE:COL errors must be the same. Two things in them are the
+#    machine's view and not the config's, and are compared in a normal
+#    form: the folder argon read the config from (argon: \EFI\BOOT\,
+#    argonctl: the config's folder) and how many MiB of RAM are free (argon
+#    counts its own; argonctl estimates from the firmware's memory map).
+#  - nvme: the [nvme.NAME] tables the rig's NVMe controller cannot
+#    satisfy; argon refuses them when it drives the PF ("argon: error:
+#    MESSAGE"), argonctl check from what nvme-cli reads of the controller,
+#    with the same MESSAGE at the table's pf key.
+# Usage: argonctl-check.sh ARGON_EFI TESTGUEST_ELF IMAGES_DIR ARGONCTL config|nvme
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 efi=$1
 guest=$2
 images=$3
 ctl=$4
+mode=$5
 configs=$(cd "$(dirname "$0")/configs" && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/argon-argonctl-check.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -27,7 +33,26 @@ normal() { # the errors of a console log or argonctl's output, in normal form
 		sed -E 's/but [0-9]+ MiB are free/but N MiB are free/'
 }
 
-for case in bad-config smt-split nvme-pf-machine; do
+# The PF's refusal, argon's line or argonctl's.
+nvme_refusals() {
+	sed -n -e 's/^argon: error: \(0000:00:02\.0: .*\)$/\1/p' \
+		-e 's/^CHECK argon\.conf:2:6: error: \(0000:00:02\.0: .*\)$/\1/p' "$1"
+}
+
+if [ "$mode" = config ]; then
+	cases=(bad-config smt-split nvme-pf-machine)
+	# Linux's nvme driver and PCIe port services stay off: on the NVMe
+	# controller behind the IOMMU-bypassing host bridge of bad-config's
+	# machine they hang Linux 6.1 (MSI-X setup fails, INTx is never
+	# acknowledged), and argonctl check needs neither.
+	append="loglevel=1 initcall_blacklist=nvme_init pcie_ports=compat"
+	errors=normal
+else
+	cases=(nvme-pf-vqfrsm nvme-pf-vifrsm nvme-pf-totalvfs nvme-pf-nsmissing)
+	append=loglevel=1
+	errors=nvme_refusals
+fi
+for case in "${cases[@]}"; do
 	mapfile -t machine < <(machine_args "$configs/$case.machine")
 	# argon
 	esp=$(new_esp "$efi" "$guest" <"$configs/$case.conf")
@@ -48,20 +73,15 @@ sed 's/^/CHECK-STDERR /' err.txt
 echo "CHECK-RC $rc"
 RUN
 	chmod +x "$work/$case.stage/run"
-	# Linux's nvme driver and PCIe port services stay off: on the NVMe
-	# controller behind the IOMMU-bypassing host bridge of bad-config's
-	# machine they hang Linux 6.1 (MSI-X setup fails, INTx is never
-	# acknowledged), and argonctl check needs neither.
 	argonctl_in_linux "$images" "$ctl" "$work/$case.stage" "$work/$case.linux.log" \
-		--timeout 300 --mem 8G \
-		--append "loglevel=1 initcall_blacklist=nvme_init pcie_ports=compat" "${machine[@]}" ||
+		--timeout 300 --mem 8G --append "$append" "${machine[@]}" ||
 		fail "$case: Linux's machine did not power off by itself"
 	expect "$work/$case.linux.log" '^ARGON-TEST argonctl end rc=0$' "$case: argonctl ran in Linux"
 	expect "$work/$case.linux.log" '^CHECK-RC 1$' "$case: argonctl check exits 1 (argon would start no guest)"
-	normal "$work/$case.argon.log" >"$work/$case.argon.txt"
-	normal "$work/$case.linux.log" >"$work/$case.argonctl.txt"
+	"$errors" "$work/$case.argon.log" >"$work/$case.argon.txt"
+	"$errors" "$work/$case.linux.log" >"$work/$case.argonctl.txt"
 	n=$(wc -l <"$work/$case.argon.txt")
-	[ "$n" -gt 0 ] || fail "$case: argon reported no config error"
+	[ "$n" -gt 0 ] || fail "$case: argon reported no error"
 	if diff "$work/$case.argon.txt" "$work/$case.argonctl.txt" >"$work/$case.diff"; then
 		echo "$case: argonctl check gives argon's $n errors, line for line"
 	else
