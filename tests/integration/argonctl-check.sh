@@ -39,17 +39,21 @@ nvme_refusals() {
 		-e 's/^CHECK argon\.conf:2:6: error: \(0000:00:02\.0: .*\)$/\1/p' "$1"
 }
 
+# Quiet; no check of the timer through the IOAPIC, which fails now and then
+# on a loaded host under TCG ("timer doesn't work through Interrupt-remapped
+# IO-APIC") and argonctl does not need; a panic ends the run at once.
+linux_args="loglevel=1 no_timer_check panic=-1"
 if [ "$mode" = config ]; then
 	cases=(bad-config smt-split nvme-pf-machine)
 	# Linux's nvme driver and PCIe port services stay off: on the NVMe
 	# controller behind the IOMMU-bypassing host bridge of bad-config's
 	# machine they hang Linux 6.1 (MSI-X setup fails, INTx is never
 	# acknowledged), and argonctl check needs neither.
-	append="loglevel=1 initcall_blacklist=nvme_init pcie_ports=compat"
+	append="$linux_args initcall_blacklist=nvme_init pcie_ports=compat"
 	errors=normal
 else
 	cases=(nvme-pf-vqfrsm nvme-pf-vifrsm nvme-pf-totalvfs nvme-pf-nsmissing)
-	append=loglevel=1
+	append=$linux_args
 	errors=nvme_refusals
 fi
 for case in "${cases[@]}"; do
@@ -74,7 +78,7 @@ echo "CHECK-RC $rc"
 RUN
 	chmod +x "$work/$case.stage/run"
 	argonctl_in_linux "$images" "$ctl" "$work/$case.stage" "$work/$case.linux.log" \
-		--timeout 300 --mem 8G --append "$append" "${machine[@]}" ||
+		--timeout 180 --mem 8G --append "$append" "${machine[@]}" ||
 		fail "$case: Linux's machine did not power off by itself"
 	expect "$work/$case.linux.log" '^ARGON-TEST argonctl end rc=0$' "$case: argonctl ran in Linux"
 	expect "$work/$case.linux.log" '^CHECK-RC 1$' "$case: argonctl check exits 1 (argon would start no guest)"
