@@ -37,6 +37,7 @@ set(ARGON_PURE_SOURCES
   vmm/cpu_policy.c
   vmm/vmx/vmx_cr.c
   vmm/guest_rules.c
+  vmm/config_check.c
   sriov/pci.c
   sriov/pci_reset.c
   sriov/pci_check.c

@@ -7,6 +7,7 @@
 #include "lib/string.h"
 #include "nvme/nvme_cmd.h"
 #include "sriov/pci.h"
+#include "sriov/pci_regs.h"
 #include "sriov/sriov.h"
 #include "vmm/host/smp.h"
 #include "vmm/log.h"
@@ -16,11 +17,6 @@
 #define ADMIN_ENTRIES 32 /* SQ and CQ each fit one page */
 #define ADMIN_TIMEOUT_US 5000000u
 #define POLL_US 10u
-
-#define PCI_COMMAND 0x04
-#define PCI_COMMAND_MEMORY (1u << 1)
-#define PCI_COMMAND_MASTER (1u << 2)
-#define PCI_SUBORDINATE_BUS 0x1a
 
 _Static_assert(ADMIN_ENTRIES * sizeof(struct nvme_sqe) <= PAGE_SIZE, "admin SQ in one page");
 
@@ -564,32 +560,6 @@ static int verify(struct pf *p, struct found *f, const struct nvme_plan *plan,
 	return 0;
 }
 
-#define CLASS_NVME 0x010802
-
-void nvme_pf_check_config(const struct argon_config *cfg, struct config_diags *diags)
-{
-	for (unsigned i = 0; i < cfg->nnvme; i++) {
-		const struct argon_nvme_config *n = &cfg->nvme[i];
-		const struct pci_func *f;
-		char name[CONFIG_PCI_ADDR_LEN];
-
-		if (!n->pf_at.line)
-			continue;
-		config_format_pci_addr(name, sizeof(name), n->pf);
-		f = pci_find(n->pf.seg, n->pf.rid);
-		if (!f)
-			config_diag_add(diags, n->pf_at, "no PCI function %s on this machine",
-					name);
-		else if (f->class_code != CLASS_NVME)
-			config_diag_add(diags, n->pf_at,
-					"PCI function %s is not an NVMe controller (class %06x)",
-					name, f->class_code);
-		else if (!f->ecap_sriov)
-			config_diag_add(diags, n->pf_at, "PCI function %s has no SR-IOV capability",
-					name);
-	}
-}
-
 /* VF vf_num, enabled and online, as an assignable function in the PCI
  * table. */
 static int add_vf(const struct pf *p, const struct sriov_info *sr, unsigned vf_num, uint16_t rid)
@@ -639,7 +609,7 @@ int nvme_pf_setup(const struct argon_nvme_config *n, struct nvme_pf_result *out)
 		pr_err("%s: [nvme.%s]: the function has no SR-IOV capability\n", p->name, n->name);
 		return -ERR_NOTSUP;
 	}
-	if (p->f->class_code != CLASS_NVME) {
+	if (p->f->class_code != PCI_CLASS_NVME) {
 		pr_err("%s: [nvme.%s]: class 0x%06x is not an NVMe controller\n", p->name, n->name,
 		       p->f->class_code);
 		return -ERR_NOTSUP;

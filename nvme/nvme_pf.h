@@ -27,10 +27,6 @@ struct nvme_pf_result {
 	struct nvme_pf_vf vf[NVME_MAX_VFS];
 };
 
-/* Checks each [nvme.NAME] against the machine's PCI functions (present,
- * an NVMe controller, with SR-IOV) and reports at the pf key. */
-void nvme_pf_check_config(const struct argon_config *cfg, struct config_diags *diags);
-
 /* Brings up the PF that n names and creates its VFs as configured. 0, or
  * a negative code after logging, prefixed with the PF, what failed: the
  * function missing or without SR-IOV, a capability or resource the

@@ -240,6 +240,17 @@ int pci_vf_fill(const struct pci_cfg_ops *cfg, const struct pci_func *pf, int pf
 	return 0;
 }
 
+bool pci_msix_read(const struct pci_cfg_ops *cfg, const struct pci_func *f,
+		   struct pci_msix_info *out)
+{
+	if (!f->cap_msix)
+		return false;
+	pci_msix_decode((uint16_t)rd(cfg, f->seg, f->rid, f->cap_msix + PCI_MSIX_CTRL, 2),
+			rd(cfg, f->seg, f->rid, f->cap_msix + PCI_MSIX_TABLE, 4),
+			rd(cfg, f->seg, f->rid, f->cap_msix + PCI_MSIX_PBA, 4), out);
+	return true;
+}
+
 static void scan_bus(struct scan *s, uint8_t bus, int parent);
 
 /* Follows a bridge to the buses firmware gave it. A secondary bus number

@@ -124,6 +124,19 @@ int pci_vf_fill(const struct pci_cfg_ops *cfg, const struct pci_func *pf, int pf
 		uint16_t rid, unsigned vf_num, uint16_t vf_device,
 		const struct pci_bar vf_bar[PCI_NUM_BARS], struct pci_func *out);
 
+/* Where a function's MSI-X table and PBA are, from its MSI-X capability. */
+struct pci_msix_info {
+	unsigned entries;
+	uint8_t table_bar, pba_bar;
+	uint32_t table_off, pba_off;
+};
+/* From the capability's Message Control, Table and PBA registers
+ * (sriov/pci_report.c). */
+void pci_msix_decode(uint16_t ctrl, uint32_t table, uint32_t pba, struct pci_msix_info *out);
+/* Reads f's MSI-X capability; false when it has none. */
+bool pci_msix_read(const struct pci_cfg_ops *cfg, const struct pci_func *f,
+		   struct pci_msix_info *out);
+
 /* A short name for a class code ("nvme", "ethernet", "pci-bridge"...). */
 const char *pci_class_name(uint32_t class_code);
 

@@ -44,13 +44,9 @@ static int owner(const struct argon_config *cfg, const struct pci_func *f)
 	return -1;
 }
 
-/* The first root or switch downstream port above f without ACS isolation
- * (PCIe-to-PCI and conventional bridges alias their functions' ids, which
- * the alias check covers; upstream ports are inside the switch). NULL if
- * the path is isolated, as for an endpoint integrated in the root
- * complex. */
-static const struct pci_func *port_without_acs(const struct pci_bus_info *b,
-					       const struct pci_func *f)
+/* PCIe-to-PCI and conventional bridges alias their functions' ids, which
+ * the alias check covers; upstream ports are inside the switch. */
+const struct pci_func *pci_port_without_acs(const struct pci_bus_info *b, const struct pci_func *f)
 {
 	for (int p = f->parent; p >= 0; p = b->f[p].parent) {
 		const struct pci_func *br = &b->f[p];
@@ -171,7 +167,7 @@ unsigned pci_check_assignments(const struct argon_config *cfg, const struct pci_
 				found++;
 			else if (check_group(cfg, b, i, f, false, at, diags))
 				found++;
-			port = port_without_acs(b, f);
+			port = pci_port_without_acs(b, f);
 			if (port) {
 				char pname[CONFIG_PCI_ADDR_LEN];
 
@@ -196,6 +192,37 @@ unsigned pci_check_assignments(const struct argon_config *cfg, const struct pci_
 				found++;
 			}
 		}
+	}
+	return found;
+}
+
+unsigned pci_check_nvme_pfs(const struct argon_config *cfg, const struct pci_bus_info *b,
+			    struct config_diags *diags)
+{
+	unsigned found = 0;
+
+	for (unsigned i = 0; i < cfg->nnvme; i++) {
+		const struct argon_nvme_config *n = &cfg->nvme[i];
+		const struct pci_func *f;
+		char name[CONFIG_PCI_ADDR_LEN];
+
+		if (!n->pf_at.line)
+			continue;
+		config_format_pci_addr(name, sizeof(name), n->pf);
+		f = b ? pci_bus_find(b, n->pf.seg, n->pf.rid) : NULL;
+		if (!f)
+			config_diag_add(diags, n->pf_at, "no PCI function %s on this machine",
+					name);
+		else if (f->class_code != PCI_CLASS_NVME)
+			config_diag_add(diags, n->pf_at,
+					"PCI function %s is not an NVMe controller (class %06x)",
+					name, f->class_code);
+		else if (!f->ecap_sriov)
+			config_diag_add(diags, n->pf_at, "PCI function %s has no SR-IOV capability",
+					name);
+		else
+			continue;
+		found++;
 	}
 	return found;
 }

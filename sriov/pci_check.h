@@ -17,4 +17,15 @@ unsigned pci_check_assignments(const struct argon_config *cfg, const struct pci_
 			       bool (*covers)(uint16_t seg, uint16_t rid),
 			       struct config_diags *diags);
 
+/* The first root or switch downstream port above f without ACS isolation;
+ * NULL if the path is isolated, as for an endpoint integrated in the root
+ * complex. */
+const struct pci_func *pci_port_without_acs(const struct pci_bus_info *b, const struct pci_func *f);
+
+/* Reports at its pf key each [nvme.NAME] whose PF is not in b (NULL: no
+ * PCI configuration space), not an NVMe controller, or without SR-IOV.
+ * Returns how many it reported. */
+unsigned pci_check_nvme_pfs(const struct argon_config *cfg, const struct pci_bus_info *b,
+			    struct config_diags *diags);
+
 #endif

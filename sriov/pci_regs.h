@@ -48,6 +48,7 @@
 #define PCI_CLASS_BRIDGE_HOST 0x0600
 #define PCI_CLASS_BRIDGE_ISA 0x0601
 #define PCI_CLASS_BRIDGE_PCI 0x0604
+#define PCI_CLASS_NVME 0x010802 /* class, subclass and prog-if: NVM Express */
 
 /* Standard capability list: id at +0, next pointer at +1. */
 #define PCI_CAP_ID_PM 0x01

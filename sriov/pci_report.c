@@ -1,9 +1,26 @@
 #include "sriov/pci_report.h"
 
 #include "lib/fmt.h"
+#include "sriov/pci_regs.h"
 
 #define PAGE 4096u
 #define MSIX_ENTRY 16u
+
+void pci_msix_decode(uint16_t ctrl, uint32_t table, uint32_t pba, struct pci_msix_info *out)
+{
+	out->entries = (ctrl & PCI_MSIX_CTRL_SIZE_MASK) + 1;
+	out->table_bar = (uint8_t)(table & PCI_MSIX_BIR_MASK);
+	out->table_off = table & ~PCI_MSIX_BIR_MASK;
+	out->pba_bar = (uint8_t)(pba & PCI_MSIX_BIR_MASK);
+	out->pba_off = pba & ~PCI_MSIX_BIR_MASK;
+}
+
+bool pci_msix_in_bar(uint64_t bar_size, const struct pci_msix_info *mi)
+{
+	uint64_t len = (uint64_t)mi->entries * MSIX_ENTRY;
+
+	return bar_size && mi->table_off <= bar_size && len <= bar_size - mi->table_off;
+}
 
 bool pci_msix_alone(uint64_t bar_size, uint8_t table_bar, uint32_t table_off, unsigned entries,
 		    uint8_t pba_bar, uint32_t pba_off)

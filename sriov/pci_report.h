@@ -49,6 +49,10 @@ struct pci_report {
 bool pci_msix_alone(uint64_t bar_size, uint8_t table_bar, uint32_t table_off, unsigned entries,
 		    uint8_t pba_bar, uint32_t pba_off);
 
+/* Whether the MSI-X table of mi (entries x 16 bytes) lies inside its BAR
+ * of bar_size bytes: argon traps its pages there. */
+bool pci_msix_in_bar(uint64_t bar_size, const struct pci_msix_info *mi);
+
 /* The human line (without "argon: ") and the JSON object (one line, no
  * newline). Return the length they wanted, as snprintf. */
 int pci_report_line(const struct pci_report *r, char *buf, size_t size);

@@ -51,7 +51,7 @@ struct guest_pci_fn {
 	uint16_t dma_rid; /* the requester id its DMA and messages carry */
 	struct vpci_dev *vd;
 	bool has_msix;
-	struct vpci_msix_info mi;
+	struct pci_msix_info mi;
 	struct vmsix msix;
 	struct vmsix_entry *shadow;
 	size_t shadow_pages;

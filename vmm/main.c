@@ -9,7 +9,7 @@
 #include "nvme/nvme_pf.h"
 #include "sriov/pf_driver.h"
 #include "sriov/pci.h"
-#include "sriov/pci_check.h"
+#include "vmm/config_check.h"
 #include "vmm/boot_info.h"
 #include "vmm/console.h"
 #include "vmm/host/cpu.h"
@@ -33,60 +33,36 @@ static struct config_diags diags;
 static struct guest guests[ARGON_MAX_GUESTS];
 static bool have_pci; /* the machine's functions were enumerated */
 
-/* What the file alone cannot tell: do the CPUs, the files and the memory
- * exist on this machine? Runs on whatever parsed, so that a file with
- * syntax errors still gets these reported too. */
+static const char *file_problem(void *ctx, const char *name)
+{
+	const struct boot_file *f = boot_find_file(ctx, name);
+
+	if (!f)
+		return "not loaded";
+	return f->data ? NULL : err_str(f->err);
+}
+
+/* What the file alone cannot tell: do the CPUs, the files, the memory and
+ * the PCI functions exist on this machine? Runs on whatever parsed, so
+ * that a file with syntax errors still gets these reported too. */
 static void check_against_machine(const struct boot_info *bi)
 {
 	static struct config_cpu_core cores[MAX_CPUS];
-	uint64_t need = 0, have = mem_free_bytes();
+	struct config_machine m = {
+		.ncpus = pcpu_count,
+		.cores = cores,
+		.max_guest_cpus = GUEST_MAX_VCPUS,
+		.free_bytes = mem_free_bytes(),
+		.dir = bi->config_dir,
+		.file_problem = file_problem,
+		.ctx = (void *)bi,
+		.pci = have_pci ? pci_host() : NULL,
+		.covers = iommu_covers,
+	};
 
-	/* Hyperthreads of one core share its caches and predictors: two
-	 * guests there could read each other through them. */
 	for (unsigned i = 0; i < pcpu_count; i++)
 		cores[i] = (struct config_cpu_core){pcpus[i].socket, pcpus[i].core};
-	config_check_smt(&config, cores, pcpu_count, &diags);
-
-	for (unsigned i = 0; i < config.nguests; i++) {
-		const struct argon_guest_config *g = &config.guests[i];
-		const struct boot_file *f;
-
-		for (unsigned c = 0; c < g->ncpus; c++) {
-			if (g->cpus[c] >= pcpu_count)
-				config_diag_add(
-					&diags, g->cpus_at[c],
-					"CPU %u does not exist (this machine has CPUs 0-%u)",
-					g->cpus[c], pcpu_count - 1);
-			else if (c >= GUEST_MAX_VCPUS)
-				config_diag_add(&diags, g->cpus_at[c],
-						"a guest has at most %u CPUs", GUEST_MAX_VCPUS);
-		}
-		if (g->kernel[0]) {
-			f = boot_find_file(bi, g->kernel);
-			if (!f || !f->data)
-				config_diag_add(&diags, g->kernel_at,
-						"cannot read kernel '%s%s': %s", bi->config_dir,
-						g->kernel, f ? err_str(f->err) : "not loaded");
-		}
-		if (g->initrd[0]) {
-			f = boot_find_file(bi, g->initrd);
-			if (!f || !f->data)
-				config_diag_add(&diags, g->initrd_at,
-						"cannot read initrd '%s%s': %s", bi->config_dir,
-						g->initrd, f ? err_str(f->err) : "not loaded");
-		}
-		/* Reported once, at the guest that no longer fits. */
-		if (g->memory && need <= have && need + g->memory > have)
-			config_diag_add(
-				&diags, g->memory_at,
-				"guests up to '%s' need %llu MiB of RAM, but %llu MiB are free",
-				g->name, (unsigned long long)((need + g->memory) / MiB),
-				(unsigned long long)(have / MiB));
-		need += g->memory;
-	}
-	/* The functions named in devices: exist, endpoints, resettable,
-	 * their DMA told apart from other guests' and confined by an IOMMU. */
-	pci_check_assignments(&config, have_pci ? pci_host() : NULL, iommu_covers, &diags);
+	config_check_machine(&config, &m, &diags);
 }
 
 static void print_diags(const struct boot_info *bi)
@@ -177,7 +153,6 @@ static int load_config(const struct boot_info *bi)
 	}
 	err = config_parse(f->data, f->size, &config, &diags);
 	check_against_machine(bi);
-	nvme_pf_check_config(&config, &diags);
 	sriov_pf_check_config(&config, &diags);
 	if (err || diags.count) {
 		print_diags(bi);

@@ -17,55 +17,13 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-esp=$(new_esp "$1" "$2" <<'CONF'
-[argon]
-log = "info"
-
-[guest.test]
-kernel = "testguest.elf"
-memroy = "64M"
-cpus = [0]
-
-[guest.other]
-kernel = "missing.elf"
-memory = "64M"
-cpus = [7]
-
-[guest.big]
-kernel = "testguest.elf"
-memory = "64G"
-cpus = [0]
-
-[guest.typo]
-kernel = "testguest.elf"
-cmdline = "console=ttyS0
-memory = "64M"
-cpus = [1]
-
-[guest.pass1]
-kernel = "testguest.elf"
-memory = "64M"
-cpus = [2]
-devices = ["00:02.0", "0000:00:00.0", "00:1f.0", "00:09.0", "00:02.0", "00:06.0", "02:01.0"]
-
-[guest.pass2]
-kernel = "testguest.elf"
-memory = "64M"
-cpus = [3]
-devices = ["0000:00:02.0", "02:02.0", "00:20.0", "81:00.0", "03:00.0"]
-CONF
-)
+esp=$(new_esp "$1" "$2" <"$(dirname "$0")/configs/bad-config.conf")
 trap 'rm -rf "$esp"' EXIT
 
 log=$esp/console.log
-boot "$esp" "$log" --timeout 120 --smp 4 -- \
-	-device pcie-root-port,id=rp6,bus=pcie.0,addr=0x6,chassis=6 \
-	-device pcie-pci-bridge,id=pb,bus=rp6 \
-	-device pci-testdev,bus=pb,addr=1 -device pci-testdev,bus=pb,addr=2 \
-	-device pxb-pcie,id=pxb,bus_nr=0x80,bus=pcie.0,bypass_iommu=true \
-	-device pcie-root-port,id=rpx,bus=pxb,chassis=9 -device nvme,serial=bypass0,bus=rpx \
-	-device pcie-root-port,id=rp7,bus=pcie.0,addr=0x7,chassis=7,disable-acs=on \
-	-device nvme,serial=noacs0,bus=rp7 || fail "machine did not power off by itself (qemu-run exit $?)"
+mapfile -t machine < <(machine_args "$(dirname "$0")/configs/bad-config.machine")
+boot "$esp" "$log" --timeout 120 "${machine[@]}" ||
+	fail "machine did not power off by itself (qemu-run exit $?)"
 
 expect "$log" "^argon.conf:6:1: error: unknown key 'memroy'" "unknown key reported at line 6 column 1"
 expect "$log" "^argon.conf:4:1: error: .*memory" "missing memory reported at the guest's header"

@@ -30,6 +30,52 @@ boot() {
 	return "$rc"
 }
 
+# machine_args FILE: the qemu-run (or boot-direct) arguments, one a line,
+# of a test machine described in FILE (tests/integration/configs/*.machine):
+# "smp SPEC" lines give --smp SPEC, "qemu ARGS..." lines extra QEMU
+# arguments (after --, split at blanks); # starts a comment.
+machine_args() {
+	local kw rest extra=()
+	while read -r kw rest; do
+		case $kw in
+		smp) printf '%s\n' --smp "$rest" ;;
+		qemu) read -ra words <<<"$rest"; extra+=("${words[@]}") ;;
+		'' | '#'*) ;;
+		*) echo "machine_args: unknown line '$kw $rest' in $1" >&2; return 1 ;;
+		esac
+	done <"$1"
+	[ ${#extra[@]} -eq 0 ] || printf '%s\n' -- "${extra[@]}"
+}
+
+# argonctl_in_linux IMAGES ARGONCTL STAGE LOG [boot-direct args...]: boots
+# Linux straight on the emulated server (tests/images/boot-direct, scenario
+# argonctl) with an initramfs archive of our own appended to IMAGES's: the
+# files of the folder STAGE (an executable "run" among them) and ARGONCTL,
+# all in /argonctl. The image has libpci3 and pci.ids; /init runs
+# /argonctl/run between "ARGON-TEST argonctl begin" and "... end rc=N".
+# Console to LOG and stdout; returns boot-direct's status.
+argonctl_in_linux() {
+	local images=$1 ctl=$2 stage=$3 log=$4 dir rc
+	shift 4
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/argon-argonctl.XXXXXX")
+	mkdir -p "$dir/root/argonctl"
+	cp -r "$stage"/. "$dir/root/argonctl/"
+	cp "$ctl" "$dir/root/argonctl/argonctl"
+	ln -s "$images/bzImage" "$dir/bzImage"
+	{
+		cat "$images/initrd.img"
+		(cd "$dir/root" && find . -mindepth 1 | LC_ALL=C sort |
+			cpio --quiet -o -H newc -R 0:0 | gzip -n)
+	} >"$dir/initrd.img"
+	booted_logs+=("$log")
+	set +e
+	"$rig_dir/../images/boot-direct" "$dir" argonctl "$@" 2>&1 | tr -d '\r' | tee "$log"
+	rc=${PIPESTATUS[0]}
+	set -e
+	rm -rf "$dir"
+	return "$rc"
+}
+
 # boot_bochs DIR LOG [ARGON_CMDLINE [TIMEOUT [bochs-run args...]]]: a GRUB
 # rescue ISO of DIR (argon.elf, argon.conf, guest files) booted in Bochs;
 # console to LOG and stdout.

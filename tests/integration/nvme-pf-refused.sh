@@ -11,21 +11,9 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-guest='
-[guest.one]
-kernel = "testguest.elf"
-memory = "64M"
-cpus = [0]
-cmdline = "console=ttyS0"'
-# A second guest, given VF 1 of the PF: it must not start when the PF is
+# The configs (configs/nvme-pf-*.conf) have a guest 'one' on CPU 0 and most
+# a guest 'two' given VF 1 of the PF: it must not start when the PF is
 # refused.
-vfguest='
-[guest.two]
-kernel = "testguest.elf"
-memory = "64M"
-cpus = [1]
-cmdline = "console=ttyS0"
-devices = ["0000:00:02.0/vf1"]'
 
 # run NAME CONFIG: boots CONFIG; leaves the console in $out/NAME.log and
 # QEMU's trace of virtualization management in $out/NAME.trace.
@@ -43,13 +31,7 @@ ARGON=$1
 GUEST=$2
 d=0000:00:02.0
 
-run vqfrsm "[nvme.disk0]
-pf = \"$d\"
-vfs = 2
-queues_per_vf = 5
-namespaces = [1, 2]
-$guest
-$vfguest"
+run vqfrsm "$(cat "$(dirname "$0")/configs/nvme-pf-vqfrsm.conf")"
 expect "$out/vqfrsm.log" "^argon: error: $d: asks 5 queues per VF, a secondary controller takes 4 at most \\(VQFRSM\\)\$" \
 	"too many queues per VF refused, VQFRSM named"
 expect "$out/vqfrsm.log" '^argon: error: \[nvme.disk0\]: no VF set up$' "no VF set up"
@@ -60,62 +42,27 @@ expect "$out/vqfrsm.log" "^argon: error: guest 'two': VF 0000:00:02.0/vf1 was no
 expect "$out/vqfrsm.log" "^argon: error: guest 'two' not started\$" "and does not start"
 expect_not "$out/vqfrsm.log" '^\[two\]' "nothing of it ran"
 
-run vifrsm "[nvme.disk0]
-pf = \"$d\"
-vfs = 2
-queues_per_vf = 4
-vectors_per_vf = 3
-namespaces = [1, 2]
-$guest
-$vfguest"
+run vifrsm "$(cat "$(dirname "$0")/configs/nvme-pf-vifrsm.conf")"
 expect "$out/vifrsm.log" "^argon: error: $d: asks 3 vectors per VF, a secondary controller takes 2 at most \\(VIFRSM\\)\$" \
 	"too many vectors per VF refused, VIFRSM named"
 expect_not "$out/vifrsm.trace" 'pci_nvme_(virt_mngmt|ns_attachment)' "nothing sent to change the controller"
 expect_testguest "$out/vifrsm.log" one "console=ttyS0"
 expect "$out/vifrsm.log" "^argon: error: guest 'two' not started\$" "the VF's guest does not start"
 
-run totalvfs "[nvme.disk0]
-pf = \"$d\"
-vfs = 3
-queues_per_vf = 2
-vectors_per_vf = 1
-namespaces = [1, 2, 3]
-$guest
-$vfguest"
+run totalvfs "$(cat "$(dirname "$0")/configs/nvme-pf-totalvfs.conf")"
 expect "$out/totalvfs.log" "^argon: error: $d: asks 3 VFs, the function offers 2 \\(TotalVFs\\)\$" \
 	"more VFs than the function offers refused, TotalVFs named"
 expect_not "$out/totalvfs.trace" 'pci_nvme_(virt_mngmt|ns_attachment)' "nothing sent to change the controller"
 expect_testguest "$out/totalvfs.log" one "console=ttyS0"
 expect "$out/totalvfs.log" "^argon: error: guest 'two' not started\$" "the VF's guest does not start"
 
-run nsmissing "[nvme.disk0]
-pf = \"$d\"
-vfs = 2
-queues_per_vf = 4
-vectors_per_vf = 2
-namespaces = [1, 3]
-$guest"
+run nsmissing "$(cat "$(dirname "$0")/configs/nvme-pf-nsmissing.conf")"
 expect "$out/nsmissing.log" "^argon: error: $d: namespace 3 \\(for VF 2\\) does not exist on the controller\$" \
 	"missing namespace refused"
 expect_not "$out/nsmissing.trace" 'pci_nvme_(virt_mngmt|ns_attachment)' "nothing sent to change the controller"
 expect_testguest "$out/nsmissing.log" one "console=ttyS0"
 
-run machine "[nvme.none]
-pf = \"0000:00:05.0\"
-vfs = 1
-namespaces = [1]
-
-[nvme.ahci]
-pf = \"00:1f.2\"
-vfs = 1
-namespaces = [1]
-$guest
-devices = [\"0000:00:02.0/vf1\"]
-
-[nvme.disk0]
-pf = \"00:02.0\"
-vfs = 1
-namespaces = [1]"
+run machine "$(cat "$(dirname "$0")/configs/nvme-pf-machine.conf")"
 expect "$out/machine.log" '^argon.conf:2:6: error: no PCI function 0000:00:05.0 on this machine$' \
 	"missing PF reported at its value"
 expect "$out/machine.log" '^argon.conf:7:6: error: PCI function 0000:00:1f.2 is not an NVMe controller \(class 010601\)$' \

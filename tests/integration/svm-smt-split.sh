@@ -8,22 +8,13 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
-guests='[guest.a]
-kernel = "testguest.elf"
-memory = "64M"
-cpus = [2]
-cmdline = "a"
-
-[guest.b]
-kernel = "testguest.elf"
-memory = "64M"
-cpus = [1, 3]
-cmdline = "b"'
+guests=$(cat "$(dirname "$0")/configs/smt-split.conf")
 
 esp=$(new_esp "$1" "$2" <<<"$guests")
 trap 'rm -rf "$esp"' EXIT
 log=$esp/console.log
-boot "$esp" "$log" --timeout 120 --smp 4,sockets=1,cores=2,threads=2 ||
+mapfile -t machine < <(machine_args "$(dirname "$0")/configs/smt-split.machine")
+boot "$esp" "$log" --timeout 120 "${machine[@]}" ||
 	fail "machine did not power off by itself (qemu-run exit $?)"
 expect "$log" '^argon: cpus 0-3: 0=0/0\.0\.0 1=1/0\.0\.1 2=2/0\.1\.0 3=3/0\.1\.1$' \
 	"CPUs 2 and 3 are the two threads of core 0.1"
@@ -41,7 +32,8 @@ smt_split = \"allow\"
 
 $guests")
 log=$esp/console.log
-boot "$esp" "$log" --timeout 120 --smp 4,sockets=1,cores=2,threads=2 ||
+mapfile -t machine < <(machine_args "$(dirname "$0")/configs/smt-split.machine")
+boot "$esp" "$log" --timeout 120 "${machine[@]}" ||
 	fail "machine did not power off by itself (qemu-run exit $?)"
 expect_not "$log" '^argon.conf:' "no config error with smt_split = \"allow\""
 expect "$log" '^argon: 3 of 3 other CPU\(s\) up$' "CPUs 1, 2, 3 came up (3 for b, 0 the console)"

@@ -384,7 +384,7 @@ static void test_placement(void)
 
 static void test_caps(void)
 {
-	struct vpci_msix_info mi;
+	struct pci_msix_info mi;
 	struct vpci_dev *d = setup();
 
 	/* PM -> MSI-X -> PCIe; MSI and the vendor capability are gone. */

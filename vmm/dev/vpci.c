@@ -64,10 +64,8 @@
 #define MSIX_CTRL 0x02u
 #define MSIX_CTRL_ENABLE BIT(15)
 #define MSIX_CTRL_MASK BIT(14)
-#define MSIX_CTRL_SIZE_MASK 0x7FFu
 #define MSIX_TABLE 0x04u
 #define MSIX_PBA 0x08u
-#define MSIX_BIR_MASK 0x7u
 
 #define ECAM_BUS(off) ((unsigned)((off) >> 20) & 0xFFu)
 #define ECAM_DEV(off) ((unsigned)((off) >> 15) & 0x1Fu)
@@ -303,20 +301,15 @@ void vpci_reset_dev(struct vpci_bus *b, struct vpci_dev *d)
 		d->bar[i].sizing_lo = d->bar[i].sizing_hi = false;
 }
 
-bool vpci_msix_info(const struct vpci_dev *d, struct vpci_msix_info *out)
+bool vpci_msix_info(const struct vpci_dev *d, struct pci_msix_info *out)
 {
 	const struct vpci_cap *c = find_cap(d, CAP_ID_MSIX);
-	uint32_t table, pba;
 
 	if (!c)
 		return false;
-	table = host_rd(d, (uint16_t)(c->off + MSIX_TABLE), 4);
-	pba = host_rd(d, (uint16_t)(c->off + MSIX_PBA), 4);
-	out->entries = (host_rd(d, (uint16_t)(c->off + MSIX_CTRL), 2) & MSIX_CTRL_SIZE_MASK) + 1;
-	out->table_bar = (uint8_t)(table & MSIX_BIR_MASK);
-	out->table_off = table & ~MSIX_BIR_MASK;
-	out->pba_bar = (uint8_t)(pba & MSIX_BIR_MASK);
-	out->pba_off = pba & ~MSIX_BIR_MASK;
+	pci_msix_decode((uint16_t)host_rd(d, (uint16_t)(c->off + MSIX_CTRL), 2),
+			host_rd(d, (uint16_t)(c->off + MSIX_TABLE), 4),
+			host_rd(d, (uint16_t)(c->off + MSIX_PBA), 4), out);
 	return true;
 }
 

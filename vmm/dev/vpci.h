@@ -127,12 +127,7 @@ void vpci_write(struct vpci_bus *b, uint64_t off, unsigned size, uint64_t val);
 
 /* The guest's MSI-X table and PBA of d, from its MSI-X capability:
  * false if it has none. */
-struct vpci_msix_info {
-	unsigned entries;
-	uint8_t table_bar, pba_bar;
-	uint32_t table_off, pba_off;
-};
-bool vpci_msix_info(const struct vpci_dev *d, struct vpci_msix_info *out);
+bool vpci_msix_info(const struct vpci_dev *d, struct pci_msix_info *out);
 
 /* Total of refused writes on the bus. */
 uint64_t vpci_refused(const struct vpci_bus *b);

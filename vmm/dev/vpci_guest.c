@@ -435,8 +435,8 @@ static int msix_setup(struct guest *g, struct guest_pci_fn *fn)
 		return 0;
 	bar = &fn->vd->bar[fn->mi.table_bar];
 	len = (uint64_t)fn->mi.entries * VMSIX_ENTRY_SIZE;
-	if (fn->mi.table_bar >= PCI_NUM_BARS || !bar->size || fn->mi.table_off > bar->size ||
-	    len > bar->size - fn->mi.table_off || fn->mi.entries > VMSIX_MAX_ENTRIES) {
+	if (fn->mi.table_bar >= PCI_NUM_BARS || !pci_msix_in_bar(bar->size, &fn->mi) ||
+	    fn->mi.entries > VMSIX_MAX_ENTRIES) {
 		pr_err("guest '%s': PCI 00:%02x.0: its MSI-X table (BAR %u, offset 0x%x, %u "
 		       "entries) is not inside a memory BAR\n",
 		       g->name, fn->vd->slot, fn->mi.table_bar, fn->mi.table_off, fn->mi.entries);
