@@ -289,6 +289,34 @@ static void test_command(void)
 	CHECK_EQ(fk.last_val, 0x2000);
 }
 
+/* Bus mastering held off while argon finishes work on the function: the
+ * guest's view follows its writes, the function does not master until
+ * the hold ends, then at once if the guest asked for it. */
+static void test_master_hold(void)
+{
+	struct vpci_dev *d = setup();
+
+	d->master_hold = true;
+	wr(1, 0x04, 2, 0x0006);
+	CHECK_EQ(rd(1, 0x04, 2), 0x0006);
+	CHECK_EQ((fk.cfg[0x04] | fk.cfg[0x05] << 8) & 0x4, 0);
+	vpci_master_release(&bus, d);
+	CHECK(!d->master_hold);
+	CHECK_EQ((fk.cfg[0x04] | fk.cfg[0x05] << 8) & 0x4, 0x4);
+	/* Released with the guest's bit off: stays off, and follows later
+	 * writes. */
+	d->master_hold = true;
+	wr(1, 0x04, 2, 0x0002);
+	vpci_master_release(&bus, d);
+	CHECK_EQ((fk.cfg[0x04] | fk.cfg[0x05] << 8) & 0x4, 0);
+	wr(1, 0x04, 2, 0x0006);
+	CHECK_EQ((fk.cfg[0x04] | fk.cfg[0x05] << 8) & 0x4, 0x4);
+	/* A function reset keeps the hold: only argon ends it. */
+	d->master_hold = true;
+	vpci_reset_dev(&bus, d);
+	CHECK(d->master_hold);
+}
+
 static void test_bars(void)
 {
 	struct vpci_dev *d = setup();
@@ -552,5 +580,6 @@ static void test_vf(void)
 	fn = saved;
 }
 
-CHECK_MAIN(test_bus_layout, test_vf, test_header, test_command, test_bars, test_placement,
-	   test_caps, test_first_ecap_kept, test_msix_control, test_pcie, test_sizes, test_full_bus)
+CHECK_MAIN(test_bus_layout, test_vf, test_header, test_command, test_master_hold, test_bars,
+	   test_placement, test_caps, test_first_ecap_kept, test_msix_control, test_pcie,
+	   test_sizes, test_full_bus)

@@ -548,8 +548,8 @@ static void command_write(struct vpci_bus *b, struct vpci_dev *d, uint16_t off, 
 		 * reach a decoding device instead of ending in an Unsupported
 		 * Request, which servers may escalate to a machine check. */
 		host = (uint16_t)host_rd(d, CFG_COMMAND, 2);
-		host = (uint16_t)((host & ~(CMD_MASTER | CMD_IO)) | (d->cmd & CMD_MASTER) |
-				  CMD_INTX_DISABLE);
+		host = (uint16_t)((host & ~(CMD_MASTER | CMD_IO)) |
+				  (d->master_hold ? 0 : d->cmd & CMD_MASTER) | CMD_INTX_DISABLE);
 		host_wr(d, CFG_COMMAND, 2, host);
 		if ((cmd & ~old_cmd & CMD_MEMORY) && b->hooks && b->hooks->memory_on)
 			b->hooks->memory_on(b->hooks->ctx, d);
@@ -557,6 +557,17 @@ static void command_write(struct vpci_bus *b, struct vpci_dev *d, uint16_t off, 
 	/* The status register's error bits are the function's own. */
 	if (covers(off, size, CFG_COMMAND, 2, 4) && (dw >> 16) & STATUS_W1C)
 		host_wr(d, CFG_STATUS, 2, (dw >> 16) & STATUS_W1C);
+}
+
+void vpci_master_release(struct vpci_bus *b, struct vpci_dev *d)
+{
+	uint16_t host;
+
+	(void)b;
+	d->master_hold = false;
+	host = (uint16_t)host_rd(d, CFG_COMMAND, 2);
+	host = (uint16_t)((host & ~CMD_MASTER) | (d->cmd & CMD_MASTER));
+	host_wr(d, CFG_COMMAND, 2, host);
 }
 
 static void bar_write(struct vpci_bus *b, struct vpci_dev *d, unsigned i, uint16_t off,

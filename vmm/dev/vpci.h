@@ -81,6 +81,10 @@ struct vpci_dev {
 	const struct pci_cfg_ops *host;
 	struct vpci_bar bar[PCI_NUM_BARS];
 	uint16_t cmd; /* the guest's view of the command register */
+	/* Bus mastering stays off in the function whatever the guest's
+	 * view says, until vpci_master_release: argon has work to finish on
+	 * the function first. */
+	bool master_hold;
 	uint8_t cache_line, latency, int_line;
 	struct vpci_cap cap[VPCI_MAX_CAPS], ecap[VPCI_MAX_CAPS];
 	unsigned ncaps, necaps;
@@ -118,6 +122,10 @@ int vpci_place_bars(struct vpci_bus *b);
  * cleared; the BARs stay where they are, as firmware would leave them):
  * after a reset of the function, on a guest restart. */
 void vpci_reset_dev(struct vpci_bus *b, struct vpci_dev *d);
+
+/* Ends d's master_hold: bus mastering in the function follows the
+ * guest's view again. */
+void vpci_master_release(struct vpci_bus *b, struct vpci_dev *d);
 
 /* An access of 1, 2 or 4 bytes (8: two 4-byte ones), naturally aligned,
  * at offset off of the guest's ECAM (bus << 20 | dev << 15 | fn << 12 |

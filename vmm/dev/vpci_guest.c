@@ -465,6 +465,71 @@ static int msix_setup(struct guest *g, struct guest_pci_fn *fn)
 	return err;
 }
 
+/* ---- an NVMe VF's controller after a reset ---- */
+
+/* nvme_pf_done_fn: the console CPU checked the controller of fn's VF
+ * after the reset that posted tag. */
+static bool vf_checked(void *ctx, uint32_t tag, int rc)
+{
+	struct guest_pci_fn *fn = ctx;
+	struct guest *g = fn->guest;
+
+	if (!spin_trylock(&g->pci_lock))
+		return false;
+	if (fn->f && fn->vd && fn->check_posted == tag) {
+		if (rc)
+			pr_err("guest '%s': PCI 00:%02x.0: its controller could not be checked for "
+			       "other namespaces after its reset; bus mastering stays off until "
+			       "its next reset\n",
+			       g->name, fn->vd->slot);
+		else
+			vpci_master_release(&g->pci, fn->vd);
+		__atomic_store_n(&fn->check_ended, tag, __ATOMIC_RELEASE);
+	}
+	spin_unlock(&g->pci_lock);
+	return true;
+}
+
+/* After argon reset fn, under the guest's PCI lock: an NVMe VF's
+ * controller is checked again for namespaces other than its own, by the
+ * console CPU (admin commands with timeouts do not run in a guest's exit
+ * path). Until that has ended the VF does no DMA, so it carries no I/O
+ * to such a namespace. */
+static void vf_check(struct guest *g, struct guest_pci_fn *fn)
+{
+	uint32_t tag;
+	int rc;
+
+	if (!fn->f->is_vf || !nvme_pf_vf_info(fn->f))
+		return;
+	fn->vd->master_hold = true;
+	tag = fn->check_posted + 1;
+	fn->check_posted = tag;
+	rc = nvme_pf_vf_isolate_later(fn->f, vf_checked, fn, tag);
+	if (rc == 1)
+		return;
+	/* Ran at once: bus mastering is off after the reset anyway. */
+	if (rc)
+		pr_err("guest '%s': PCI 00:%02x.0: its controller could not be checked for other "
+		       "namespaces after its reset; bus mastering stays off until its next "
+		       "reset\n",
+		       g->name, fn->vd->slot);
+	else
+		fn->vd->master_hold = false;
+	fn->check_ended = tag;
+}
+
+void guest_pci_wait_ready(struct guest *g)
+{
+	for (unsigned i = 0; i < g->pci.ndevs; i++) {
+		struct guest_pci_fn *fn = &g->pcifn[i];
+
+		while (fn->f && __atomic_load_n(&fn->check_ended, __ATOMIC_ACQUIRE) !=
+					__atomic_load_n(&fn->check_posted, __ATOMIC_ACQUIRE))
+			cpu_relax();
+	}
+}
+
 /* ---- configuration-space hooks ---- */
 
 static void dev_flr(void *ctx, struct vpci_dev *d)
@@ -480,8 +545,8 @@ static void dev_flr(void *ctx, struct vpci_dev *d)
 	if (err)
 		pr_warn("guest '%s': PCI 00:%02x.0: reset failed (%s)\n", g->name, d->slot,
 			err_str(err));
-	else if (fn->f->is_vf)
-		nvme_pf_vf_isolate(fn->f);
+	else
+		vf_check(g, fn);
 	vpci_reset_dev(&g->pci, d);
 	if (fn->has_msix)
 		vmsix_reset(&fn->msix);
@@ -822,8 +887,8 @@ void guest_pci_restart(struct guest *g)
 		if (err)
 			pr_err("guest '%s': PCI 00:%02x.0: reset failed (%s)\n", g->name,
 			       fn->vd->slot, err_str(err));
-		else if (fn->f->is_vf)
-			nvme_pf_vf_isolate(fn->f);
+		else
+			vf_check(g, fn);
 		vpci_reset_dev(&g->pci, fn->vd);
 		fn->vd->refused = 0;
 		if (fn->has_msix) {
@@ -854,9 +919,9 @@ void guest_pci_release(struct guest *g)
 			       "bus mastering stays off\n",
 			       g->name, fn->vd->slot, err_str(err));
 		/* Reset and detached: nothing of the guest's runs on the VF any
-		 * more, so its controller can go offline. */
+		 * more, so its controller can go offline (on the console CPU). */
 		if (!err && fn->f->is_vf && nvme_pf_vf_info(fn->f))
-			nvme_pf_vf_release(fn->f);
+			nvme_pf_vf_release_later(fn->f);
 		if (fn->shadow) {
 			for (unsigned e = 0; e < fn->msix.n; e++)
 				if (fn->shadow[e].handle >= 0 &&
