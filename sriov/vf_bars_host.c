@@ -119,7 +119,7 @@ int pci_place_vf_bars(void *ctx, struct sriov_info *s, unsigned nvfs, char *msg,
 	const struct pci_bus_info *host = pci_host();
 	const struct pci_func *up;
 	struct bridge_windows w;
-	char pfname[16], upname[16], per[24], why[200];
+	char pfname[16], upname[16], per[24], why[240];
 	int rc;
 
 	fmt_snprintf(pfname, sizeof(pfname), "%04x:%02x:%02x.%x", pf->seg, pf->rid >> 8,
@@ -132,9 +132,9 @@ int pci_place_vf_bars(void *ctx, struct sriov_info *s, unsigned nvfs, char *msg,
 					msg, msgsize,
 					"%s: VF BAR%u (%s, %s per VF) is unassigned: firmware "
 					"left it empty, and the PF is on root bus %02x, whose "
-					"windows are the host bridge's ACPI _CRS, which argon does "
-					"not evaluate; have firmware assign it (its SR-IOV "
-					"setting) or put the device behind a PCIe port",
+					"windows (the host bridge's ACPI _CRS) argon does not "
+					"know; have firmware assign it or put the device behind "
+					"a PCIe port",
 					pfname, i, s->vf_bar[i].is_64 ? "64-bit" : "32-bit", per,
 					pf->rid >> 8);
 				return -ERR_NOTSUP;
