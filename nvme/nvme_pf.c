@@ -352,7 +352,7 @@ static int enable_vfs(struct pf *p, unsigned nvfs, struct sriov_info *s)
 		.place = pci_place_vf_bars,
 		.place_ctx = p->f,
 	};
-	char msg[200];
+	char msg[320];
 	int rc;
 
 	if (up) {

@@ -56,8 +56,8 @@ typedef bool (*nvme_pf_done_fn)(void *ctx, uint32_t tag, int rc);
 /* After a reset of VF vf while its guest lives (asked by the guest, or
  * its restart): every namespace but its own detached from its controller
  * again, each one found reported as a stray. Posted for nvme_pf_work:
- * returns 1, and done(ctx, tag, rc) follows; the caller keeps the VF's
- * bus mastering off until then. Without a worker it runs at once and
+ * returns 1, and done(ctx, tag, rc) follows; the caller keeps the VF
+ * from mastering until then. Without a worker it runs at once and
  * returns 0 or a negative code (done is not called). The posts of one VF
  * made before the work runs are run once, done told with the last tag. */
 int nvme_pf_vf_isolate_later(const struct pci_func *vf, nvme_pf_done_fn done, void *ctx,

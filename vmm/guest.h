@@ -61,7 +61,8 @@ struct guest_pci_fn {
 	bool bars_lost;
 	/* An NVMe VF's controller check after each reset of argon's
 	 * (nvme_pf_vf_isolate_later): the latest posted, the latest ended.
-	 * Bus mastering stays held off (vd->master_hold) in between. */
+	 * The guest finds the VF still in its reset (vd->not_ready) in
+	 * between. */
 	uint32_t check_posted, check_ended;
 	/* Per BAR: its ranges in the memory map (-1: none) and its trapped
 	 * region (-1: none): the MSI-X table's pages, or the whole BAR when

@@ -467,6 +467,10 @@ static int msix_setup(struct guest *g, struct guest_pci_fn *fn)
 
 /* ---- an NVMe VF's controller after a reset ---- */
 
+#define VF_UNCHECKED_FMT                                                                       \
+	"guest '%s': PCI 00:%02x.0: its controller could not be checked for other namespaces " \
+	"after its reset; it stays out of the guest's reach until the next reset\n"
+
 /* nvme_pf_done_fn: the console CPU checked the controller of fn's VF
  * after the reset that posted tag. */
 static bool vf_checked(void *ctx, uint32_t tag, int rc)
@@ -478,12 +482,9 @@ static bool vf_checked(void *ctx, uint32_t tag, int rc)
 		return false;
 	if (fn->f && fn->vd && fn->check_posted == tag) {
 		if (rc)
-			pr_err("guest '%s': PCI 00:%02x.0: its controller could not be checked for "
-			       "other namespaces after its reset; bus mastering stays off until "
-			       "its next reset\n",
-			       g->name, fn->vd->slot);
+			pr_err(VF_UNCHECKED_FMT, g->name, fn->vd->slot);
 		else
-			vpci_master_release(&g->pci, fn->vd);
+			vpci_dev_ready(&g->pci, fn->vd);
 		__atomic_store_n(&fn->check_ended, tag, __ATOMIC_RELEASE);
 	}
 	spin_unlock(&g->pci_lock);
@@ -493,8 +494,10 @@ static bool vf_checked(void *ctx, uint32_t tag, int rc)
 /* After argon reset fn, under the guest's PCI lock: an NVMe VF's
  * controller is checked again for namespaces other than its own, by the
  * console CPU (admin commands with timeouts do not run in a guest's exit
- * path). Until that has ended the VF does no DMA, so it carries no I/O
- * to such a namespace. */
+ * path). Until that has ended the guest finds the VF still in its reset
+ * (configuration space all ones, writes going nowhere), so it cannot turn
+ * bus mastering on and the VF carries no I/O to such a namespace; a guest
+ * waits for that as after any reset (Linux polls up to 60 s). */
 static void vf_check(struct guest *g, struct guest_pci_fn *fn)
 {
 	uint32_t tag;
@@ -502,20 +505,17 @@ static void vf_check(struct guest *g, struct guest_pci_fn *fn)
 
 	if (!fn->f->is_vf || !nvme_pf_vf_info(fn->f))
 		return;
-	fn->vd->master_hold = true;
+	fn->vd->not_ready = true;
 	tag = fn->check_posted + 1;
 	fn->check_posted = tag;
 	rc = nvme_pf_vf_isolate_later(fn->f, vf_checked, fn, tag);
 	if (rc == 1)
 		return;
-	/* Ran at once: bus mastering is off after the reset anyway. */
+	/* Ran at once (no console CPU). */
 	if (rc)
-		pr_err("guest '%s': PCI 00:%02x.0: its controller could not be checked for other "
-		       "namespaces after its reset; bus mastering stays off until its next "
-		       "reset\n",
-		       g->name, fn->vd->slot);
+		pr_err(VF_UNCHECKED_FMT, g->name, fn->vd->slot);
 	else
-		fn->vd->master_hold = false;
+		fn->vd->not_ready = false;
 	fn->check_ended = tag;
 }
 
