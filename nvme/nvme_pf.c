@@ -846,8 +846,8 @@ static int release_vf(struct pf *p, unsigned vf_num, const struct nvme_pf_vf *v)
  * PCI lock there, and pf_lock would let one guest's stuck command hold
  * up every other guest's resets. The exit path posts a job; the console
  * CPU runs it (nvme_pf_work) and then tells the poster (done), who keeps
- * the VF's bus mastering off until then, so that the VF carries no I/O to
- * a namespace that is not its own in between. Without a console CPU the
+ * the VF from mastering until then, so that the VF carries no I/O to a
+ * namespace that is not its own in between. Without a console CPU the
  * poster runs the job itself. */
 
 enum {
@@ -867,7 +867,7 @@ struct vf_job {
 static struct vf_job jobs[ARGON_MAX_NVME][NVME_MAX_VFS];
 static struct spinlock job_lock; /* jobs[]; held for a few loads and stores */
 static bool worker;		 /* a CPU calls nvme_pf_work */
-static volatile bool running;	 /* nvme_pf_work is between taking a job and its end */
+static bool running;		 /* nvme_pf_work is between taking a job and its end */
 
 void nvme_pf_set_worker(bool present)
 {
@@ -918,13 +918,13 @@ int nvme_pf_vf_release_later(const struct pci_func *vf)
 
 bool nvme_pf_busy(void)
 {
-	if (running)
-		return true;
+	/* The jobs first: nvme_pf_work sets running before it takes one,
+	 * so a job it has taken is seen one way or the other. */
 	for (unsigned i = 0; i < npfs; i++)
 		for (unsigned vf = 0; vf < pfs[i].result.nvfs; vf++)
-			if (__atomic_load_n(&jobs[i][vf].want, __ATOMIC_ACQUIRE))
+			if (__atomic_load_n(&jobs[i][vf].want, __ATOMIC_SEQ_CST))
 				return true;
-	return false;
+	return __atomic_load_n(&running, __ATOMIC_SEQ_CST);
 }
 
 static void run_job(struct pf *p, unsigned vf, struct vf_job *j)
@@ -972,12 +972,12 @@ static void run_job(struct pf *p, unsigned vf, struct vf_job *j)
 
 void nvme_pf_work(void)
 {
-	running = true;
+	__atomic_store_n(&running, true, __ATOMIC_SEQ_CST);
 	for (unsigned i = 0; i < npfs; i++)
 		for (unsigned vf = 0; vf < pfs[i].result.nvfs; vf++)
-			if (__atomic_load_n(&jobs[i][vf].want, __ATOMIC_ACQUIRE))
+			if (__atomic_load_n(&jobs[i][vf].want, __ATOMIC_SEQ_CST))
 				run_job(&pfs[i], vf, &jobs[i][vf]);
-	running = false;
+	__atomic_store_n(&running, false, __ATOMIC_SEQ_CST);
 }
 
 /* ---- when argon goes down ---- */
