@@ -262,7 +262,46 @@ int sriov_pf_vf_release(const struct pci_func *vf)
 	return rc;
 }
 
-void sriov_pf_poll(void)
+int sriov_pf_vf_prepare_later(const struct pci_func *vf, pf_done_fn done, void *ctx, uint32_t tag)
+{
+	unsigned i;
+	struct sriov_pf *p = pf_of(vf, &i);
+
+	if (!p)
+		return -ERR_NOENT;
+	if (p->drv && p->drv->vf_prepare_later)
+		return p->drv->vf_prepare_later(p, vf->vf_num, done, ctx, tag);
+	return sriov_pf_vf_prepare(vf);
+}
+
+int sriov_pf_vf_release_later(const struct pci_func *vf)
+{
+	unsigned i;
+	struct sriov_pf *p = pf_of(vf, &i);
+
+	if (!p)
+		return -ERR_NOENT;
+	if (p->drv && p->drv->vf_release_later)
+		return p->drv->vf_release_later(p, vf->vf_num);
+	return sriov_pf_vf_release(vf);
+}
+
+void sriov_pf_set_worker(bool present)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(drivers); i++)
+		if (drivers[i]->set_worker)
+			drivers[i]->set_worker(present);
+}
+
+bool sriov_pf_busy(void)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(drivers); i++)
+		if (drivers[i]->busy && drivers[i]->busy())
+			return true;
+	return false;
+}
+
+static void sriov_pf_poll(void)
 {
 	for (unsigned i = 0; i < npfs; i++) {
 		if (!pfs[i].drv || !pfs[i].drv->poll)
@@ -273,4 +312,12 @@ void sriov_pf_poll(void)
 		pfs[i].drv->poll(&pfs[i]);
 		spin_unlock(&pf_locks[i]);
 	}
+}
+
+void sriov_pf_work(void)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(drivers); i++)
+		if (drivers[i]->work)
+			drivers[i]->work();
+	sriov_pf_poll();
 }

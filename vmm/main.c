@@ -141,6 +141,13 @@ static bool all_guests_finished(void)
 	return true;
 }
 
+/* Every guest has stopped and the console CPU has finished what they left
+ * it (their VFs' controllers offline): the machine may go down. */
+static bool machine_done(void)
+{
+	return all_guests_finished() && !sriov_pf_busy();
+}
+
 static bool guest_cpus_online(const struct argon_guest_config *g)
 {
 	for (unsigned c = 0; c < g->ncpus; c++) {
@@ -156,6 +163,7 @@ static void idle(const struct boot_info *bi) __attribute__((noreturn));
 
 static void idle(const struct boot_info *bi)
 {
+	nvme_pf_shutdown();
 	if (config.on_idle == ARGON_IDLE_HALT) {
 		pr_info("no guest running; halting (on_idle = \"halt\")\n");
 		console_drain();
@@ -280,6 +288,8 @@ void core_main(struct boot_info *bi)
 	console = pick_console_cpu();
 	if (console) {
 		console->console = true;
+		sriov_pf_set_worker(true);
+		console_set_work(sriov_pf_work);
 		pr_info("console on CPU %u\n", console->index);
 		if (console->index != boot_cpu_index()) {
 			console->wanted = true;
@@ -316,9 +326,9 @@ void core_main(struct boot_info *bi)
 	if (this_cpu()->console) {
 		if (vcpu_ops->host_intr_window)
 			vcpu_ops->host_intr_window(true);
-		console_serve(all_guests_finished);
+		console_serve(machine_done);
 	}
-	while (!all_guests_finished())
+	while (!machine_done())
 		cpu_relax();
 	pr_info("all guests stopped (%u started)\n", started);
 	idle(bi);
