@@ -182,6 +182,12 @@ struct pci_func *pci_add_vf(const struct pci_func *vf)
 	return f;
 }
 
+void pci_truncate(unsigned count)
+{
+	if (count < host_bus.count)
+		__atomic_store_n(&host_bus.count, count, __ATOMIC_RELEASE);
+}
+
 struct pci_func *pci_find_vf(uint16_t seg, uint16_t pf_rid, unsigned vf_num)
 {
 	for (unsigned i = 0; i < host_bus.count; i++) {

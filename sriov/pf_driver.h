@@ -35,6 +35,8 @@ struct pf_driver {
 	const char *table;
 	/* It gives each VF a MAC: [sriov.NAME] may list them (macs). */
 	bool assigns_macs;
+	/* The most VFs per PF it drives (below TotalVFs); 0: TotalVFs. */
+	unsigned max_vfs;
 	/* At boot, before the VFs are enabled: whether the PF can do what is
 	 * asked (nvfs VFs); 0, or a negative code with msg saying why. */
 	int (*probe)(struct sriov_pf *pf, char *msg, size_t size);
@@ -89,9 +91,11 @@ const struct pf_driver *pf_driver_find(const struct pci_func *f);
 
 /* Checks each [sriov.NAME] against the machine's PCI functions and adds
  * errors at the pf, vfs or macs key: no such function, no SR-IOV
- * capability, more VFs than TotalVFs, a PF whose driver takes a table of
- * its own, MACs for a PF whose driver assigns none. */
-void sriov_pf_check_config(const struct argon_config *cfg, struct config_diags *diags);
+ * capability, more VFs than TotalVFs or than its driver drives, a PF whose driver takes a table of
+ * its own, MACs for a PF whose driver assigns none, a PF whose driver
+ * polls (poll) when console_cpu says that every CPU runs a guest. */
+void sriov_pf_check_config(const struct argon_config *cfg, bool console_cpu,
+			   struct config_diags *diags);
 
 /* Creates the VFs of one [sriov.NAME]: the driver's probe, the SR-IOV
  * enable sequence, the VFs into argon's PCI table, the driver's
