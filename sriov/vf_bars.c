@@ -4,6 +4,9 @@
 #include "lib/fmt.h"
 
 #define FOUR_GIB 0x100000000ull
+#define MIB 0x100000ull
+#define PCI_COMMAND_REG 0x04
+#define PCI_COMMAND_MEM_SPACE 0x2u
 
 static uint32_t rd(const struct pci_cfg_ops *cfg, uint16_t seg, uint16_t rid, uint16_t off,
 		   unsigned size)
@@ -11,12 +14,28 @@ static uint32_t rd(const struct pci_cfg_ops *cfg, uint16_t seg, uint16_t rid, ui
 	return cfg->read(cfg->ctx, seg, rid, off, size);
 }
 
-/* base and limit as the bridge states them: the limit is the last byte. */
+/* base and limit as the bridge states them: the limit is the last byte.
+ * A window based below 1 MiB is the registers' reset value (base = limit
+ * = 0: "0-0xfffff"), never one firmware opened: none. */
 static struct mem_span span_of(uint64_t base, uint64_t limit)
 {
-	if (base > limit)
+	if (base > limit || base < MIB)
 		return (struct mem_span){0, 0};
 	return (struct mem_span){base, limit - base + 1};
+}
+
+static bool inside(const struct mem_span *s, const struct mem_span *outer)
+{
+	return outer->size && s->base >= outer->base &&
+	       s->base + s->size <= outer->base + outer->size;
+}
+
+void bridge_windows_nest(struct bridge_windows *w, const struct bridge_windows *outer)
+{
+	if (w->mem.size && !inside(&w->mem, &outer->mem) && !inside(&w->mem, &outer->pref))
+		w->mem = (struct mem_span){0, 0};
+	if (w->pref.size && !inside(&w->pref, &outer->pref) && !inside(&w->pref, &outer->mem))
+		w->pref = (struct mem_span){0, 0};
 }
 
 void pci_bridge_windows(const struct pci_cfg_ops *cfg, uint16_t seg, uint16_t rid,
@@ -35,6 +54,11 @@ void pci_bridge_windows(const struct pci_cfg_ops *cfg, uint16_t seg, uint16_t ri
 		plimit |= (uint64_t)rd(cfg, seg, rid, PCI_PREF_LIMIT_UPPER, 4) << 32;
 	}
 	w->pref = span_of(pbase, plimit | 0xfffff);
+	/* A bridge with memory decode off forwards nothing downstream. */
+	if (!(rd(cfg, seg, rid, PCI_COMMAND_REG, 2) & PCI_COMMAND_MEM_SPACE)) {
+		w->mem = (struct mem_span){0, 0};
+		w->pref = (struct mem_span){0, 0};
+	}
 }
 
 static bool overlaps(uint64_t a, uint64_t size, const struct mem_span *s)

@@ -34,9 +34,15 @@ struct bridge_windows {
 };
 
 /* Reads bridge rid's memory windows; a window whose base lies above its
- * limit is off (size 0). */
+ * limit, or below 1 MiB (the registers' reset value), is off (size 0),
+ * and so are both when the bridge's memory decode is off. */
 void pci_bridge_windows(const struct pci_cfg_ops *cfg, uint16_t seg, uint16_t rid,
 			struct bridge_windows *w);
+
+/* Turns off each window of w that lies in neither window of outer (a
+ * bridge above it): addresses its ancestor does not forward never reach
+ * it. */
+void bridge_windows_nest(struct bridge_windows *w, const struct bridge_windows *outer);
 
 /* The lowest address a in win with a % align == 0 (align a power of
  * two), a + size <= below, and [a, a + size) clear of every busy span.

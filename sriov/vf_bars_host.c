@@ -12,31 +12,73 @@
 #define FIXED_BASE 0xfec00000ull /* IOAPICs, HPET, LAPICs, flash up to 4 GiB */
 #define FIXED_SIZE 0x01400000ull
 #define MAX_FIXED (BOOT_MAX_MEM_RANGES + 16)
-#define MAX_BUSY (MAX_FIXED + PCI_MAX_FUNCS * PCI_NUM_BARS + 64)
+#define MAX_BUSY (MAX_FIXED + PCI_MAX_FUNCS * (PCI_NUM_BARS + 1) + 64)
+#define PCI_ROM_ENABLE 0x1u
+#define PCI_ROM_ADDR_MASK 0xfffff800u
 
 static struct mem_span fixed[MAX_FIXED];
 static unsigned nfixed;
+static bool fixed_lost; /* a range did not fit: nothing can be placed */
 static struct mem_span busy[MAX_BUSY];
 static unsigned nbusy;
+static bool busy_lost;
 
 void pci_vf_bars_reserve(uint64_t base, uint64_t size)
 {
-	if (size && nfixed < MAX_FIXED)
+	if (!size)
+		return;
+	if (nfixed == MAX_FIXED)
+		fixed_lost = true;
+	else
 		fixed[nfixed++] = (struct mem_span){base, size};
 }
 
 void pci_vf_bars_init(const struct boot_info *bi)
 {
 	nfixed = 0;
+	fixed_lost = false;
 	pci_vf_bars_reserve(FIXED_BASE, FIXED_SIZE);
 	for (unsigned i = 0; i < bi->mem_count && i < BOOT_MAX_MEM_RANGES; i++)
 		pci_vf_bars_reserve(bi->mem[i].base, bi->mem[i].size);
 }
 
+/* A busy range; one that does not fit fails the placement (gather). */
 static void add(uint64_t base, uint64_t size)
 {
-	if (size && nbusy < MAX_BUSY)
+	if (!size)
+		return;
+	if (nbusy == MAX_BUSY)
+		busy_lost = true;
+	else
 		busy[nbusy++] = (struct mem_span){base, size};
+}
+
+/* count VF BARs of size bytes each: false when that overflows. */
+static bool add_vfs(uint64_t base, uint64_t size, unsigned count)
+{
+	uint64_t total;
+
+	if (__builtin_mul_overflow(size, (uint64_t)count, &total) ||
+	    __builtin_add_overflow(base, total, &total))
+		return false;
+	add(base, size * count);
+	return true;
+}
+
+/* The function's expansion ROM while its decode is on (Type 0 at 0x30,
+ * Type 1 at 0x38): its address and size (sized with the decode off for
+ * the moment, as no one reads it during argon's boot). */
+static void add_rom(const struct pci_bus_info *host, const struct pci_func *f)
+{
+	uint16_t off = f->header_type == PCI_HEADER_NORMAL ? 0x30 : 0x38;
+	uint32_t rom = pci_cfg_read(host, f, off, 4), mask;
+
+	if (!(rom & PCI_ROM_ENABLE) || !(rom & PCI_ROM_ADDR_MASK))
+		return;
+	host->cfg->write(host->cfg->ctx, f->seg, f->rid, off, 4, PCI_ROM_ADDR_MASK);
+	mask = pci_cfg_read(host, f, off, 4) & PCI_ROM_ADDR_MASK;
+	host->cfg->write(host->cfg->ctx, f->seg, f->rid, off, 4, rom);
+	add(rom & PCI_ROM_ADDR_MASK, mask ? (uint64_t)(~mask) + 1 : 0x800);
 }
 
 /* Whether b is up or above it. */
@@ -63,6 +105,7 @@ static int gather(const struct pci_bus_info *host, const struct pci_func *pf, in
 		  size_t msgsize)
 {
 	nbusy = 0;
+	busy_lost = false;
 	for (unsigned i = 0; i < nfixed; i++)
 		add(fixed[i].base, fixed[i].size);
 	for (unsigned i = 0; i < host->count; i++) {
@@ -71,6 +114,8 @@ static int gather(const struct pci_bus_info *host, const struct pci_func *pf, in
 		for (unsigned b = 0; b < PCI_NUM_BARS; b++)
 			if (!f->bar[b].is_io && f->bar[b].addr)
 				add(f->bar[b].addr, f->bar[b].size ? f->bar[b].size : 0x1000);
+		if (!f->is_vf)
+			add_rom(host, f);
 		if (f->is_bridge && !on_path(host, (int)i, up)) {
 			struct bridge_windows w;
 
@@ -95,10 +140,23 @@ static int gather(const struct pci_bus_info *host, const struct pci_func *pf, in
 				return -ERR_BUSY;
 			}
 			for (unsigned b = 0; b < PCI_NUM_BARS; b++)
-				if (s.vf_bar[b].addr && s.vf_bar[b].size)
-					add(s.vf_bar[b].addr,
-					    s.vf_bar[b].size * (s.total_vfs ? s.total_vfs : 1u));
+				if (s.vf_bar[b].addr && s.vf_bar[b].size &&
+				    !add_vfs(s.vf_bar[b].addr, s.vf_bar[b].size,
+					     s.total_vfs ? s.total_vfs : 1u)) {
+					fmt_snprintf(msg, msgsize,
+						     "%04x:%02x:%02x.%x: its VF BAR%u window "
+						     "overflows the address space",
+						     f->seg, f->rid >> 8, (f->rid >> 3) & 0x1f,
+						     f->rid & 7, b);
+					return -ERR_RANGE;
+				}
 		}
+	}
+	if (fixed_lost || busy_lost) {
+		fmt_snprintf(msg, msgsize,
+			     "more reserved ranges and BARs than argon keeps track of (%u)",
+			     fixed_lost ? MAX_FIXED : MAX_BUSY);
+		return -ERR_NOSPC;
 	}
 	return 0;
 }
@@ -152,10 +210,30 @@ int pci_place_vf_bars(void *ctx, struct sriov_info *s, unsigned nvfs, char *msg,
 	/* This PF's own VF BARs that firmware did assign, for as many VFs
 	 * as firmware made room for. */
 	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
-		if (s->vf_bar[i].addr && s->vf_bar[i].size)
-			add(s->vf_bar[i].addr,
-			    s->vf_bar[i].size * (s->total_vfs > nvfs ? s->total_vfs : nvfs));
+		if (s->vf_bar[i].addr && s->vf_bar[i].size &&
+		    !add_vfs(s->vf_bar[i].addr, s->vf_bar[i].size,
+			     s->total_vfs > nvfs ? s->total_vfs : nvfs)) {
+			fmt_snprintf(msg, msgsize,
+				     "%s: cannot place its VF BARs: its VF BAR%u window overflows "
+				     "the address space",
+				     pfname, i);
+			return -ERR_RANGE;
+		}
+	if (busy_lost) {
+		fmt_snprintf(msg, msgsize,
+			     "%s: cannot place its VF BARs: more BARs than argon keeps track "
+			     "of (%u)",
+			     pfname, MAX_BUSY);
+		return -ERR_NOSPC;
+	}
+	/* Only what every bridge up to the root forwards. */
 	pci_bridge_windows(host->cfg, up->seg, up->rid, &w);
+	for (int a = up->parent; a >= 0; a = host->f[a].parent) {
+		struct bridge_windows o;
+
+		pci_bridge_windows(host->cfg, host->f[a].seg, host->f[a].rid, &o);
+		bridge_windows_nest(&w, &o);
+	}
 	for (unsigned i = 0; i < PCI_NUM_BARS; i++) {
 		struct pci_bar *b = &s->vf_bar[i];
 		struct vf_bar_place at;
@@ -174,7 +252,7 @@ int pci_place_vf_bars(void *ctx, struct sriov_info *s, unsigned nvfs, char *msg,
 			return rc;
 		}
 		b->addr = at.addr;
-		add(at.addr, b->size * nvfs);
+		add(at.addr, b->size * nvfs); /* vf_bar_place checked the product */
 		pr_info("%s: assigned VF BAR%u (%s%s, %s per VF, %u VFs) at 0x%llx-0x%llx from "
 			"the %s window of %s\n",
 			pfname, i, b->is_64 ? "64-bit" : "32-bit",

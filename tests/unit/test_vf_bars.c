@@ -48,6 +48,7 @@ static void put(unsigned off, unsigned size, uint32_t v)
 static void rig_port(void)
 {
 	memset(bridge_cfg, 0, sizeof(bridge_cfg));
+	put(0x04, 2, 0x0006); /* memory decode and bus mastering on */
 	put(PCI_MEM_BASE, 2, 0xc000);
 	put(PCI_MEM_LIMIT, 2, 0xc010);
 	put(PCI_PREF_BASE, 2, 0x0001);
@@ -79,6 +80,54 @@ static void test_windows(void)
 	CHECK(!w.pref_64);
 	CHECK_EQ(w.pref.base, 0xe0000000u);
 	CHECK_EQ(w.pref.size, 0x1000000u);
+
+	/* The reset value, base = limit = 0, is no window at 0-0xfffff. */
+	rig_port();
+	put(PCI_PREF_BASE, 2, 0x0000);
+	put(PCI_PREF_LIMIT, 2, 0x0000);
+	put(PCI_PREF_BASE_UPPER, 4, 0);
+	put(PCI_PREF_LIMIT_UPPER, 4, 0);
+	pci_bridge_windows(&ops, 0, 0x0018, &w);
+	CHECK_EQ(w.pref.size, 0);
+	CHECK_EQ(w.mem.size, 0x200000u);
+	put(PCI_PREF_BASE, 2, 0x0001); /* 64-bit, upper halves 0: the same */
+	put(PCI_PREF_LIMIT, 2, 0x0001);
+	pci_bridge_windows(&ops, 0, 0x0018, &w);
+	CHECK_EQ(w.pref.size, 0);
+
+	/* Memory decode off at the bridge: it forwards nothing. */
+	rig_port();
+	put(0x04, 2, 0x0004);
+	pci_bridge_windows(&ops, 0, 0x0018, &w);
+	CHECK_EQ(w.mem.size, 0);
+	CHECK_EQ(w.pref.size, 0);
+}
+
+/* A window that its ancestor does not forward is none. */
+static void test_nest(void)
+{
+	struct bridge_windows w = {{0xc0000000u, 0x200000u}, {0x380000000000ull, 0x200000u}, true};
+	struct bridge_windows outer = {
+		{0xc0000000u, 0x1000000u}, {0x380000000000ull, 1u << 30}, true};
+
+	bridge_windows_nest(&w, &outer);
+	CHECK_EQ(w.mem.size, 0x200000u);
+	CHECK_EQ(w.pref.size, 0x200000u);
+	/* Straddling the end of the ancestor's window, or outside both. */
+	w.mem.base = 0xc0f00000u;
+	outer.pref.base = 0x390000000000ull;
+	bridge_windows_nest(&w, &outer);
+	CHECK_EQ(w.mem.size, 0);
+	CHECK_EQ(w.pref.size, 0);
+	/* A prefetchable window inside the ancestor's non-prefetchable one
+	 * is forwarded. */
+	w.pref = (struct mem_span){0xc0800000u, 0x100000u};
+	bridge_windows_nest(&w, &outer);
+	CHECK_EQ(w.pref.size, 0x100000u);
+	/* An ancestor with no windows forwards nothing. */
+	memset(&outer, 0, sizeof(outer));
+	bridge_windows_nest(&w, &outer);
+	CHECK_EQ(w.pref.size, 0);
 }
 
 static void test_fit(void)
@@ -234,4 +283,4 @@ static void test_place_server(void)
 	CHECK_EQ(at.addr % 0x400000, 0);
 }
 
-CHECK_MAIN(test_windows, test_fit, test_place_rig, test_place_refused, test_place_server)
+CHECK_MAIN(test_windows, test_nest, test_fit, test_place_rig, test_place_refused, test_place_server)
