@@ -81,9 +81,8 @@ void sriov_pf_check_config(const struct argon_config *cfg, bool console_cpu,
 		 * hears. */
 		if (drv && drv->poll && !console_cpu)
 			config_diag_add(diags, s->pf_at,
-					"PCI function %s: argon's %s driver answers its VFs from "
-					"the console CPU, but every CPU runs a guest: leave one "
-					"CPU to no guest",
+					"PCI function %s: its %s driver polls on the console CPU, "
+					"but every CPU runs a guest",
 					name, drv->name);
 		if (s->nmacs && (!drv || !drv->assigns_macs))
 			config_diag_add(diags, s->macs_at[0],

@@ -259,7 +259,7 @@ boot "$esp" "$rlog" --timeout 120 --smp 3 --igb 05 >/dev/null ||
 rm -rf "$esp"
 expect "$rlog" "^argon.conf:3:7: error: vfs = 8, but argon's igb driver drives at most 7 VFs of PCI function 0000:00:05.0\$" \
 	"the config check refuses 8 VFs at vfs"
-expect "$rlog" "^argon.conf:2:6: error: PCI function 0000:00:05.0: argon's igb driver answers its VFs from the console CPU, but every CPU runs a guest: leave one CPU to no guest\$" \
+expect "$rlog" "^argon.conf:2:6: error: PCI function 0000:00:05.0: its igb driver polls on the console CPU, but every CPU runs a guest\$" \
 	"no console CPU for the igb driver's polling"
 expect "$rlog" '^argon: error: argon.conf has errors; no guest started$' "refused: no guest started"
 expect_not "$rlog" '^\[(alpha|beta)\]' "refused: no guest ran"
