@@ -14,6 +14,7 @@ set(ARGON_PURE_SOURCES
   lib/civil_time.c
   lib/x86_decode.c
   sriov/sriov.c
+  sriov/vf_bars.c
   nvme/nvme_cmd.c
   nvme/nvme_plan.c
   nic/igb_mbx.c
@@ -93,6 +94,7 @@ set(ARGON_BARE_SOURCES
   vmm/vmx/vmx_dump.c
   vmm/vmx/vmx_run.S
   sriov/ecam.c
+  sriov/vf_bars_host.c
   iommu/vtd/vtd.c
   nvme/nvme_pf.c
   nvme/nvme_pf_driver.c

@@ -60,8 +60,11 @@
 #define IGB_TCTL_EN (1u << 1)
 
 /* Receive address filters: 16 entries at RAL/RAH(i), 8 more at 0x54e0. */
-#define IGB_RAL(i) (0x5400u + 8u * (i))
-#define IGB_RAH(i) (0x5404u + 8u * (i))
+/* Receive addresses: entries 0-15, then 16-23 in a second block. */
+#define IGB_RAL(i) ((i) < 16 ? 0x5400u + 8u * (i) : 0x54e0u + 8u * ((i)-16))
+#define IGB_RAH(i) ((i) < 16 ? 0x5404u + 8u * (i) : 0x54e4u + 8u * ((i)-16))
+#define IGB_RAR_ENTRIES 24
+#define IGB_RAH_POOL_MASK (0xffu << 18)
 #define IGB_RAH_AV (1u << 31)
 #define IGB_RAH_POOL_OFF 18		/* one bit per pool */
 #define IGB_MTA(i) (0x5200u + 4u * (i)) /* 128 x 32 bits of multicast hash */
@@ -79,8 +82,18 @@
 #define IGB_VMOLR_ROMPE (1u << 25) /* multicast by the hash table */
 #define IGB_VMOLR_BAM (1u << 27)   /* broadcast */
 #define IGB_VMOLR_STRCRC (1u << 31)
+#define IGB_POOLS 8			 /* VMDq pools: one per VF, the last the PF's */
+#define IGB_VFTA(i) (0x5600u + 4u * (i)) /* VLAN filter table, 128 words */
+#define IGB_VFTA_WORDS 128
+#define IGB_VLVF(i) (0x5d00u + 4u * (i)) /* VLAN-to-pool filters */
+#define IGB_VLVF_ENTRIES 32
+#define IGB_UTA(i) (0xa000u + 4u * (i)) /* unicast hash table, 128 words */
+#define IGB_UTA_WORDS 128
+#define IGB_VMVIR(n) (0x3700u + 4u * (n)) /* per pool VLAN insertion */
+#define IGB_VMVIR_VLANA_NEVER (1u << 31)  /* no tag inserted on transmit */
 #define IGB_DTXSWC 0x3500
 #define IGB_DTXSWC_MAC_SPOOF_OFF 0     /* one bit per pool */
+#define IGB_DTXSWC_VLAN_SPOOF_OFF 8    /* one bit per pool */
 #define IGB_DTXSWC_LOOPBACK (1u << 31) /* pool-to-pool switching */
 
 /* The mailbox, PF side. */

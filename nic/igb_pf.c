@@ -30,6 +30,11 @@ struct igb {
 	uint8_t mac[6];
 	uint32_t pending; /* VFs whose request waits for their buffer */
 	uint32_t live;	  /* VFs given to a running guest */
+	uint32_t unsent;  /* VFs whose answer waits for their buffer */
+	struct {
+		uint32_t w[IGB_MBX_WORDS];
+		unsigned n;
+	} answer[IGB_MAX_VFS];
 	struct igb_vf vf[IGB_MAX_VFS];
 	struct ratelimit warn[IGB_MAX_VFS];
 };
@@ -112,8 +117,12 @@ static int igb_probe(struct sriov_pf *pf, char *msg, size_t size)
 /* The VF's address filter, pool offloads and enables as its state says. */
 static void vf_apply(struct igb *n, unsigned vf, unsigned changed)
 {
-	const struct igb_vf *v = &n->vf[vf];
+	const struct igb_vf *v;
 	uint32_t bit = 1u << vf;
+
+	if (vf >= IGB_MAX_VFS)
+		return;
+	v = &n->vf[vf];
 
 	if (changed & IGB_CHG_FILTER) {
 		/* Entry 0 is the PF's own address; VF v has entry v + 1. */
@@ -142,6 +151,7 @@ static void vf_apply(struct igb *n, unsigned vf, unsigned changed)
 static void vf_reset(struct igb *n, unsigned vf)
 {
 	n->pending &= ~(1u << vf);
+	n->unsent &= ~(1u << vf);
 	igb_vf_forget(&n->vf[vf]);
 	vf_apply(n, vf, IGB_CHG_FILTER | IGB_CHG_MC | IGB_CHG_POOL);
 }
@@ -153,8 +163,23 @@ static bool take(const struct igb *n, unsigned vf)
 	return (rd(n, IGB_P2VMAILBOX(vf)) & IGB_P2V_PFU) != 0;
 }
 
-/* One message from VF vf: read, acknowledged, answered. False when its
- * buffer was busy (the request stays pending for the next poll). */
+/* Sends VF vf's kept answer if its buffer is the PF's now; false while
+ * the VF holds it (the answer stays kept for the next poll: the PF's lock
+ * is not held waiting on a guest). */
+static bool send_answer(struct igb *n, unsigned vf)
+{
+	if (!take(n, vf))
+		return false;
+	for (unsigned i = 0; i < n->answer[vf].n; i++)
+		wr(n, IGB_VMBMEM(vf) + 4 * i, n->answer[vf].w[i]);
+	wr(n, IGB_P2VMAILBOX(vf), IGB_P2V_STS);
+	n->unsent &= ~(1u << vf);
+	return true;
+}
+
+/* One message from VF vf: read, acknowledged, answered (or the answer
+ * kept until its buffer is free). False when its buffer was busy (the
+ * request stays pending for the next poll). */
 static bool vf_message(struct igb *n, unsigned vf)
 {
 	static const char *const names[] = {"message",	"RESET",   "SET_MAC_ADDR", "SET_MULTICAST",
@@ -183,16 +208,10 @@ static bool vf_message(struct igb *n, unsigned vf)
 		return true;
 	/* The VF waits for the answer; it released the buffer with its
 	 * request, so this only fails if it took it back meanwhile. */
-	for (unsigned tries = 0; !take(n, vf); tries++) {
-		if (tries == 100) {
-			vf_warn(n, vf, "answer", "the VF holds its mailbox");
-			return true;
-		}
-		udelay(10);
-	}
-	for (unsigned i = 0; i < r.nreply; i++)
-		wr(n, IGB_VMBMEM(vf) + 4 * i, r.reply[i]);
-	wr(n, IGB_P2VMAILBOX(vf), IGB_P2V_STS);
+	memcpy(n->answer[vf].w, r.reply, r.nreply * sizeof(r.reply[0]));
+	n->answer[vf].n = r.nreply;
+	n->unsent |= 1u << vf;
+	send_answer(n, vf);
 	return true;
 }
 
@@ -220,8 +239,14 @@ static void igb_poll(struct sriov_pf *pf)
 	/* A VF that no guest holds has nothing to say (a message its last
 	 * guest left behind is dropped). */
 	n->pending &= n->live;
+	n->unsent &= n->live;
+	/* An answer kept from an earlier poll goes before the VF's next
+	 * request is read. */
 	for (unsigned vf = 0; vf < n->nvfs; vf++)
-		if ((n->pending & (1u << vf)) && vf_message(n, vf))
+		if (n->unsent & (1u << vf))
+			send_answer(n, vf);
+	for (unsigned vf = 0; vf < n->nvfs; vf++)
+		if ((n->pending & ~n->unsent & (1u << vf)) && vf_message(n, vf))
 			n->pending &= ~(1u << vf);
 }
 
@@ -288,12 +313,30 @@ static int igb_vfs_ready(struct sriov_pf *pf)
 		n->mac[5] = (uint8_t)pf->f->rid;
 	}
 
-	/* Nothing passes until a VF resets through the mailbox. */
+	/* Nothing passes until a VF resets through the mailbox, and nothing
+	 * that firmware or an earlier kernel (kexec) left in the tables steers
+	 * frames to a pool: every receive address but the PF's own gone and
+	 * the PF's in no pool, no VLAN filters, no unicast hash, every pool's
+	 * offloads off (a VF's are set at its reset). */
 	wr(n, IGB_VFRE, 0);
 	wr(n, IGB_VFTE, 0);
-	for (unsigned vf = 0; vf < IGB_MAX_VFS; vf++) {
-		wr(n, IGB_RAH(vf + 1), 0);
-		wr(n, IGB_RAL(vf + 1), 0);
+	wr(n, IGB_RAH(0), rah & ~IGB_RAH_POOL_MASK);
+	for (unsigned i = 1; i < IGB_RAR_ENTRIES; i++) {
+		wr(n, IGB_RAH(i), 0);
+		wr(n, IGB_RAL(i), 0);
+	}
+	for (unsigned i = 0; i < IGB_VLVF_ENTRIES; i++)
+		wr(n, IGB_VLVF(i), 0);
+	for (unsigned i = 0; i < IGB_VFTA_WORDS; i++)
+		wr(n, IGB_VFTA(i), 0);
+	for (unsigned i = 0; i < IGB_UTA_WORDS; i++)
+		wr(n, IGB_UTA(i), 0);
+	/* A VF's frames leave untagged: the card inserts no tag for it
+	 * (VMVIR), and a tag the guest writes into a frame is a VLAN its pool
+	 * does not have (no VLVF entry): anti-spoofing drops it (DTXSWC). */
+	for (unsigned i = 0; i < IGB_POOLS; i++) {
+		wr(n, IGB_VMOLR(i), 0);
+		wr(n, IGB_VMVIR(i), i < n->nvfs ? IGB_VMVIR_VLANA_NEVER : 0);
 	}
 	for (unsigned vf = 0; vf < n->nvfs; vf++) {
 		if (pf->cfg && vf < pf->cfg->nmacs)
@@ -304,10 +347,13 @@ static int igb_vfs_ready(struct sriov_pf *pf)
 	}
 	/* Pools by destination address, no default pool (an unmatched frame
 	 * goes to no VF), frames between pools switched inside the card, a
-	 * VF's frames sent only with its own source address. */
+	 * VF's frames sent only with its own source address and without a
+	 * VLAN tag. */
 	wr(n, IGB_MRQC, IGB_MRQC_VMDQ);
 	wr(n, IGB_VT_CTL, IGB_VT_CTL_DIS_DEF_POOL);
-	wr(n, IGB_DTXSWC, IGB_DTXSWC_LOOPBACK | ((1u << n->nvfs) - 1) << IGB_DTXSWC_MAC_SPOOF_OFF);
+	wr(n, IGB_DTXSWC,
+	   IGB_DTXSWC_LOOPBACK | ((1u << n->nvfs) - 1) << IGB_DTXSWC_MAC_SPOOF_OFF |
+		   ((1u << n->nvfs) - 1) << IGB_DTXSWC_VLAN_SPOOF_OFF);
 	wr(n, IGB_RCTL, rd(n, IGB_RCTL) | IGB_RCTL_EN | IGB_RCTL_BAM | IGB_RCTL_SECRC);
 	wr(n, IGB_TCTL, rd(n, IGB_TCTL) | IGB_TCTL_EN);
 	link_up(n);
@@ -357,6 +403,7 @@ const struct pf_driver igb_pf_driver = {
 	.name = "igb",
 	.match = igb_match,
 	.assigns_macs = true,
+	.max_vfs = IGB_MAX_VFS,
 	.probe = igb_probe,
 	.vfs_ready = igb_vfs_ready,
 	.vf_prepare = igb_vf_prepare,

@@ -31,11 +31,15 @@
 #define NVME_CC_EN (1u << 0)
 #define NVME_CC_CSS_OFF 4
 #define NVME_CC_MPS_OFF 7 /* 2^(12+MPS) */
+#define NVME_CC_SHN_MASK (3u << 14)
+#define NVME_CC_SHN_NORMAL (1u << 14) /* shutdown notification: normal */
 #define NVME_CC_IOSQES_OFF 16
 #define NVME_CC_IOCQES_OFF 20
 
 #define NVME_CSTS_RDY (1u << 0)
 #define NVME_CSTS_CFS (1u << 1)
+#define NVME_CSTS_SHST_MASK (3u << 2)
+#define NVME_CSTS_SHST_DONE (2u << 2) /* shutdown processing complete */
 
 /* Submission queue entry (64 bytes). */
 struct nvme_sqe {

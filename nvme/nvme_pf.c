@@ -9,6 +9,7 @@
 #include "sriov/pci.h"
 #include "sriov/pci_regs.h"
 #include "sriov/sriov.h"
+#include "sriov/vf_bars.h"
 #include "vmm/host/smp.h"
 #include "vmm/log.h"
 #include "vmm/page_alloc.h"
@@ -344,8 +345,10 @@ static int enable_vfs(struct pf *p, unsigned nvfs, struct sriov_info *s)
 		.num_vfs = (uint16_t)nvfs,
 		.bus_max = 0xff,
 		.delay_us = sriov_wait,
+		.place = pci_place_vf_bars,
+		.place_ctx = p->f,
 	};
-	char msg[200];
+	char msg[320];
 	int rc;
 
 	if (up) {
@@ -433,7 +436,7 @@ static int run_step(struct pf *p, struct found *f, const struct nvme_step *s, st
  * controller may get shared namespaces attached behind argon's back (QEMU
  * attaches them when it brings a VF's controller up), so this runs after
  * the VFs are set up and again after each reset of a VF. */
-static int isolate_vf(struct pf *p, unsigned vf, uint16_t scid, uint32_t nsid)
+static int isolate_vf(struct pf *p, unsigned vf, uint16_t scid, uint32_t nsid, const char *when)
 {
 	for (unsigned i = 0; i < p->nns; i++) {
 		uint16_t ids[16], code;
@@ -465,15 +468,32 @@ static int isolate_vf(struct pf *p, unsigned vf, uint16_t scid, uint32_t nsid)
 			log_failure(p, "detach a namespace from a VF's controller", code);
 			return rc;
 		}
-		pr_info("%s: namespace %u detached from controller %u (VF %u): a VF sees its own "
-			"namespace alone\n",
-			p->name, p->ns[i], scid, vf + 1);
+		pr_warn("%s: namespace %u was attached to controller %u (VF %u) %s, not by argon: "
+			"detached\n",
+			p->name, p->ns[i], scid, vf + 1, when);
 	}
 	return 0;
 }
 
-static int isolate(struct pf *p, const struct found *f, const struct nvme_plan *plan,
-		   const struct argon_nvme_config *n)
+/* Names controller id for a log line: "controller 2 (VF 2)", or "(VF 3,
+ * not handed out)" past the VFs the config creates. */
+static void ctrl_name(char *buf, size_t size, const struct found *f, unsigned nvfs, uint16_t id)
+{
+	for (unsigned i = 0; i < f->nsec && i < NVME_SCL_MAX; i++)
+		if (f->sec[i].scid == id) {
+			fmt_snprintf(buf, size, "controller %u (VF %u%s)", id, f->sec[i].vfn,
+				     f->sec[i].vfn > nvfs ? ", not handed out" : "");
+			return;
+		}
+	fmt_snprintf(buf, size, "controller %u", id);
+}
+
+/* At setup: every allocated namespace is detached from each secondary
+ * controller of this primary but the VF the config gives it, the VFs
+ * past vfs included (argon does not hand their controllers out, but
+ * they would reach the namespace if those VFs were ever enabled). One
+ * Identify (CNS 12h) and at most one Namespace Attachment per namespace. */
+static int isolate(struct pf *p, const struct found *f, const struct argon_nvme_config *n)
 {
 	p->nns = 0;
 	for (unsigned i = 0; i < f->nns && i < ARRAY_SIZE(f->ns); i++) {
@@ -484,11 +504,46 @@ static int isolate(struct pf *p, const struct found *f, const struct nvme_plan *
 		}
 		p->ns[p->nns++] = f->ns[i];
 	}
-	for (unsigned vf = 0; vf < n->vfs; vf++) {
-		int rc = isolate_vf(p, vf, plan->scid[vf], n->namespaces[vf]);
+	for (unsigned i = 0; i < p->nns; i++) {
+		static uint16_t ids[NVME_CTRL_LIST_MAX], strays[NVME_SCL_MAX];
+		unsigned count, nstray;
+		struct nvme_sqe e;
+		uint16_t code;
+		int rc;
 
-		if (rc)
+		memset(p->data, 0, PAGE_SIZE);
+		nvme_cmd_identify(&e, NVME_CNS_NS_CTRLS, 0, p->ns[i], virt_to_phys(p->data));
+		rc = admin(p, &e, NULL, &code);
+		if (rc) {
+			log_failure(p, "Identify Namespace Attached Controller List", code);
 			return rc;
+		}
+		count = nvme_parse_ctrl_list(p->data, ids, ARRAY_SIZE(ids));
+		nstray = nvme_ns_strays(p->ns[i], ids,
+					count < ARRAY_SIZE(ids) ? count : ARRAY_SIZE(ids), f->sec,
+					f->nsec < NVME_SCL_MAX ? f->nsec : NVME_SCL_MAX,
+					n->namespaces, n->vfs, strays, ARRAY_SIZE(strays));
+		if (!nstray)
+			continue;
+		if (nstray > ARRAY_SIZE(strays))
+			nstray = ARRAY_SIZE(strays);
+		rc = nvme_ctrl_list_build(p->data, strays, nstray);
+		if (rc)
+			return trace_err(rc);
+		nvme_cmd_ns_attach(&e, p->ns[i], NVME_NS_ATTACH_SEL_DETACH, virt_to_phys(p->data));
+		rc = admin(p, &e, NULL, &code);
+		if (rc) {
+			log_failure(p, "detach a namespace from secondary controllers", code);
+			return rc;
+		}
+		for (unsigned c = 0; c < nstray; c++) {
+			char who[48];
+
+			ctrl_name(who, sizeof(who), f, n->vfs, strays[c]);
+			pr_info("%s: namespace %u detached from %s: a VF sees its own namespace "
+				"alone\n",
+				p->name, p->ns[i], who);
+		}
 	}
 	return 0;
 }
@@ -649,7 +704,7 @@ int nvme_pf_setup(const struct argon_nvme_config *n, struct nvme_pf_result *out)
 		if (rc)
 			return rc;
 	}
-	rc = isolate(p, &found, &plan, n);
+	rc = isolate(p, &found, n);
 	if (rc)
 		return rc;
 	rc = verify(p, &found, &plan, n);
@@ -710,12 +765,17 @@ int nvme_pf_vf_isolate(const struct pci_func *vf)
 	if (!p)
 		return -ERR_NOENT;
 	spin_lock(&pf_lock);
-	rc = isolate_vf(p, vf->vf_num - 1u, v->scid, v->nsid);
+	rc = isolate_vf(p, vf->vf_num - 1u, v->scid, v->nsid, "before its guest started");
 	spin_unlock(&pf_lock);
 	return rc;
 }
 
-int nvme_pf_vf_release(const struct pci_func *vf)
+/* VFs whose controllers release_vf took back. */
+static bool vf_released[ARGON_MAX_NVME][NVME_MAX_VFS];
+
+/* Offline, then 0 VQ and 0 VI: the controller's resources back with the
+ * primary. Under pf_lock. */
+static int release_vf(struct pf *p, unsigned vf_num, const struct nvme_pf_vf *v)
 {
 	static const struct {
 		uint8_t act, rt;
@@ -725,13 +785,8 @@ int nvme_pf_vf_release(const struct pci_func *vf)
 		{NVME_VM_SEC_ASSIGN, NVME_RT_VQ, "take back VQ resources of controller"},
 		{NVME_VM_SEC_ASSIGN, NVME_RT_VI, "take back VI resources of controller"},
 	};
-	const struct nvme_pf_vf *v = NULL;
-	struct pf *p = vf->is_vf ? pf_of(vf, &v) : NULL;
 	int rc = 0;
 
-	if (!p)
-		return -ERR_NOENT;
-	spin_lock(&pf_lock);
 	for (unsigned i = 0; !rc && i < ARRAY_SIZE(steps); i++) {
 		struct nvme_sqe e;
 		uint16_t code;
@@ -744,10 +799,216 @@ int nvme_pf_vf_release(const struct pci_func *vf)
 			log_failure(p, what, code);
 		}
 	}
-	spin_unlock(&pf_lock);
-	if (!rc)
+	if (!rc) {
+		vf_released[p - pfs][vf_num - 1] = true;
 		pr_info("%s: VF %u: controller %u offline, its %u queues and %u vectors back with "
 			"the primary\n",
-			p->name, vf->vf_num, v->scid, v->nvq, v->nvi);
+			p->name, vf_num, v->scid, v->nvq, v->nvi);
+	}
 	return rc;
+}
+
+/* ---- work on a VF's controller after boot ----
+ *
+ * A VF's reset (asked by its guest, or its guest's restart) and its
+ * guest's final stop need admin commands on the PF, each polled with a
+ * timeout. They do not run in the guest's exit path: the guest holds its
+ * PCI lock there, and pf_lock would let one guest's stuck command hold
+ * up every other guest's resets. The exit path posts a job; the console
+ * CPU runs it (nvme_pf_work) and then tells the poster (done), who keeps
+ * the VF from mastering until then, so that the VF carries no I/O to a
+ * namespace that is not its own in between. Without a console CPU the
+ * poster runs the job itself. */
+
+enum {
+	JOB_ISOLATE = 1u << 0, /* strays detached (after a reset) */
+	JOB_RELEASE = 1u << 1, /* strays detached, then offline and reclaimed */
+	JOB_NOTIFY = 1u << 2,  /* done() still to be told */
+};
+
+struct vf_job {
+	unsigned want; /* JOB_* */
+	nvme_pf_done_fn done;
+	void *ctx;
+	uint32_t tag;
+	int rc;
+};
+
+static struct vf_job jobs[ARGON_MAX_NVME][NVME_MAX_VFS];
+static struct spinlock job_lock; /* jobs[]; held for a few loads and stores */
+static bool worker;		 /* a CPU calls nvme_pf_work */
+static bool running;		 /* nvme_pf_work is between taking a job and its end */
+
+void nvme_pf_set_worker(bool present)
+{
+	worker = present;
+}
+
+static int post(const struct pci_func *vf, unsigned want, nvme_pf_done_fn done, void *ctx,
+		uint32_t tag)
+{
+	const struct nvme_pf_vf *v = NULL;
+	struct pf *p = vf->is_vf ? pf_of(vf, &v) : NULL;
+	struct vf_job *j;
+	const char *when = want & JOB_RELEASE ? "at its final stop" : "after its reset";
+	int rc;
+
+	if (!p)
+		return -ERR_NOENT;
+	if (worker) {
+		j = &jobs[p - pfs][vf->vf_num - 1u];
+		spin_lock(&job_lock);
+		j->want |= want;
+		if (done) {
+			j->done = done;
+			j->ctx = ctx;
+			j->tag = tag;
+		}
+		spin_unlock(&job_lock);
+		return 1;
+	}
+	spin_lock(&pf_lock);
+	rc = isolate_vf(p, vf->vf_num - 1u, v->scid, v->nsid, when);
+	if (!rc && (want & JOB_RELEASE))
+		rc = release_vf(p, vf->vf_num, v);
+	spin_unlock(&pf_lock);
+	return rc;
+}
+
+int nvme_pf_vf_isolate_later(const struct pci_func *vf, nvme_pf_done_fn done, void *ctx,
+			     uint32_t tag)
+{
+	return post(vf, JOB_ISOLATE, done, ctx, tag);
+}
+
+int nvme_pf_vf_release_later(const struct pci_func *vf)
+{
+	return post(vf, JOB_RELEASE, NULL, NULL, 0);
+}
+
+bool nvme_pf_busy(void)
+{
+	/* The jobs first: nvme_pf_work sets running before it takes one,
+	 * so a job it has taken is seen one way or the other. */
+	for (unsigned i = 0; i < npfs; i++)
+		for (unsigned vf = 0; vf < pfs[i].result.nvfs; vf++)
+			if (__atomic_load_n(&jobs[i][vf].want, __ATOMIC_SEQ_CST))
+				return true;
+	return __atomic_load_n(&running, __ATOMIC_SEQ_CST);
+}
+
+static void run_job(struct pf *p, unsigned vf, struct vf_job *j)
+{
+	const struct nvme_pf_vf *v = &p->result.vf[vf];
+	struct vf_job now;
+	bool told;
+
+	spin_lock(&job_lock);
+	now = *j;
+	j->want &= JOB_NOTIFY; /* what runs now is taken */
+	spin_unlock(&job_lock);
+	if (now.want & (JOB_ISOLATE | JOB_RELEASE)) {
+		int rc;
+
+		spin_lock(&pf_lock);
+		rc = isolate_vf(p, vf, v->scid, v->nsid,
+				now.want & JOB_RELEASE ? "at its final stop" : "after its reset");
+		if (!rc && (now.want & JOB_RELEASE))
+			rc = release_vf(p, vf + 1, v);
+		spin_unlock(&pf_lock);
+		spin_lock(&job_lock);
+		if (j->done) {
+			j->rc = rc;
+			j->want |= JOB_NOTIFY;
+		}
+		spin_unlock(&job_lock);
+	}
+	spin_lock(&job_lock);
+	/* Told only once nothing newer waits to run first. */
+	if (j->want != JOB_NOTIFY) {
+		spin_unlock(&job_lock);
+		return;
+	}
+	now = *j;
+	spin_unlock(&job_lock);
+	/* The poster takes its own lock there, and may find it held: then
+	 * again at the next call. */
+	told = now.done(now.ctx, now.tag, now.rc);
+	spin_lock(&job_lock);
+	if (told && j->want == JOB_NOTIFY && j->tag == now.tag)
+		j->want = 0;
+	spin_unlock(&job_lock);
+}
+
+void nvme_pf_work(void)
+{
+	__atomic_store_n(&running, true, __ATOMIC_SEQ_CST);
+	for (unsigned i = 0; i < npfs; i++)
+		for (unsigned vf = 0; vf < pfs[i].result.nvfs; vf++)
+			if (__atomic_load_n(&jobs[i][vf].want, __ATOMIC_SEQ_CST))
+				run_job(&pfs[i], vf, &jobs[i][vf]);
+	__atomic_store_n(&running, false, __ATOMIC_SEQ_CST);
+}
+
+/* ---- when argon goes down ---- */
+
+#define SHUTDOWN_TIMEOUT_US 10000000u
+
+/* CC.SHN normal shutdown, CSTS.SHST complete within 10 s, then CC.EN 0:
+ * the controller writes back what it caches, as before any power-off. */
+static int ctrl_shutdown(struct pf *p)
+{
+	uint32_t cc = rd32(p, NVME_REG_CC);
+
+	wr32(p, NVME_REG_CC, (cc & ~NVME_CC_SHN_MASK) | NVME_CC_SHN_NORMAL);
+	for (uint64_t waited = 0;; waited += POLL_US * 100) {
+		uint32_t csts = rd32(p, NVME_REG_CSTS);
+
+		if (csts != 0xffffffffu && (csts & NVME_CSTS_SHST_MASK) == NVME_CSTS_SHST_DONE)
+			break;
+		if (csts == 0xffffffffu || waited >= SHUTDOWN_TIMEOUT_US) {
+			pr_err("%s: shutdown not complete after %u ms (CSTS 0x%x)\n", p->name,
+			       SHUTDOWN_TIMEOUT_US / 1000, csts);
+			return trace_err(-ERR_IO);
+		}
+		udelay(POLL_US * 100);
+	}
+	return ctrl_disable(p);
+}
+
+void nvme_pf_shutdown(void)
+{
+	for (unsigned i = 0; i < npfs; i++) {
+		struct pf *p = &pfs[i];
+		struct sriov_enable_req req = {.seg = p->f->seg,
+					       .rid = p->f->rid,
+					       .pos = p->f->ecap_sriov,
+					       .delay_us = sriov_wait};
+		unsigned left = 0;
+		uint32_t cmd;
+		int rc = 0;
+
+		spin_lock(&pf_lock);
+		/* VFs no guest took, or whose guest did not end: their
+		 * controllers offline as after a guest's final stop. */
+		for (unsigned vf = 0; vf < p->result.nvfs; vf++)
+			if (!vf_released[i][vf]) {
+				left++;
+				if (!rc)
+					rc = release_vf(p, vf + 1, &p->result.vf[vf]);
+			}
+		if (!rc)
+			rc = ctrl_shutdown(p);
+		sriov_disable(pci_host()->cfg, &req);
+		cmd = pci_read(p->f, PCI_COMMAND, 2);
+		pci_write(p->f, PCI_COMMAND, 2, cmd & ~PCI_COMMAND_MASTER);
+		spin_unlock(&pf_lock);
+		if (!rc)
+			pr_info("%s: shut down: %u VF controller(s) released now, every secondary "
+				"controller offline, the primary shut down, VFs disabled\n",
+				p->name, left);
+		else
+			pr_err("%s: VFs disabled, but the controller was not shut down cleanly\n",
+			       p->name);
+	}
 }

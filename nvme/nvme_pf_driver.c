@@ -19,11 +19,19 @@ static int nvme_vf_prepare(struct sriov_pf *pf, unsigned vf)
 	return f ? nvme_pf_vf_isolate(f) : -ERR_NOENT;
 }
 
-static int nvme_vf_release(struct sriov_pf *pf, unsigned vf)
+static int nvme_vf_prepare_later(struct sriov_pf *pf, unsigned vf, pf_done_fn done, void *ctx,
+				 uint32_t tag)
 {
 	const struct pci_func *f = pci_find_vf(pf->f->seg, pf->f->rid, vf);
 
-	return f ? nvme_pf_vf_release(f) : -ERR_NOENT;
+	return f ? nvme_pf_vf_isolate_later(f, done, ctx, tag) : -ERR_NOENT;
+}
+
+static int nvme_vf_release_later(struct sriov_pf *pf, unsigned vf)
+{
+	const struct pci_func *f = pci_find_vf(pf->f->seg, pf->f->rid, vf);
+
+	return f ? nvme_pf_vf_release_later(f) : -ERR_NOENT;
 }
 
 const struct pf_driver nvme_pf_driver = {
@@ -31,5 +39,9 @@ const struct pf_driver nvme_pf_driver = {
 	.match = nvme_match,
 	.table = "nvme",
 	.vf_prepare = nvme_vf_prepare,
-	.vf_release = nvme_vf_release,
+	.vf_prepare_later = nvme_vf_prepare_later,
+	.vf_release_later = nvme_vf_release_later,
+	.work = nvme_pf_work,
+	.busy = nvme_pf_busy,
+	.set_worker = nvme_pf_set_worker,
 };

@@ -192,6 +192,28 @@ int nvme_plan_make(const struct nvme_plan_ctrl *c, const struct nvme_plan_ask *a
 	return 0;
 }
 
+unsigned nvme_ns_strays(uint32_t nsid, const uint16_t *ids, unsigned n,
+			const struct nvme_sec_ctrl *sec, unsigned nsec, const uint32_t *nsids,
+			unsigned nvfs, uint16_t *out, unsigned max)
+{
+	unsigned count = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		const struct nvme_sec_ctrl *s = NULL;
+
+		for (unsigned j = 0; j < nsec; j++)
+			if (sec[j].scid == ids[i])
+				s = &sec[j];
+		if (!s)
+			continue; /* the primary, or another primary's */
+		if (s->vfn >= 1 && s->vfn <= nvfs && nsids[s->vfn - 1] == nsid)
+			continue; /* the VF argon gives this namespace */
+		if (count < max)
+			out[count++] = ids[i];
+	}
+	return count;
+}
+
 int nvme_step_fmt(char *buf, size_t size, const struct nvme_step *s)
 {
 	const char *rt = s->rt == NVME_RT_VQ ? "VQ" : "VI";

@@ -65,6 +65,16 @@ struct nvme_plan {
 int nvme_plan_make(const struct nvme_plan_ctrl *c, const struct nvme_plan_ask *a,
 		   struct nvme_plan *p, char *msg, size_t msgsize);
 
+/* Which of the controllers attached to namespace nsid (ids[0..n), from
+ * Identify CNS 12h) argon detaches: every secondary controller of the
+ * primary (sec[0..nsec)) but the VFs that the config gives this namespace
+ * (VF i+1 gets nsids[i], i < nvfs). Other primaries of the subsystem and
+ * controllers the primary does not list are left alone. Writes them to
+ * out (at most max) and returns how many. Pure. */
+unsigned nvme_ns_strays(uint32_t nsid, const uint16_t *ids, unsigned n,
+			const struct nvme_sec_ctrl *sec, unsigned nsec, const uint32_t *nsids,
+			unsigned nvfs, uint16_t *out, unsigned max);
+
 /* One line for logs and tests, e.g. "assign VQ 4 to controller 1". */
 int nvme_step_fmt(char *buf, size_t size, const struct nvme_step *s);
 

@@ -4,6 +4,7 @@
  * at any time without a lock (unlike the 0xCF8/0xCFC port pair). */
 #include "lib/err.h"
 #include "sriov/pci.h"
+#include "sriov/vf_bars.h"
 #include "vmm/host/acpi_tables.h"
 #include "vmm/host/host_acpi.h"
 #include "vmm/log.h"
@@ -104,6 +105,7 @@ static int read_mcfg(const struct boot_info *bi)
 		err = host_paging_map_mmio(start, size);
 		if (err)
 			return err;
+		pci_vf_bars_reserve(start, size);
 		ecam[necam++] = *e;
 	}
 	return 0;
@@ -117,6 +119,7 @@ int pci_init(const struct boot_info *bi)
 	int err;
 
 	host_bus.cfg = &ecam_ops;
+	pci_vf_bars_init(bi);
 	err = read_mcfg(bi);
 	if (err == -ERR_NOENT) {
 		/* A legacy-BIOS machine without PCIe ECAM: nothing to assign,
@@ -177,6 +180,12 @@ struct pci_func *pci_add_vf(const struct pci_func *vf)
 	/* Published after it is complete: other CPUs only read the table. */
 	__atomic_store_n(&host_bus.count, host_bus.count + 1, __ATOMIC_RELEASE);
 	return f;
+}
+
+void pci_truncate(unsigned count)
+{
+	if (count < host_bus.count)
+		__atomic_store_n(&host_bus.count, count, __ATOMIC_RELEASE);
 }
 
 struct pci_func *pci_find_vf(uint16_t seg, uint16_t pf_rid, unsigned vf_num)

@@ -380,7 +380,8 @@ unsigned pci_enable_acs(const struct pci_bus_info *b)
 		if (!f->ecap_acs)
 			continue;
 		if (f->pcie_type != PCI_EXP_TYPE_ROOT_PORT &&
-		    f->pcie_type != PCI_EXP_TYPE_DOWNSTREAM && !multi_function(b, f))
+		    f->pcie_type != PCI_EXP_TYPE_DOWNSTREAM && !multi_function(b, f) &&
+		    !f->ecap_sriov)
 			continue;
 		cap = (uint16_t)rd(b->cfg, f->seg, f->rid, f->ecap_acs + PCI_ACS_CAP, 2);
 		ctrl = (uint16_t)rd(b->cfg, f->seg, f->rid, f->ecap_acs + PCI_ACS_CTRL, 2);

@@ -93,9 +93,9 @@ uint16_t pci_dma_rid(const struct pci_bus_info *b, const struct pci_func *f);
 /* Turns on ACS source validation, request and completion redirect and
  * upstream forwarding (those of them each capability offers) on every
  * root port, switch downstream port and function of a multi-function
- * device that has an ACS capability, so that peer-to-peer requests go up
- * to the root complex and through the IOMMU. Returns how many functions
- * it changed. */
+ * device or SR-IOV PF (for its VFs) that has an ACS capability, so that
+ * peer-to-peer requests go up to the root complex and through the IOMMU.
+ * Returns how many functions it changed. */
 unsigned pci_enable_acs(const struct pci_bus_info *b);
 
 /* Whether f's ACS capability has every isolation bit it offers enabled
@@ -152,6 +152,9 @@ struct pci_func *pci_find(uint16_t seg, uint16_t rid);
  * returns the entry that already has its requester id; NULL when the table
  * is full. */
 struct pci_func *pci_add_vf(const struct pci_func *vf);
+/* At boot, before any guest starts: drops the entries added after the
+ * table had count of them (the VFs of a PF whose setup failed). */
+void pci_truncate(unsigned count);
 /* VF vf_num of the PF at seg:pf_rid, once pci_add_vf added it; or NULL. */
 struct pci_func *pci_find_vf(uint16_t seg, uint16_t pf_rid, unsigned vf_num);
 /* The PF of a VF. */

@@ -10,7 +10,10 @@
  * file. */
 #include "sriov/pci_check.h"
 
+#include "lib/err.h"
+#include "lib/fmt.h"
 #include "sriov/pci_regs.h"
+#include "sriov/sriov.h"
 
 static const char *bridge_kind(const struct pci_func *f)
 {
@@ -114,6 +117,134 @@ static unsigned check_group(const struct argon_config *cfg, const struct pci_bus
 	return 0;
 }
 
+/* The function VF vf (1-based) of PF pf will be once enabled, enough for
+ * the checks (its requester id and place in the hierarchy), from the
+ * PF's SR-IOV capability (First VF Offset and VF Stride as the PF shows
+ * them now). 0, or a negative code. */
+static int vf_func(const struct pci_bus_info *b, const struct pci_func *pf, unsigned vf,
+		   struct pci_func *out)
+{
+	struct sriov_info sr;
+	uint16_t rid;
+	int rc;
+
+	if (!pf->ecap_sriov || vf == 0)
+		return -ERR_NODEV;
+	rc = sriov_read(b->cfg, pf->seg, pf->rid, pf->ecap_sriov, &sr);
+	if (!rc)
+		rc = sriov_vf_rid(pf->rid, sr.offset, sr.stride, vf - 1, &rid);
+	if (rc)
+		return rc;
+	*out = *pf;
+	out->rid = rid;
+	out->is_vf = true;
+	out->vf_num = (uint16_t)vf;
+	return 0;
+}
+
+/* The requester id the IOMMU sees for guest gi's k-th VF, and whether it
+ * could be built. */
+static bool vf_dma_rid(const struct argon_config *cfg, const struct pci_bus_info *b, unsigned gi,
+		       unsigned k, uint16_t *seg, uint16_t *rid)
+{
+	const struct config_vf_ref *r = &cfg->guests[gi].dev_vfs[k];
+	const struct pci_func *pf = pci_bus_find(b, r->pf.seg, r->pf.rid);
+	struct pci_func vf;
+
+	if (!pf || vf_func(b, pf, r->vf, &vf))
+		return false;
+	*seg = vf.seg;
+	*rid = pci_dma_rid(b, &vf);
+	return true;
+}
+
+/* Guest gi's k-th VF, given as "PF/vfN": the checks of a whole function
+ * that its PF's place decides. Its path to the root isolated (the PF's),
+ * its requester id (and the id a bridge replaces it with) covered by an
+ * IOMMU, that id used by no other guest's function or VF, and its PF's
+ * ACS isolation on when the PF offers ACS (the VFs of a device that
+ * routes peer-to-peer between its functions share its ACS; a device
+ * without the capability routes none, PCIe 6.0, 6.12.1.2). A PF that
+ * does not exist or has no SR-IOV is reported by the [nvme]/[sriov]
+ * checks. Returns how many it reported. */
+static unsigned check_vf(const struct argon_config *cfg, const struct pci_bus_info *b, unsigned gi,
+			 unsigned k, bool (*covers)(uint16_t seg, uint16_t rid),
+			 struct config_diags *diags)
+{
+	const struct argon_guest_config *g = &cfg->guests[gi];
+	const struct config_vf_ref *r = &g->dev_vfs[k];
+	struct config_pos at = g->dev_vfs_at[k];
+	const struct pci_func *pf, *port;
+	char name[CONFIG_PCI_ADDR_LEN + 12], pfname[CONFIG_PCI_ADDR_LEN];
+	struct pci_func vf;
+	unsigned found = 0;
+	uint16_t rid;
+
+	pf = b ? pci_bus_find(b, r->pf.seg, r->pf.rid) : NULL;
+	if (!pf || vf_func(b, pf, r->vf, &vf))
+		return 0;
+	config_format_pci_addr(pfname, sizeof(pfname), r->pf);
+	fmt_snprintf(name, sizeof(name), "%s/vf%u", pfname, r->vf);
+	rid = pci_dma_rid(b, &vf);
+	port = port_without_acs(b, pf);
+	if (port) {
+		char pname[CONFIG_PCI_ADDR_LEN];
+
+		config_format_pci_addr(pname, sizeof(pname),
+				       (struct config_pci_addr){port->seg, port->rid});
+		config_diag_add(diags, at,
+				"VF %s is behind PCIe port %s without ACS: its peer-to-peer DMA "
+				"could bypass the IOMMU",
+				name, pname);
+		found++;
+	}
+	if (pf->ecap_acs && !pci_acs_isolates(b, pf)) {
+		config_diag_add(diags, at,
+				"VF %s: its PF's ACS isolation is off: peer-to-peer DMA between "
+				"its functions could bypass the IOMMU",
+				name);
+		found++;
+	}
+	if (covers && (!covers(vf.seg, vf.rid) || !covers(vf.seg, rid))) {
+		config_diag_add(diags, at,
+				"no IOMMU covers VF %s (requester id %02x:%02x.%x): its DMA could "
+				"not be confined to the guest's memory",
+				name, vf.rid >> 8, (vf.rid >> 3) & 0x1f, vf.rid & 7);
+		found++;
+	}
+	/* Another guest's function (any guest: the whole-function check sees
+	 * no VFs) or VF (a pair reported at the later guest) seen with the
+	 * same id. */
+	for (unsigned j = 0; j < cfg->nguests; j++) {
+		const struct argon_guest_config *o = &cfg->guests[j];
+		bool clash = false;
+
+		if (j == gi)
+			continue;
+		for (unsigned d = 0; d < o->ndevices && !clash; d++) {
+			const struct pci_func *f =
+				pci_bus_find(b, o->devices[d].seg, o->devices[d].rid);
+
+			clash = f && f->seg == vf.seg && pci_dma_rid(b, f) == rid;
+		}
+		for (unsigned d = 0; j < gi && d < o->ndev_vfs && !clash; d++) {
+			uint16_t oseg, orid;
+
+			clash = vf_dma_rid(cfg, b, j, d, &oseg, &orid) && oseg == vf.seg &&
+				orid == rid;
+		}
+		if (clash) {
+			config_diag_add(diags, at,
+					"VF %s reaches the IOMMU as %02x:%02x.%x, as a function of "
+					"guest '%s' does",
+					name, rid >> 8, (rid >> 3) & 0x1f, rid & 7, o->name);
+			found++;
+			break;
+		}
+	}
+	return found;
+}
+
 unsigned pci_check_assignments(const struct argon_config *cfg, const struct pci_bus_info *b,
 			       bool (*covers)(uint16_t seg, uint16_t rid),
 			       struct config_diags *diags)
@@ -192,6 +323,8 @@ unsigned pci_check_assignments(const struct argon_config *cfg, const struct pci_
 				found++;
 			}
 		}
+		for (unsigned k = 0; k < g->ndev_vfs; k++)
+			found += check_vf(cfg, b, i, k, covers, diags);
 	}
 	return found;
 }

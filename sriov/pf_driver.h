@@ -17,9 +17,15 @@
 
 struct sriov_pf;
 
+/* Told on the console CPU when a posted VF job ends (rc: 0, or a negative
+ * code after logging); returns false to be told again at the next work
+ * call (the caller's lock was held). */
+typedef bool (*pf_done_fn)(void *ctx, uint32_t tag, int rc);
+
 /* Every hook but match is optional. Hooks after boot (vf_prepare,
  * vf_release, poll) may run on any CPU; the caller serializes them per PF
- * (struct sriov_pf's lock). */
+ * (struct sriov_pf's lock). The _later hooks and work serialize
+ * themselves. */
 struct pf_driver {
 	const char *name; /* "nvme", for logs */
 	/* Whether the driver runs this PF (by its ids or class). */
@@ -29,6 +35,8 @@ struct pf_driver {
 	const char *table;
 	/* It gives each VF a MAC: [sriov.NAME] may list them (macs). */
 	bool assigns_macs;
+	/* The most VFs per PF it drives (below TotalVFs); 0: TotalVFs. */
+	unsigned max_vfs;
 	/* At boot, before the VFs are enabled: whether the PF can do what is
 	 * asked (nvfs VFs); 0, or a negative code with msg saying why. */
 	int (*probe)(struct sriov_pf *pf, char *msg, size_t size);
@@ -42,7 +50,23 @@ struct pf_driver {
 	/* When the guest of VF vf stops for good, after the VF was reset and
 	 * detached from the guest's IOMMU domain. */
 	int (*vf_release)(struct sriov_pf *pf, unsigned vf);
-	/* Periodic work, from the console CPU's loop (about every 10 ms). */
+	/* Posted forms of vf_prepare and vf_release, for a driver whose VF
+	 * work may wait on the device (admin commands with timeouts), which
+	 * no guest's exit path does: 1 when posted for work (vf_prepare_later
+	 * then tells done(ctx, tag, rc) from the console CPU), otherwise run
+	 * at once (no worker): 0 or a negative code, done not called. A
+	 * driver without them has vf_prepare and vf_release run at once. */
+	int (*vf_prepare_later)(struct sriov_pf *pf, unsigned vf, pf_done_fn done, void *ctx,
+				uint32_t tag);
+	int (*vf_release_later)(struct sriov_pf *pf, unsigned vf);
+	/* The driver's posted jobs, all its PFs', from the console CPU. */
+	void (*work)(void);
+	/* Whether a posted job has not ended (argon powers off only after). */
+	bool (*busy)(void);
+	/* Whether a CPU runs work from now on; told before guests start. */
+	void (*set_worker)(bool present);
+	/* Periodic work, from the console CPU's loop (every tick, 10 ms
+	 * when idle). */
 	void (*poll)(struct sriov_pf *pf);
 };
 
@@ -67,9 +91,11 @@ const struct pf_driver *pf_driver_find(const struct pci_func *f);
 
 /* Checks each [sriov.NAME] against the machine's PCI functions and adds
  * errors at the pf, vfs or macs key: no such function, no SR-IOV
- * capability, more VFs than TotalVFs, a PF whose driver takes a table of
- * its own, MACs for a PF whose driver assigns none. */
-void sriov_pf_check_config(const struct argon_config *cfg, struct config_diags *diags);
+ * capability, more VFs than TotalVFs or than its driver drives, a PF whose driver takes a table of
+ * its own, MACs for a PF whose driver assigns none, a PF whose driver
+ * polls (poll) when console_cpu says that every CPU runs a guest. */
+void sriov_pf_check_config(const struct argon_config *cfg, bool console_cpu,
+			   struct config_diags *diags);
 
 /* Creates the VFs of one [sriov.NAME]: the driver's probe, the SR-IOV
  * enable sequence, the VFs into argon's PCI table, the driver's
@@ -92,7 +118,21 @@ bool sriov_pf_vf_ready(const struct pci_func *vf);
 int sriov_pf_vf_prepare(const struct pci_func *vf);
 int sriov_pf_vf_release(const struct pci_func *vf);
 
-/* The drivers' periodic work; the console CPU calls it. */
-void sriov_pf_poll(void);
+/* The posted forms (the hooks' _later): after a reset while the VF's
+ * guest runs, and at its final stop. 1 when posted (done follows for a
+ * prepare), else as above. */
+int sriov_pf_vf_prepare_later(const struct pci_func *vf, pf_done_fn done, void *ctx, uint32_t tag);
+int sriov_pf_vf_release_later(const struct pci_func *vf);
+
+/* Tells the drivers whether a CPU calls sriov_pf_work (before guests
+ * start). */
+void sriov_pf_set_worker(bool present);
+
+/* The console CPU's work for the PFs: each driver's posted jobs, then
+ * each PF's poll. */
+void sriov_pf_work(void);
+
+/* Whether a driver's posted job has not ended. */
+bool sriov_pf_busy(void);
 
 #endif

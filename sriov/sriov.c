@@ -198,9 +198,8 @@ int sriov_check_bars(const struct sriov_info *s, uint16_t seg, uint16_t pf_rid, 
 		size_str(sz, sizeof(sz), b->size);
 		if (!b->addr) {
 			say(msg, msgsize, seg, pf_rid,
-			    "VF BAR%u (%s, %s per VF) is unassigned: firmware left it empty, and "
-			    "argon does not yet assign VF BARs from the upstream bridge's window",
-			    i, b->is_64 ? "64-bit" : "32-bit", sz);
+			    "VF BAR%u (%s, %s per VF) is unassigned: firmware left it empty", i,
+			    b->is_64 ? "64-bit" : "32-bit", sz);
 			return -ERR_NOTSUP;
 		}
 		if (b->addr & (b->size - 1)) {
@@ -284,6 +283,36 @@ static int check_rids(const struct sriov_enable_req *req, const struct sriov_inf
 	return 0;
 }
 
+/* The VF BARs firmware left empty get their place from req->place, are
+ * written, and must read back as written. */
+static int place_bars(const struct pci_cfg_ops *cfg, const struct sriov_enable_req *req,
+		      struct sriov_info *s, char *msg, size_t msgsize)
+{
+	uint64_t want[PCI_NUM_BARS];
+	bool empty = false;
+	int rc;
+
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+		empty |= s->vf_bar[i].size && !s->vf_bar[i].addr;
+	if (!empty || !req->place)
+		return 0;
+	rc = req->place(req->place_ctx, s, req->num_vfs, msg, msgsize);
+	if (rc)
+		return rc;
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+		want[i] = s->vf_bar[i].addr;
+	sriov_restore_bars(cfg, req->seg, req->rid, s);
+	rc = sriov_size_bars(cfg, req->seg, req->rid, s);
+	for (unsigned i = 0; !rc && i < PCI_NUM_BARS; i++)
+		if (s->vf_bar[i].size && s->vf_bar[i].addr != want[i]) {
+			say(msg, msgsize, req->seg, req->rid,
+			    "VF BAR%u reads 0x%llx after argon wrote 0x%llx", i,
+			    (unsigned long long)s->vf_bar[i].addr, (unsigned long long)want[i]);
+			return -ERR_IO;
+		}
+	return rc;
+}
+
 int sriov_enable(const struct pci_cfg_ops *cfg, const struct sriov_enable_req *req,
 		 struct sriov_info *out, char *msg, size_t msgsize)
 {
@@ -328,6 +357,9 @@ int sriov_enable(const struct pci_cfg_ops *cfg, const struct sriov_enable_req *r
 		say(msg, msgsize, seg, rid, "VF Memory Space Enable stays on");
 		return rc;
 	}
+	rc = place_bars(cfg, req, out, msg, msgsize);
+	if (rc)
+		return rc;
 	rc = sriov_check_bars(out, seg, rid, req->num_vfs, msg, msgsize);
 	if (rc)
 		return rc;

@@ -107,11 +107,17 @@ struct sriov_enable_req {
 	uint8_t bus_max;
 	void (*delay_us)(void *ctx, uint64_t us);
 	void *delay_ctx;
+	/* Gives addresses to the VF BARs that firmware left empty (those of
+	 * s with a size and address 0), for num_vfs VFs: 0, or a negative
+	 * code with the reason in msg. NULL: such BARs are refused. */
+	int (*place)(void *ctx, struct sriov_info *s, unsigned num_vfs, char *msg, size_t msgsize);
+	void *place_ctx;
 };
 
 /* Creates req->num_vfs VFs: VF Enable cleared first if set (and waited
  * for), ARI Capable Hierarchy only under a port forwarding ARI, System
- * Page Size, VF BARs sized and checked, NumVFs, offset and stride read
+ * Page Size, VF BARs sized, empty ones placed (req->place), written and
+ * read back, all checked, NumVFs, offset and stride read
  * again, the VFs' requester ids checked against bus_max, then VF Enable
  * with VF MSE and the 100 ms wait. out holds the capability as it ends.
  * On failure VF Enable stays off and msg says why, naming the PF. */

@@ -4,6 +4,7 @@
 #include "lib/err.h"
 #include "lib/fmt.h"
 #include "lib/string.h"
+#include "sriov/vf_bars.h"
 #include "vmm/host/smp.h"
 #include "vmm/log.h"
 #include "vmm/spinlock.h"
@@ -32,7 +33,8 @@ const struct pf_driver *pf_driver_find(const struct pci_func *f)
 	return NULL;
 }
 
-void sriov_pf_check_config(const struct argon_config *cfg, struct config_diags *diags)
+void sriov_pf_check_config(const struct argon_config *cfg, bool console_cpu,
+			   struct config_diags *diags)
 {
 	for (unsigned i = 0; i < cfg->nsriov; i++) {
 		const struct argon_sriov_config *s = &cfg->sriov[i];
@@ -70,6 +72,18 @@ void sriov_pf_check_config(const struct argon_config *cfg, struct config_diags *
 			config_diag_add(diags, s->vfs_at,
 					"vfs = %u, but PCI function %s offers %u VFs (TotalVFs)",
 					s->vfs, name, sr.total_vfs);
+		else if (s->vfs_at.line && drv && drv->max_vfs && s->vfs > drv->max_vfs)
+			config_diag_add(diags, s->vfs_at,
+					"vfs = %u, but argon's %s driver drives at most %u VFs of "
+					"PCI function %s",
+					s->vfs, drv->name, drv->max_vfs, name);
+		/* Its VFs talk to a driver that only the console CPU's loop
+		 * hears. */
+		if (drv && drv->poll && !console_cpu)
+			config_diag_add(diags, s->pf_at,
+					"PCI function %s: its %s driver polls on the console CPU, "
+					"but every CPU runs a guest",
+					name, drv->name);
 		if (s->nmacs && (!drv || !drv->assigns_macs))
 			config_diag_add(diags, s->macs_at[0],
 					"PCI function %s has no PF driver that gives VFs MACs "
@@ -84,9 +98,9 @@ static void sriov_wait(void *ctx, uint64_t us)
 	udelay(us);
 }
 
-/* The SR-IOV enable sequence on p's PF, with what the port above it
- * forwards. */
-static int enable_vfs(struct sriov_pf *p)
+/* The SR-IOV enable (and disable) request for p's PF, with what the port
+ * above it forwards. */
+static void enable_req(struct sriov_pf *p, struct sriov_enable_req *out)
 {
 	const struct pci_bus_info *host = pci_host();
 	const struct pci_func *up = p->f->parent >= 0 ? &host->f[p->f->parent] : NULL;
@@ -97,19 +111,45 @@ static int enable_vfs(struct sriov_pf *p)
 		.num_vfs = (uint16_t)p->nvfs,
 		.bus_max = 0xff,
 		.delay_us = sriov_wait,
+		/* VF BARs that firmware left empty go in the bridge window
+		 * above the PF. */
+		.place = pci_place_vf_bars,
+		.place_ctx = p->f,
 	};
-	char msg[200];
-	int rc;
 
 	if (up) {
 		req.ari_forwarding =
 			sriov_port_ari_forwarding(host->cfg, up->seg, up->rid, up->cap_pcie);
 		req.bus_max = (uint8_t)pci_read(up, PCI_SUBORDINATE_BUS, 1);
 	}
-	rc = sriov_enable(host->cfg, &req, &p->sr, msg, sizeof(msg));
+	*out = req;
+}
+
+/* The SR-IOV enable sequence on p's PF. */
+static int enable_vfs(struct sriov_pf *p)
+{
+	struct sriov_enable_req req;
+	char msg[320];
+	int rc;
+
+	enable_req(p, &req);
+	rc = sriov_enable(pci_host()->cfg, &req, &p->sr, msg, sizeof(msg));
 	if (rc)
 		pr_err("%s\n", msg);
 	return rc;
+}
+
+/* After a failure past the enable: VF Enable and VF MSE off again and
+ * the VFs out of argon's PCI table (back to count entries), so that
+ * nothing of a PF that is not set up stays decoding or assignable. */
+static void undo_vfs(struct sriov_pf *p, unsigned count)
+{
+	struct sriov_enable_req req;
+
+	enable_req(p, &req);
+	sriov_disable(pci_host()->cfg, &req);
+	pci_truncate(count);
+	pr_err("%s: %s: VFs disabled again\n", p->name, p->table);
 }
 
 /* VF vf_num, enabled, as an assignable function in the PCI table. */
@@ -140,6 +180,7 @@ static int add_vf(const struct sriov_pf *p, unsigned vf_num)
 int sriov_pf_setup(const struct argon_sriov_config *s)
 {
 	struct sriov_pf *p;
+	unsigned count;
 	char msg[200];
 	int rc;
 
@@ -171,15 +212,14 @@ int sriov_pf_setup(const struct argon_sriov_config *s)
 	rc = enable_vfs(p);
 	if (rc)
 		return rc;
-	for (unsigned vf = 1; vf <= p->nvfs; vf++) {
+	count = pci_host()->count;
+	for (unsigned vf = 1; vf <= p->nvfs && !rc; vf++)
 		rc = add_vf(p, vf);
-		if (rc)
-			return rc;
-	}
-	if (p->drv && p->drv->vfs_ready) {
+	if (!rc && p->drv && p->drv->vfs_ready)
 		rc = p->drv->vfs_ready(p);
-		if (rc)
-			return rc;
+	if (rc) {
+		undo_vfs(p, count);
+		return rc;
 	}
 	pr_info("%s: %s: %u VFs enabled, %s\n", p->name, p->table, p->nvfs,
 		p->drv ? p->drv->name : "generic: no PF driver needed");
@@ -262,7 +302,46 @@ int sriov_pf_vf_release(const struct pci_func *vf)
 	return rc;
 }
 
-void sriov_pf_poll(void)
+int sriov_pf_vf_prepare_later(const struct pci_func *vf, pf_done_fn done, void *ctx, uint32_t tag)
+{
+	unsigned i;
+	struct sriov_pf *p = pf_of(vf, &i);
+
+	if (!p)
+		return -ERR_NOENT;
+	if (p->drv && p->drv->vf_prepare_later)
+		return p->drv->vf_prepare_later(p, vf->vf_num, done, ctx, tag);
+	return sriov_pf_vf_prepare(vf);
+}
+
+int sriov_pf_vf_release_later(const struct pci_func *vf)
+{
+	unsigned i;
+	struct sriov_pf *p = pf_of(vf, &i);
+
+	if (!p)
+		return -ERR_NOENT;
+	if (p->drv && p->drv->vf_release_later)
+		return p->drv->vf_release_later(p, vf->vf_num);
+	return sriov_pf_vf_release(vf);
+}
+
+void sriov_pf_set_worker(bool present)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(drivers); i++)
+		if (drivers[i]->set_worker)
+			drivers[i]->set_worker(present);
+}
+
+bool sriov_pf_busy(void)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(drivers); i++)
+		if (drivers[i]->busy && drivers[i]->busy())
+			return true;
+	return false;
+}
+
+static void sriov_pf_poll(void)
 {
 	for (unsigned i = 0; i < npfs; i++) {
 		if (!pfs[i].drv || !pfs[i].drv->poll)
@@ -273,4 +352,12 @@ void sriov_pf_poll(void)
 		pfs[i].drv->poll(&pfs[i]);
 		spin_unlock(&pf_locks[i]);
 	}
+}
+
+void sriov_pf_work(void)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(drivers); i++)
+		if (drivers[i]->work)
+			drivers[i]->work();
+	sriov_pf_poll();
 }

@@ -393,6 +393,13 @@ static void timer_stop(void)
 		wrmsr(MSR_X2APIC_TIMER_INIT, 0);
 }
 
+static void (*serve_work)(void);
+
+void console_set_work(void (*work)(void))
+{
+	serve_work = work;
+}
+
 void console_serve(bool (*done)(void))
 {
 	uint64_t fault_poll_us = 0;
@@ -414,8 +421,9 @@ void console_serve(bool (*done)(void))
 		if (now_us() - fault_poll_us >= TICK_IDLE_US) {
 			fault_poll_us = now_us();
 			iommu_poll_faults();
-			sriov_pf_poll();
 		}
+		if (serve_work)
+			serve_work();
 		timer_arm(busy || typed_len ? TICK_BUSY_US : TICK_IDLE_US);
 		/* STI's one-instruction shadow: the tick cannot slip in between. */
 		__asm__ volatile("sti; hlt; cli" ::: "memory");

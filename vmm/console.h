@@ -51,5 +51,9 @@ void console_drain(void);
 /* The console CPU's loop: moves output, reads input, halts between timer
  * ticks. Returns when done() says so (done may be NULL: never). */
 void console_serve(bool (*done)(void));
+/* Work the console CPU also does, once per tick of console_serve: argon's
+ * slow device work that no guest's exit path should wait for. Set before
+ * the console CPU starts serving. */
+void console_set_work(void (*work)(void));
 
 #endif

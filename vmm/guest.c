@@ -453,6 +453,7 @@ static void restart(struct guest *g)
 	vioapic_guest_reset(g);
 	vlapic_guest_reset(g);
 	err = load_images(g);
+	guest_pci_wait_ready(g);
 	memset(g->stats, 0, sizeof(g->stats));
 	for (unsigned i = 0; i < g->vcpu_count; i++) {
 		g->vcpus[i].stop = false;
@@ -465,8 +466,8 @@ static void restart(struct guest *g)
 	g->vcpus_running = g->vcpu_count;
 	if (err) {
 		g->stopped = true;
-		g->finished = true;
 		guest_pci_release(g);
+		g->finished = true;
 		console_end_input(g->console);
 		pr_err("guest '%s': cannot load it again (%s); stopped\n", g->name, err_str(err));
 	}

@@ -59,6 +59,11 @@ struct guest_pci_fn {
 	/* A reset failed or the BARs could not be put back: argon does not
 	 * touch the function's registers until a reset or restore works. */
 	bool bars_lost;
+	/* An NVMe VF's controller check after each reset of argon's
+	 * (nvme_pf_vf_isolate_later): the latest posted, the latest ended.
+	 * The guest finds the VF still in its reset (vd->not_ready) in
+	 * between. */
+	uint32_t check_posted, check_ended;
 	/* Per BAR: its ranges in the memory map (-1: none) and its trapped
 	 * region (-1: none): the MSI-X table's pages, or the whole BAR when
 	 * it is smaller than a page and so cannot be mapped alone. */
@@ -134,6 +139,10 @@ int guest_pci_create(struct guest *g);
 /* Before a restart zeroes RAM: interrupts blocked, every function reset,
  * the guest's view of them back to power-on. */
 void guest_pci_restart(struct guest *g);
+/* Waits until the checks that guest_pci_restart posted for the guest's
+ * VFs have ended (on the console CPU), so that its next boot starts with
+ * them usable. */
+void guest_pci_wait_ready(struct guest *g);
 /* When the guest stops for good: functions reset and detached (their DMA
  * blocked), interrupt-remapping entries freed. */
 void guest_pci_release(struct guest *g);

@@ -109,12 +109,35 @@ static struct pcpu *pick_console_cpu(void)
 	return NULL;
 }
 
+/* Whether argon.conf leaves a CPU to no guest: the console CPU
+ * (pick_console_cpu) that runs the PF drivers' polling. */
+static bool console_cpu_left(void)
+{
+	for (unsigned i = 0; i < pcpu_count; i++) {
+		bool used = false;
+
+		for (unsigned g = 0; g < config.nguests && !used; g++)
+			for (unsigned c = 0; c < config.guests[g].ncpus && !used; c++)
+				used = config.guests[g].cpus[c] == i;
+		if (!used)
+			return true;
+	}
+	return false;
+}
+
 static bool all_guests_finished(void)
 {
 	for (unsigned i = 0; i < config.nguests; i++)
 		if (guests[i].vcpu_count && !__atomic_load_n(&guests[i].finished, __ATOMIC_ACQUIRE))
 			return false;
 	return true;
+}
+
+/* Every guest has stopped and the console CPU has finished what they left
+ * it (their VFs' controllers offline): the machine may go down. */
+static bool machine_done(void)
+{
+	return all_guests_finished() && !sriov_pf_busy();
 }
 
 static bool guest_cpus_online(const struct argon_guest_config *g)
@@ -132,6 +155,7 @@ static void idle(const struct boot_info *bi) __attribute__((noreturn));
 
 static void idle(const struct boot_info *bi)
 {
+	nvme_pf_shutdown();
 	if (config.on_idle == ARGON_IDLE_HALT) {
 		pr_info("no guest running; halting (on_idle = \"halt\")\n");
 		console_drain();
@@ -153,7 +177,7 @@ static int load_config(const struct boot_info *bi)
 	}
 	err = config_parse(f->data, f->size, &config, &diags);
 	check_against_machine(bi);
-	sriov_pf_check_config(&config, &diags);
+	sriov_pf_check_config(&config, console_cpu_left(), &diags);
 	if (err || diags.count) {
 		print_diags(bi);
 		pr_err("%s has errors; no guest started\n", BOOT_CONFIG_NAME);
@@ -255,6 +279,8 @@ void core_main(struct boot_info *bi)
 	console = pick_console_cpu();
 	if (console) {
 		console->console = true;
+		sriov_pf_set_worker(true);
+		console_set_work(sriov_pf_work);
 		pr_info("console on CPU %u\n", console->index);
 		if (console->index != boot_cpu_index()) {
 			console->wanted = true;
@@ -291,9 +317,9 @@ void core_main(struct boot_info *bi)
 	if (this_cpu()->console) {
 		if (vcpu_ops->host_intr_window)
 			vcpu_ops->host_intr_window(true);
-		console_serve(all_guests_finished);
+		console_serve(machine_done);
 	}
-	while (!all_guests_finished())
+	while (!machine_done())
 		cpu_relax();
 	pr_info("all guests stopped (%u started)\n", started);
 	idle(bi);

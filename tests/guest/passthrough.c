@@ -22,6 +22,12 @@
  *                 bus mastering) and triple-faults; boot 2 checks that the
  *                 controller is as after a reset, that boot 1's data is on
  *                 the disk, and that it works again.
+ *   nvme-flr      writes, then asks for a function-level reset of the
+ *                 device (PCIe Device Control bit 15) with the controller
+ *                 running, waits the 100 ms the PCIe spec asks and then
+ *                 until the function answers, finds the controller reset,
+ *                 opens it again, reads back what it wrote before the
+ *                 reset, and writes and reads again.
  *
  * Each ends with the summary and a power-off. Lines for tests start with
  * "ARGON-TEST ". */
@@ -547,6 +553,80 @@ static __attribute__((noreturn)) void nvme_restart(void)
 	guest_finish();
 }
 
+/* ---- a reset the guest asks for ---- */
+
+#define FLR_SEED 0xF1F1u
+#define PCI_CAP_LIST 0x34u
+#define PCI_CAP_ID_PCIE 0x10
+#define PCIE_DEVCTL 0x08
+#define PCIE_DEVCTL_FLR (1u << 15)
+
+static bool check_flr(char *why, size_t size)
+{
+	uint8_t off = (uint8_t)(nvme_cfg_read32(&nv, PCI_CAP_LIST) & 0xFC);
+	uint32_t cc, csts;
+	uint64_t t;
+
+	for (unsigned guard = 48; off && guard--;) {
+		uint32_t hdr = nvme_cfg_read32(&nv, off);
+
+		if ((hdr & 0xFF) == PCI_CAP_ID_PCIE)
+			break;
+		off = (uint8_t)((hdr >> 8) & 0xFC);
+	}
+	if (!off)
+		return guest_explain(why, size, "no PCI Express capability");
+	nvme_cfg_write16(
+		&nv, (uint16_t)(off + PCIE_DEVCTL),
+		(uint16_t)(nvme_cfg_read16(&nv, (uint16_t)(off + PCIE_DEVCTL)) | PCIE_DEVCTL_FLR));
+	for (t = rdtsc(); rdtsc() - t < hz / 10;)
+		__asm__ volatile("pause");
+	/* Then, as Linux does, until the function answers again (a
+	 * function still in its reset reads all ones), for up to 10 s. */
+	for (t = rdtsc(); nvme_cfg_read32(&nv, PCI_COMMAND) == 0xFFFFFFFFu;)
+		if (rdtsc() - t > 10 * hz)
+			return guest_explain(why, size,
+					     "the function does not answer 10 s after its reset");
+	nvme_cfg_write16(&nv, PCI_COMMAND, PCI_CMD_MEMORY);
+	cc = nvme_reg_read32(&nv, NVME_REG_CC);
+	csts = nvme_reg_read32(&nv, NVME_REG_CSTS);
+	con_printf("ARGON-TEST nvme-flr found cc=0x%x csts=0x%x command=0x%x\n", cc, csts,
+		   nvme_cfg_read16(&nv, PCI_COMMAND));
+	if ((cc & NVME_CC_EN) || (csts & NVME_CSTS_RDY))
+		return guest_explain(why, size, "controller still enabled (CC 0x%x CSTS 0x%x)", cc,
+				     csts);
+	return true;
+}
+
+static bool check_flr_data(char *why, size_t size)
+{
+	memset(rbuf, 0, sizeof(rbuf));
+	if (!transfer(NVME_IO_READ, DATA_LBA_BYTES, rbuf, 1, why, size))
+		return false;
+	for (uint64_t i = 0; i < PAGE; i++)
+		if (rbuf[i] != pattern(FLR_SEED + DATA_LBA_BYTES, i))
+			return guest_explain(why, size,
+					     "byte %lu reads 0x%02x, before the reset 0x%02x", i,
+					     rbuf[i], pattern(FLR_SEED + DATA_LBA_BYTES, i));
+	return true;
+}
+
+static bool check_flr_write(char *why, size_t size)
+{
+	return write_read(FLR_SEED, why, size);
+}
+
+static __attribute__((noreturn)) void nvme_flr(void)
+{
+	open_or_die();
+	guest_run_check("nvme-write-read", check_flr_write);
+	guest_run_check("nvme-flr", check_flr);
+	open_or_die();
+	guest_run_check("nvme-flr-data", check_flr_data);
+	guest_run_check("nvme-write-read", check_write_read);
+	guest_finish();
+}
+
 bool passthrough_run(const char *cmdline, uint64_t ram_bytes)
 {
 	static const struct {
@@ -557,6 +637,7 @@ bool passthrough_run(const char *cmdline, uint64_t ram_bytes)
 		{"testguest.mode=dma-escape", dma_escape},
 		{"testguest.mode=irq-escape", irq_escape},
 		{"testguest.mode=nvme-restart", nvme_restart},
+		{"testguest.mode=nvme-flr", nvme_flr},
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {

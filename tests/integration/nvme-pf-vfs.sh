@@ -8,7 +8,10 @@
 # namespace 1 to VF 1 and namespace 2 to VF 2. QEMU's own trace shows the
 # commands the controller received. Twice: with the controller on bus 0
 # (00:02.0), and behind a PCIe root port (01:00.0), where the VFs' requester
-# ids are on bus 1. A test guest still passes.
+# ids are on bus 1. A test guest still passes. When it has stopped, argon
+# takes the unused VFs' controllers offline, shuts the primary controller
+# down (CC.SHN) and disables the VFs, so that the next boot finds the
+# drive as after a clean power-off.
 # Usage: nvme-pf-vfs.sh ARGON_EFI TESTGUEST_ELF
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -42,7 +45,8 @@ CONF
 	boot "$esp" "$out/$1.log" --timeout 120 --trace-log "$out/$1.trace" -- \
 		-trace pci_nvme_virt_mngmt -trace pci_nvme_identify_pri_ctrl_cap \
 		-trace pci_nvme_identify_sec_ctrl_list -trace pci_nvme_ns_attachment \
-		-trace pci_nvme_err_startfail_virt_state ||
+		-trace pci_nvme_err_startfail_virt_state -trace pci_nvme_mmio_shutdown_set \
+		-trace sriov_unregister_vfs ||
 		fail "$1: machine did not power off by itself (qemu-run exit $?)"
 	rm -rf "$esp"
 }
@@ -69,9 +73,25 @@ check() {
 		'pci_nvme_virt_mngmt act=0x8, ctrlid=2 VI nr=2' \
 		'pci_nvme_virt_mngmt act=0x9, ctrlid=2 VQ nr=0' \
 		'pci_nvme_ns_attachment sel=0x0' \
-		'pci_nvme_ns_attachment sel=0x0' >"$out/want.cmds"
+		'pci_nvme_ns_attachment sel=0x0' \
+		'pci_nvme_virt_mngmt act=0x7, ctrlid=1 VQ nr=0' \
+		'pci_nvme_virt_mngmt act=0x8, ctrlid=1 VQ nr=0' \
+		'pci_nvme_virt_mngmt act=0x8, ctrlid=1 VI nr=0' \
+		'pci_nvme_virt_mngmt act=0x7, ctrlid=2 VQ nr=0' \
+		'pci_nvme_virt_mngmt act=0x8, ctrlid=2 VQ nr=0' \
+		'pci_nvme_virt_mngmt act=0x8, ctrlid=2 VI nr=0' >"$out/want.cmds"
 	diff -u "$out/want.cmds" "$out/$1.cmds" || fail "$1: the controller received other commands"
 	expect_not "$trace" 'pci_nvme_err_startfail_virt_state' "$1: the VFs' controllers started"
+	# argon's end: no guest took the VFs, so their controllers go
+	# offline with their resources back (above, after the attachments),
+	# then the primary gets a normal shutdown and the VFs are disabled,
+	# in that order.
+	expect "$log" "^argon: $d: shut down: 2 VF controller\\(s\\) released now, every secondary controller offline, the primary shut down, VFs disabled\$" \
+		"$1: argon shut the PF down"
+	grep -oE 'act=0x7, ctrlid=2|pci_nvme_mmio_shutdown_set|sriov_unregister_vfs' "$trace" | uniq |
+		tail -n 3 | tr '\n' ' ' >"$out/$1.end"
+	[ "$(cat "$out/$1.end")" = 'act=0x7, ctrlid=2 pci_nvme_mmio_shutdown_set sriov_unregister_vfs ' ] ||
+		fail "$1: the end was not offline, shutdown, VF disable: $(cat "$out/$1.end")"
 	expect_testguest "$log" one "console=ttyS0"
 }
 

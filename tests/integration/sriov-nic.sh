@@ -225,8 +225,9 @@ expect "$blog" '^argon.conf:32:6: error: PCI function 0000:00:1f.2 has no SR-IOV
 expect "$blog" '^argon: error: argon.conf has errors; no guest started$' "no guest started"
 expect_not "$blog" '^\[(alpha|beta)\]' "no guest ran"
 
-# What the driver refuses at boot (8 VFs: the card has 8, argon's igb
-# driver offers 7) stops only the guests given its VFs.
+# More VFs than the driver drives (8: the card has 8, argon's igb driver
+# offers 7) are refused by the config check, at vfs; and so is a PF whose
+# driver polls from the console CPU when every CPU runs a guest.
 esp=$(new_esp "$1" "$2" <<'CONF'
 [sriov.nic0]
 pf = "0000:00:05.0"
@@ -244,15 +245,22 @@ kernel = "testguest.elf"
 memory = "64M"
 cpus = [2]
 cmdline = "console=ttyS0"
+
+[guest.gamma]
+kernel = "testguest.elf"
+memory = "64M"
+cpus = [0]
+cmdline = "console=ttyS0"
 CONF
 )
 rlog=$bad/refused.log
 boot "$esp" "$rlog" --timeout 120 --smp 3 --igb 05 >/dev/null ||
 	fail "refused: machine did not power off by itself"
 rm -rf "$esp"
-expect "$rlog" "^argon: error: 0000:00:05.0: igb: asks 8 VFs, argon's igb driver offers 7\$" "the driver refuses 8 VFs"
-expect "$rlog" '^argon: error: \[sriov.nic0\]: no VF set up$' "no VF set up"
-expect "$rlog" "^argon: error: guest 'alpha': VF 0000:00:05.0/vf1 was not set up\$" "alpha is told why"
-expect "$rlog" "^argon: error: guest 'alpha' not started\$" "alpha does not start"
-expect_testguest "$rlog" beta "console=ttyS0"
+expect "$rlog" "^argon.conf:3:7: error: vfs = 8, but argon's igb driver drives at most 7 VFs of PCI function 0000:00:05.0\$" \
+	"the config check refuses 8 VFs at vfs"
+expect "$rlog" "^argon.conf:2:6: error: PCI function 0000:00:05.0: its igb driver polls on the console CPU, but every CPU runs a guest\$" \
+	"no console CPU for the igb driver's polling"
+expect "$rlog" '^argon: error: argon.conf has errors; no guest started$' "refused: no guest started"
+expect_not "$rlog" '^\[(alpha|beta)\]' "refused: no guest ran"
 finish

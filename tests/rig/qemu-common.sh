@@ -16,15 +16,19 @@ export QEMU_MODULE_DIR="$ROOT/usr/lib/x86_64-linux-gnu/qemu"
 # no controller: a secondary controller gets one by Namespace Attachment.
 # Each starts with a label, "argon-nvme ns1" or "argon-nvme ns2" and a
 # newline, so a guest can tell which namespace it reads. With RIG_SRIOV_PORT=1 in the environment the controller sits
-# behind a PCIe root port (bus 1), so its VFs are not on bus 0.
+# behind a PCIe root port (bus 1), so its VFs are not on bus 0. With
+# RIG_NS2_ATTACHED=1 namespace 2 is not `detached`: QEMU then attaches it
+# by itself to each controller of the subsystem that is enabled (CC.EN),
+# a VF's included, as a stray for argon to find.
 sriov_devices() {
-	local bus=()
+	local bus=() ns2_detached=true
 	truncate -s 64M "$1"
 	truncate -s 32M "$1-2"
 	printf 'argon-nvme ns1\n' | dd of="$1" conv=notrunc status=none
 	printf 'argon-nvme ns2\n' | dd of="$1-2" conv=notrunc status=none
 	# shellcheck disable=SC2054 # commas belong to QEMU's options
 	[ "${RIG_SRIOV_PORT:-0}" != 1 ] || bus=(-device pcie-root-port,id=rp0,chassis=1,slot=1)
+	[ "${RIG_NS2_ATTACHED:-0}" != 1 ] || ns2_detached=false
 	# shellcheck disable=SC2054,SC2034 # commas belong to QEMU's options
 	SRIOV_DEVICES=(-device intel-iommu,intremap=on,eim=on,caching-mode=on
 		"${bus[@]}"
@@ -33,7 +37,7 @@ sriov_devices() {
 		-device nvme-subsys,id=subsys0
 		-device nvme,serial=argon0,subsys=subsys0,sriov_max_vfs=2,sriov_vq_flexible=8,sriov_vi_flexible=4,max_ioqpairs=12,msix_qsize=9${bus:+,bus=rp0}
 		-device nvme-ns,drive=nvm,nsid=1,shared=true,detached=true
-		-device nvme-ns,drive=nvm2,nsid=2,shared=true,detached=true)
+		-device nvme-ns,drive=nvm2,nsid=2,shared=true,detached=$ns2_detached)
 }
 
 # nvme_device SLOT IMG: appends to NVME_DEVICES a whole NVMe controller

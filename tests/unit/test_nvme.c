@@ -401,6 +401,48 @@ static void test_plan_leftovers(void)
 	check_steps(full, sizeof(full) / sizeof(full[0]));
 }
 
+/* Which controllers argon detaches from a namespace at setup: the
+ * secondaries of the primary but the VF given it, those past vfs
+ * included; the primary and controllers the primary does not list stay. */
+static void test_ns_strays(void)
+{
+	static const struct nvme_sec_ctrl sec[] = {
+		{.scid = 1, .vfn = 1}, {.scid = 2, .vfn = 2}, {.scid = 5, .vfn = 3}};
+	static const uint32_t nsids[] = {1, 2};
+	uint16_t out[8];
+
+	/* Namespace 2 on the primary (0), VF 1 (1), VF 2 (2), the unused
+	 * VF 3 (5) and another primary's controller (9). */
+	{
+		static const uint16_t ids[] = {0, 1, 2, 5, 9};
+
+		CHECK_EQ(nvme_ns_strays(2, ids, 5, sec, 3, nsids, 2, out, 8), 2);
+		CHECK_EQ(out[0], 1);
+		CHECK_EQ(out[1], 5);
+	}
+	/* With one VF configured, namespace 2 belongs to no VF: every
+	 * secondary goes, VF 2's too. */
+	{
+		static const uint16_t ids[] = {2, 5};
+
+		CHECK_EQ(nvme_ns_strays(2, ids, 2, sec, 3, nsids, 1, out, 8), 2);
+		CHECK_EQ(out[0], 2);
+		CHECK_EQ(out[1], 5);
+	}
+	/* Attached where it belongs: nothing to do. */
+	{
+		static const uint16_t ids[] = {0, 1};
+
+		CHECK_EQ(nvme_ns_strays(1, ids, 2, sec, 3, nsids, 2, out, 8), 0);
+	}
+	/* No more than max. */
+	{
+		static const uint16_t ids[] = {1, 2, 5};
+
+		CHECK_EQ(nvme_ns_strays(7, ids, 3, sec, 3, nsids, 2, out, 2), 2);
+	}
+}
+
 static void expect_error(struct rig *r, int err, const char *text)
 {
 	char msg[200];
@@ -479,4 +521,5 @@ static void test_plan_errors(void)
 }
 
 CHECK_MAIN(test_builders, test_parse_id_ctrl, test_parse_caps_and_lists, test_status, test_plan_rig,
-	   test_plan_scid_mapping, test_plan_primary_holds, test_plan_leftovers, test_plan_errors)
+	   test_plan_scid_mapping, test_plan_primary_holds, test_plan_leftovers, test_plan_errors,
+	   test_ns_strays)

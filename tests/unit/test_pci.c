@@ -10,6 +10,7 @@
 #include "sriov/pci.h"
 #include "sriov/pci_check.h"
 #include "sriov/pci_regs.h"
+#include "sriov/sriov.h"
 #include "tests/unit/check.h"
 
 #define FAKE_MAX 800
@@ -1063,6 +1064,102 @@ static void test_check_assignments(void)
 	free(f);
 }
 
+/* An SR-IOV PF (capability at 0x180, after an ACS one when acs): VF n
+ * is at rid + 1 + (n - 1). */
+static struct fake_fn *add_sriov_pf(struct fake *f, uint16_t rid, bool acs)
+{
+	struct fake_fn *fn = add_flr_ep(f, rid, PCI_EXP_TYPE_ENDPOINT);
+
+	if (acs) {
+		add_acs(fn, PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR);
+		put32(fn, 0x100, PCI_ECAP_ID_ACS | 1u << 16 | 0x180u << 20);
+	} else {
+		put32(fn, 0x100, 0 | 0x180u << 20);
+	}
+	put32(fn, 0x180, PCI_ECAP_ID_SRIOV | 1u << 16);
+	put16(fn, 0x180 + SRIOV_TOTAL_VFS, 7);
+	put16(fn, 0x180 + SRIOV_VF_OFFSET, 1);
+	put16(fn, 0x180 + SRIOV_VF_STRIDE, 1);
+	return fn;
+}
+
+static bool covers_all_but_02_00_2(uint16_t seg, uint16_t rid)
+{
+	return !(seg == 0 && rid == pci_rid(2, 0, 2));
+}
+
+/* VFs given as "PF/vfN" get the checks of whole functions: their PF's
+ * path isolated, their PF's own ACS on, their requester id covered by an
+ * IOMMU and seen by it as no other guest's. */
+static void test_check_vfs(void)
+{
+	struct fake *f = fake_new();
+	struct pci_cfg_ops ops = ops_for(f);
+	struct pci_segment seg = {0, 0, 255};
+	static struct pci_bus_info b;
+	static struct argon_config cfg;
+	static struct config_diags diags;
+	static const char conf[] =
+		"[sriov.p1]\npf = \"01:00.0\"\nvfs = 1\n"
+		"[sriov.p2]\npf = \"02:00.0\"\nvfs = 2\n"
+		"[sriov.p5]\npf = \"05:00.0\"\nvfs = 2\n"
+		"[sriov.p6]\npf = \"06:00.0\"\nvfs = 1\n"
+		"[guest.a]\n"
+		"kernel = \"k\"\n"
+		"memory = \"2M\"\n"
+		"cpus = [0]\n"
+		"devices = [\"01:00.0/vf1\", \"02:00.0/vf1\", \"05:00.0/vf1\"]\n"
+		"[guest.b]\n"
+		"kernel = \"k\"\n"
+		"memory = \"2M\"\n"
+		"cpus = [1]\n"
+		"devices = [\"02:00.0/vf2\", \"05:00.0/vf2\", \"06:00.0/vf1\"]\n";
+	struct fake_fn *fn;
+	char text[2048];
+	size_t n = 0;
+
+	add_fn(f, 0, pci_rid(0, 0, 0), 0x060000, 0);
+	/* A root port without ACS above a PF. */
+	add_bridge(f, pci_rid(0, 0x1c, 0), PCI_EXP_TYPE_ROOT_PORT, 1, 1);
+	add_sriov_pf(f, pci_rid(1, 0, 0), false);
+	/* A root port with ACS above a PF whose own ACS firmware left off. */
+	fn = add_bridge(f, pci_rid(0, 0x1d, 0), PCI_EXP_TYPE_ROOT_PORT, 2, 2);
+	add_acs(fn, PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR);
+	add_sriov_pf(f, pci_rid(2, 0, 0), true);
+	/* A PF behind a PCIe-to-PCI bridge: its VFs reach the IOMMU as
+	 * 05:00.0, all of them. */
+	fn = add_bridge(f, pci_rid(0, 0x1e, 0), PCI_EXP_TYPE_ROOT_PORT, 4, 5);
+	add_acs(fn, PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR);
+	add_bridge(f, pci_rid(4, 0, 0), PCI_EXP_TYPE_PCI_BRIDGE, 5, 5);
+	add_sriov_pf(f, pci_rid(5, 0, 0), false);
+	/* A PF with nothing wrong. */
+	fn = add_bridge(f, pci_rid(0, 0x1b, 0), PCI_EXP_TYPE_ROOT_PORT, 6, 6);
+	add_acs(fn, PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR);
+	add_sriov_pf(f, pci_rid(6, 0, 0), false);
+	CHECK_EQ(pci_enumerate(&ops, &seg, 1, &b), 0);
+	CHECK_EQ(config_parse(conf, sizeof(conf) - 1, &cfg, &diags), 0);
+	CHECK_EQ(cfg.guests[0].ndev_vfs, 3);
+
+	/* As firmware left it: ACS off everywhere. */
+	CHECK_EQ(pci_check_assignments(&cfg, &b, NULL, &diags), 9);
+
+	/* ACS on where offered, the PF's too; an IOMMU that misses one VF. */
+	CHECK_EQ(pci_enable_acs(&b), 4);
+	CHECK_EQ(acs_ctrl(f, pci_rid(2, 0, 0)), PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR);
+	CHECK_EQ(config_parse(conf, sizeof(conf) - 1, &cfg, &diags), 0);
+	CHECK_EQ(pci_check_assignments(&cfg, &b, covers_all_but_02_00_2, &diags), 3);
+	for (unsigned i = 0; i < diags.count; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%u:%u %s\n", diags.d[i].line,
+				      diags.d[i].col, diags.d[i].msg);
+	CHECK_STR(text, "17:12 VF 0000:01:00.0/vf1 is behind PCIe port 0000:00:1c.0 without ACS: "
+			"its peer-to-peer DMA could bypass the IOMMU\n"
+			"22:12 no IOMMU covers VF 0000:02:00.0/vf2 (requester id 02:00.2): its DMA "
+			"could not be confined to the guest's memory\n"
+			"22:27 VF 0000:05:00.0/vf2 reaches the IOMMU as 05:00.0, as a function of "
+			"guest 'a' does\n");
+	free(f);
+}
+
 /* A VF: ids from the PF and the VF Device ID, its share of the VF BARs,
  * its own capabilities; its reset waits for its class code (its Vendor ID
  * reads 0xFFFF) and leaves its BARs (read-only zero) alone. */
@@ -1126,4 +1223,4 @@ static void test_vf(void)
 
 CHECK_MAIN(test_q35_capture, test_bridge_chain, test_pci_bridge_aliases, test_malformed_caps,
 	   test_bar_kinds, test_segments_and_limits, test_reset_flr, test_restore_bars,
-	   test_reset_pm_and_none, test_check_assignments, test_acs, test_vf)
+	   test_reset_pm_and_none, test_check_assignments, test_acs, test_check_vfs, test_vf)

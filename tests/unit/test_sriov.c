@@ -292,10 +292,83 @@ static void test_unassigned_bar(void)
 					.delay_ctx = &f};
 	CHECK_EQ(sriov_enable(&ops, &req, &s, msg, sizeof(msg)), -ERR_NOTSUP);
 	CHECK_STR(msg, "0000:00:03.0: VF BAR0 (64-bit, 16 KiB per VF) is unassigned: firmware "
-		       "left it empty, and argon does not yet assign VF BARs from the upstream "
-		       "bridge's window");
+		       "left it empty");
 	/* Nothing was switched on. */
 	CHECK_EQ(fake_read(&f, 0, qemu_pf.rid, 0x120 + SRIOV_CTRL, 2) & SRIOV_CTRL_VFE, 0);
+}
+
+/* A place hook that puts each empty VF BAR at a fixed address (or fails),
+ * recording what it was asked. */
+struct placer {
+	uint64_t at;
+	int rc;
+	unsigned calls, nvfs;
+	uint64_t size;
+};
+
+static int place_at(void *ctx, struct sriov_info *s, unsigned nvfs, char *msg, size_t msgsize)
+{
+	struct placer *p = ctx;
+
+	p->calls++;
+	p->nvfs = nvfs;
+	if (p->rc) {
+		snprintf(msg, msgsize, "no room");
+		return p->rc;
+	}
+	for (unsigned i = 0; i < PCI_NUM_BARS; i++)
+		if (s->vf_bar[i].size && !s->vf_bar[i].addr) {
+			p->size = s->vf_bar[i].size;
+			s->vf_bar[i].addr = p->at;
+		}
+	return 0;
+}
+
+static void test_unassigned_bar_placed(void)
+{
+	struct placer pl = {.at = 0xc0100000};
+	struct sriov_enable_req req;
+	struct pci_cfg_ops ops;
+	struct sriov_info s;
+	char msg[200];
+	struct fake f;
+
+	setup_qemu(&f, &ops);
+	memset(&qemu_pf.cfg[0x120 + SRIOV_VF_BAR0], 0, 8);
+	qemu_pf.cfg[0x120 + SRIOV_VF_BAR0] = 0x4;
+	req = (struct sriov_enable_req){.rid = qemu_pf.rid,
+					.pos = 0x120,
+					.num_vfs = 2,
+					.bus_max = 0xff,
+					.delay_us = fake_delay,
+					.delay_ctx = &f,
+					.place = place_at,
+					.place_ctx = &pl};
+	CHECK_EQ(sriov_enable(&ops, &req, &s, msg, sizeof(msg)), 0);
+	CHECK_EQ(pl.calls, 1);
+	CHECK_EQ(pl.nvfs, 2);
+	CHECK_EQ(pl.size, 16 * 1024);
+	/* Written to the capability, read back, used for the VFs. */
+	CHECK_EQ(fake_read(&f, 0, qemu_pf.rid, 0x120 + SRIOV_VF_BAR0, 4), 0xc0100004u);
+	CHECK_EQ(fake_read(&f, 0, qemu_pf.rid, 0x120 + SRIOV_VF_BAR0 + 4, 4), 0);
+	CHECK_EQ(s.vf_bar[0].addr, 0xc0100000u);
+	CHECK_EQ(sriov_vf_bar_addr(&s, 0, 1), 0xc0104000u);
+	CHECK(fake_read(&f, 0, qemu_pf.rid, 0x120 + SRIOV_CTRL, 2) & SRIOV_CTRL_VFE);
+
+	/* A hook that finds no room: its reason, nothing enabled. */
+	setup_qemu(&f, &ops);
+	memset(&qemu_pf.cfg[0x120 + SRIOV_VF_BAR0], 0, 8);
+	qemu_pf.cfg[0x120 + SRIOV_VF_BAR0] = 0x4;
+	pl = (struct placer){.rc = -ERR_NOSPC};
+	CHECK_EQ(sriov_enable(&ops, &req, &s, msg, sizeof(msg)), -ERR_NOSPC);
+	CHECK_STR(msg, "no room");
+	CHECK_EQ(fake_read(&f, 0, qemu_pf.rid, 0x120 + SRIOV_CTRL, 2) & SRIOV_CTRL_VFE, 0);
+
+	/* A BAR firmware assigned is not handed to the hook. */
+	setup_qemu(&f, &ops);
+	pl = (struct placer){.at = 0xc0100000};
+	CHECK_EQ(sriov_enable(&ops, &req, &s, msg, sizeof(msg)), 0);
+	CHECK_EQ(pl.calls, 0);
 }
 
 /* A PF at 02:00.0 with 8 VFs at most whose First VF Offset grows with
@@ -475,5 +548,6 @@ static void test_ari_forwarding(void)
 	CHECK(!sriov_port_ari_forwarding(&ops, 0, pci_rid(0, 2, 0), 0x40));
 }
 
-CHECK_MAIN(test_read_qemu_pf, test_enable_qemu_pf, test_unassigned_bar, test_synth_bus_crossing,
-	   test_synth_bar_checks, test_restore_after_reset, test_rid_math, test_ari_forwarding)
+CHECK_MAIN(test_read_qemu_pf, test_enable_qemu_pf, test_unassigned_bar, test_unassigned_bar_placed,
+	   test_synth_bus_crossing, test_synth_bar_checks, test_restore_after_reset, test_rid_math,
+	   test_ari_forwarding)

@@ -289,6 +289,38 @@ static void test_command(void)
 	CHECK_EQ(fk.last_val, 0x2000);
 }
 
+/* A function argon has not finished with after a reset: to the guest it
+ * has not come back from its reset (reads all ones, writes go nowhere, so
+ * bus mastering cannot go on); once ready, the guest reaches it again. */
+static void test_not_ready(void)
+{
+	struct vpci_dev *d = setup();
+
+	d->not_ready = true;
+	CHECK_EQ(rd(1, 0x00, 4), 0xFFFFFFFFu);
+	CHECK_EQ(rd(1, 0x04, 2), 0xFFFFu);
+	CHECK_EQ(rd(1, 0x06, 1), 0xFFu);
+	wr(1, 0x04, 2, 0x0006);
+	CHECK_EQ((fk.cfg[0x04] | fk.cfg[0x05] << 8) & 0x4, 0);
+	CHECK_EQ(d->cmd, 0);
+	CHECK_EQ(hl.mem_on, 0);
+	/* A reset keeps it: only argon ends it. */
+	vpci_reset_dev(&bus, d);
+	CHECK(d->not_ready);
+	vpci_dev_ready(&bus, d);
+	CHECK(!d->not_ready);
+	CHECK(rd(1, 0x00, 4) != 0xFFFFFFFFu);
+	CHECK_EQ(rd(1, 0x04, 2), 0);
+	CHECK_EQ((fk.cfg[0x04] | fk.cfg[0x05] << 8) & 0x4, 0);
+	wr(1, 0x04, 2, 0x0006);
+	CHECK_EQ((fk.cfg[0x04] | fk.cfg[0x05] << 8) & 0x4, 0x4);
+	/* Ready with the guest's bus master bit on (set before argon's
+	 * reset): the function masters again at once. */
+	d->not_ready = true;
+	vpci_dev_ready(&bus, d);
+	CHECK_EQ((fk.cfg[0x04] | fk.cfg[0x05] << 8) & 0x4, 0x4);
+}
+
 static void test_bars(void)
 {
 	struct vpci_dev *d = setup();
@@ -552,5 +584,6 @@ static void test_vf(void)
 	fn = saved;
 }
 
-CHECK_MAIN(test_bus_layout, test_vf, test_header, test_command, test_bars, test_placement,
-	   test_caps, test_first_ecap_kept, test_msix_control, test_pcie, test_sizes, test_full_bus)
+CHECK_MAIN(test_bus_layout, test_vf, test_header, test_command, test_not_ready, test_bars,
+	   test_placement, test_caps, test_first_ecap_kept, test_msix_control, test_pcie,
+	   test_sizes, test_full_bus)

@@ -475,6 +475,8 @@ static uint32_t read32(struct vpci_bus *b, uint64_t off, unsigned size)
 	struct vpci_dev *d = dev_at(b, off);
 	uint32_t v;
 
+	if (d && d->not_ready)
+		return size == 4 ? 0xFFFFFFFFu : (1u << (8 * size)) - 1;
 	if (d)
 		v = dev_read_dword(d, reg);
 	else if (is_bridge(off))
@@ -550,6 +552,17 @@ static void command_write(struct vpci_bus *b, struct vpci_dev *d, uint16_t off, 
 	/* The status register's error bits are the function's own. */
 	if (covers(off, size, CFG_COMMAND, 2, 4) && (dw >> 16) & STATUS_W1C)
 		host_wr(d, CFG_STATUS, 2, (dw >> 16) & STATUS_W1C);
+}
+
+void vpci_dev_ready(struct vpci_bus *b, struct vpci_dev *d)
+{
+	uint16_t host;
+
+	(void)b;
+	d->not_ready = false;
+	host = (uint16_t)host_rd(d, CFG_COMMAND, 2);
+	host = (uint16_t)((host & ~CMD_MASTER) | (d->cmd & CMD_MASTER));
+	host_wr(d, CFG_COMMAND, 2, host);
 }
 
 static void bar_write(struct vpci_bus *b, struct vpci_dev *d, unsigned i, uint16_t off,
@@ -725,6 +738,8 @@ static void write32(struct vpci_bus *b, uint64_t off, unsigned size, uint32_t va
 {
 	struct vpci_dev *d = dev_at(b, off);
 
+	if (d && d->not_ready)
+		return; /* still in reset, as far as the guest can tell */
 	if (d)
 		dev_write(b, d, ECAM_REG(off), size, val);
 	else if (is_bridge(off))

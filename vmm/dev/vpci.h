@@ -81,6 +81,11 @@ struct vpci_dev {
 	const struct pci_cfg_ops *host;
 	struct vpci_bar bar[PCI_NUM_BARS];
 	uint16_t cmd; /* the guest's view of the command register */
+	/* argon has work to finish on the function after resetting it:
+	 * until vpci_dev_ready, the guest finds it as a function that has
+	 * not come back from its reset (its configuration space reads all
+	 * ones, writes go nowhere), so its bus mastering stays off. */
+	bool not_ready;
 	uint8_t cache_line, latency, int_line;
 	struct vpci_cap cap[VPCI_MAX_CAPS], ecap[VPCI_MAX_CAPS];
 	unsigned ncaps, necaps;
@@ -118,6 +123,10 @@ int vpci_place_bars(struct vpci_bus *b);
  * cleared; the BARs stay where they are, as firmware would leave them):
  * after a reset of the function, on a guest restart. */
 void vpci_reset_dev(struct vpci_bus *b, struct vpci_dev *d);
+
+/* Ends d's not_ready: the guest reaches its configuration space again,
+ * bus mastering in the function follows the guest's view. */
+void vpci_dev_ready(struct vpci_bus *b, struct vpci_dev *d);
 
 /* An access of 1, 2 or 4 bytes (8: two 4-byte ones), naturally aligned,
  * at offset off of the guest's ECAM (bus << 20 | dev << 15 | fn << 12 |

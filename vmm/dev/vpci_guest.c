@@ -466,6 +466,73 @@ static int msix_setup(struct guest *g, struct guest_pci_fn *fn)
 	return err;
 }
 
+/* ---- a VF after a reset: its PF driver's work ---- */
+
+#define VF_UNCHECKED_FMT                                                                   \
+	"guest '%s': PCI 00:%02x.0: its PF's driver could not prepare it after its reset " \
+	"(an NVMe VF: checked for other namespaces); it stays out of the guest's reach "   \
+	"until the next reset\n"
+
+/* pf_done_fn: the console CPU prepared fn's VF (an NVMe VF's controller
+ * checked) after the reset that posted tag. */
+static bool vf_checked(void *ctx, uint32_t tag, int rc)
+{
+	struct guest_pci_fn *fn = ctx;
+	struct guest *g = fn->guest;
+
+	if (!spin_trylock(&g->pci_lock))
+		return false;
+	if (fn->f && fn->vd && fn->check_posted == tag) {
+		if (rc)
+			pr_err(VF_UNCHECKED_FMT, g->name, fn->vd->slot);
+		else
+			vpci_dev_ready(&g->pci, fn->vd);
+		__atomic_store_n(&fn->check_ended, tag, __ATOMIC_RELEASE);
+	}
+	spin_unlock(&g->pci_lock);
+	return true;
+}
+
+/* After argon reset fn, under the guest's PCI lock: a VF's PF driver
+ * prepares it again; what waits on the device (an NVMe VF's controller
+ * checked for namespaces other than its own: admin commands with
+ * timeouts) is posted to the console CPU, never run in a guest's exit
+ * path. Until that has ended the guest finds the VF still in its reset
+ * (configuration space all ones, writes going nowhere), so it cannot turn
+ * bus mastering on and the VF carries no I/O to such a namespace; a guest
+ * waits for that as after any reset (Linux polls up to 60 s). */
+static void vf_check(struct guest *g, struct guest_pci_fn *fn)
+{
+	uint32_t tag;
+	int rc;
+
+	if (!fn->f->is_vf)
+		return;
+	fn->vd->not_ready = true;
+	tag = fn->check_posted + 1;
+	fn->check_posted = tag;
+	rc = sriov_pf_vf_prepare_later(fn->f, vf_checked, fn, tag);
+	if (rc == 1)
+		return;
+	/* Ran at once (no console CPU, or nothing to wait on). */
+	if (rc)
+		pr_err(VF_UNCHECKED_FMT, g->name, fn->vd->slot);
+	else
+		fn->vd->not_ready = false;
+	fn->check_ended = tag;
+}
+
+void guest_pci_wait_ready(struct guest *g)
+{
+	for (unsigned i = 0; i < g->pci.ndevs; i++) {
+		struct guest_pci_fn *fn = &g->pcifn[i];
+
+		while (fn->f && __atomic_load_n(&fn->check_ended, __ATOMIC_ACQUIRE) !=
+					__atomic_load_n(&fn->check_posted, __ATOMIC_ACQUIRE))
+			cpu_relax();
+	}
+}
+
 /* ---- configuration-space hooks ---- */
 
 static void dev_flr(void *ctx, struct vpci_dev *d)
@@ -481,8 +548,8 @@ static void dev_flr(void *ctx, struct vpci_dev *d)
 	if (err)
 		pr_warn("guest '%s': PCI 00:%02x.0: reset failed (%s)\n", g->name, d->slot,
 			err_str(err));
-	else if (fn->f->is_vf)
-		sriov_pf_vf_prepare(fn->f);
+	else
+		vf_check(g, fn);
 	vpci_reset_dev(&g->pci, d);
 	if (fn->has_msix)
 		vmsix_reset(&fn->msix);
@@ -823,8 +890,8 @@ void guest_pci_restart(struct guest *g)
 		if (err)
 			pr_err("guest '%s': PCI 00:%02x.0: reset failed (%s)\n", g->name,
 			       fn->vd->slot, err_str(err));
-		else if (fn->f->is_vf)
-			sriov_pf_vf_prepare(fn->f);
+		else
+			vf_check(g, fn);
 		vpci_reset_dev(&g->pci, fn->vd);
 		fn->vd->refused = 0;
 		if (fn->has_msix) {
@@ -856,9 +923,9 @@ void guest_pci_release(struct guest *g)
 			       g->name, fn->vd->slot, err_str(err));
 		/* Reset and detached: nothing of the guest's runs on the VF any
 		 * more, so its PF's driver can take back what it gave it (an
-		 * NVMe VF's controller goes offline). */
+		 * NVMe VF's controller goes offline, on the console CPU). */
 		if (!err && fn->f->is_vf)
-			sriov_pf_vf_release(fn->f);
+			sriov_pf_vf_release_later(fn->f);
 		if (fn->shadow) {
 			for (unsigned e = 0; e < fn->msix.n; e++)
 				if (fn->shadow[e].handle >= 0 &&
