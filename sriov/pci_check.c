@@ -186,7 +186,7 @@ static unsigned check_vf(const struct argon_config *cfg, const struct pci_bus_in
 	config_format_pci_addr(pfname, sizeof(pfname), r->pf);
 	fmt_snprintf(name, sizeof(name), "%s/vf%u", pfname, r->vf);
 	rid = pci_dma_rid(b, &vf);
-	port = port_without_acs(b, pf);
+	port = pci_port_without_acs(b, pf);
 	if (port) {
 		char pname[CONFIG_PCI_ADDR_LEN];
 
