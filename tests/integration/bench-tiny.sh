@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # bench/run end to end in its smallest form: one round of STREAM (hpcc)
-# and fio 4k random read for 5 s, bare and under argon with the whole NVMe
-# controller holding the workload disk. Checks that the three outputs are
-# well formed and that every number in them is present and positive (not
-# their values: those are the bench's to report).
+# and fio 4k random read for 5 s, bare and under argon, both on VF 1 of the
+# SR-IOV NVMe controller whose namespace 1 is the workload disk. Checks that
+# both sides used that VF, that the three outputs are well formed and that
+# every number in them is present and positive (not their values: those are
+# the bench's to report).
 # Usage: bench-tiny.sh ARGON_EFI TESTGUEST_ELF IMAGES_DIR
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -21,6 +22,16 @@ rm -f "$out.log"
 for side in bare argon; do
 	expect "$out/runs/r1-$side.log" '^(\[bench\] )?BENCH end' "the $side run went through its workloads"
 done
+# Both sides on the same function: VF 1 (0000:00:02.1, secondary controller
+# 1), made by bare Linux itself and by argon for its guest.
+expect "$out/runs/r1-bare.log" '^ARGON-TEST bench_vf pf=0000:00:02.0 vf=0000:00:02.1 ' \
+	"bare Linux made VF 1 itself"
+expect "$out/runs/r1-bare.log" '^ARGON-TEST bench_disk root=/dev/nvme[0-9]+n1p1 controller=nvme[0-9]+ pci=0000:00:02.1 id=1b36:0010 class=010802 cntlid=1 physfn=0000:00:02.0[[:space:]]*$' \
+	"bare metal's disk is on VF 1"
+expect "$out/runs/r1-argon.log" "^argon: guest 'bench': 00:01.0 is 0000:00:02.0/vf1 \\(0000:00:02.1\\) .*NVMe controller 1, 4 queues, 2 vectors, namespace 1[[:space:]]*$" \
+	"argon gave its guest VF 1"
+expect "$out/runs/r1-argon.log" '^\[bench\] ARGON-TEST bench_disk root=/dev/nvme0n1p1 controller=nvme0 pci=0000:00:01.0 id=1b36:0010 class=010802 cntlid=1 physfn=none[[:space:]]*$' \
+	"the guest's disk is on that VF"
 
 # results.json: two runs, each with a positive STREAM triad and fio IOPS,
 # bandwidth and latencies; the argon run with exit counts and I/Os.
