@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # bench/report with peers, on logs written here in the format of
 # bench/guest/init and bench/peers/README.md: one round of bare, argon, kvm
-# (with its own exit readings and BENCH peer line) and xen-pt (which failed
+# (with its own exit readings and BENCH peer line), each with an exitcost
+# figure, and xen-pt (which failed
 # as a whole), xen-dom0 not built. Checks that each side gets its column,
 # that a slowdown is computed against bare metal, that a cell without a
 # number says why, and that the peer's exits are reported.
@@ -20,20 +21,21 @@ peer.kvm=built
 peer.xen-pt=built
 peer.xen-dom0=not built
 S
-log() { # log SIDE IOPS [EXITS_BEFORE EXITS_AFTER]
+log() { # log IOPS CPUID_NS [EXITS_BEFORE EXITS_AFTER]
 	echo "BENCH begin kernel=k cpus=2 mem_kib=1 clocksource=tsc uptime=1 argon=0 quick=1"
-	[ $# -lt 3 ] || echo "BENCH exits fio-randread-qd1 before $3"
+	echo "BENCH result exitcost cpuid $2 ns"
+	[ $# -lt 4 ] || echo "BENCH exits fio-randread-qd1 before $3"
 	[ $# -lt 4 ] || echo "BENCH exits fio-randread-qd1 after $4"
-	echo "BENCH fio fio-randread-qd1 read iops=$2 bw_bytes=4096000 ios=1000 p50_ns=1000 p99_ns=2000 p99.9_ns=3000"
+	echo "BENCH fio fio-randread-qd1 read iops=$1 bw_bytes=4096000 ios=1000 p50_ns=1000 p99_ns=2000 p99.9_ns=3000"
 	echo "BENCH fio fio-randread-qd1 write iops=0 bw_bytes=0 ios=0 p50_ns= p99_ns= p99.9_ns="
 	echo "BENCH time fio-randread-qd1 10.000"
 	echo "BENCH end"
 }
-log bare 1000 >"$out/runs/r1-bare.log"
-log argon 800 "ipi=10 cpuid=5" "ipi=110 cpuid=5" >"$out/runs/r1-argon.log"
+log 1000 100.0 >"$out/runs/r1-bare.log"
+log 800 2100.0 "ipi=10 cpuid=5" "ipi=110 cpuid=5" >"$out/runs/r1-argon.log"
 {
 	echo "BENCH peer kvm device=vfio-pci:0000:00:02.1 function=vf1"
-	log kvm 500 "timer=100 hlt=50" "timer=4100 hlt=2050"
+	log 500 10100.0 "timer=100 hlt=50" "timer=4100 hlt=2050"
 } >"$out/runs/r1-kvm.log"
 printf 'BENCH error - xen: no domU\n' >"$out/runs/r1-xen-pt.log"
 
@@ -43,8 +45,10 @@ expect "$md" '^\| workload \| metric \| bare \| argon \| kvm \| xen-pt \| xen-do
 expect "$md" '^\| fio-randread-qd1 \| iops \(IOPS\) \| 1000 \| 800\.0 \(\+25\.0%\) \| 500\.0 \(\+100\.0%\) \| n/a: xen: no domU \| n/a: not built \|$' \
 	"the IOPS row: values, slowdowns against bare, the reasons of the empty cells"
 expect "$md" '^- kvm: device=vfio-pci:0000:00:02.1, function=vf1$' "the kvm peer's description"
-expect "$md" '^\| fio-randread-qd1 \| 10\.0/s, 0\.1/I/O \(ipi 100%\) \| 600\.0/s, 6/I/O \(timer 67%, hlt 33%\) \| - \| - \|$' \
-	"each side's exits per second and per I/O, by kind"
+expect "$md" '^Cost of an exit \(exitcost: a CPUID on the side less one bare\): argon 2\.0 us, kvm 10\.0 us\. ' \
+	"each side's cost of an exit"
+expect "$md" '^\| fio-randread-qd1 \| 10\.0/s, 0\.1/I/O, 0\.002% of the time \(ipi 100%\) \| 600\.0/s, 6/I/O, 0\.600% of the time \(timer 67%, hlt 33%\) \| - \| - \|$' \
+	"each side's exits per second, per I/O and their share of the time, by kind"
 python3 - "$out/results.json" <<'PY' || fail "results.json's per-side records are not as expected"
 import json, sys
 d = json.load(open(sys.argv[1]))
