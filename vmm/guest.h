@@ -99,6 +99,8 @@ struct guest {
 	/* MSI-X refusal warnings: a guest alternating valid and invalid
 	 * messages gets a few lines a minute, not one per message. */
 	struct ratelimit msix_warn;
+	/* The debug log of trapped MMIO accesses (vmm/mmio.h), under io_lock. */
+	struct ratelimit mmio_log;
 	struct vpci_bus pci;
 	struct guest_pci_fn pcifn[VPCI_MAX_DEVS];
 	struct iommu_domain *iommu; /* NULL: no function assigned */

@@ -3,9 +3,12 @@
 
 #include "lib/err.h"
 #include "lib/fmt.h"
+#include "lib/ratelimit.h"
 #include "vmm/emulate.h"
 #include "vmm/guest.h"
+#include "vmm/host/tsc.h"
 #include "vmm/log.h"
+#include "vmm/x86.h"
 
 static bool overlaps(uint64_t a, uint64_t a_size, uint64_t b, uint64_t b_size)
 {
@@ -49,6 +52,32 @@ static void refuse(struct vcpu *v, const struct vm_exit *e, const char *why, con
 		   (unsigned long long)v->regs.rip, n ? bytes : "none fetched");
 }
 
+/* Which device a trapped access goes to, and from where: what a debug log
+ * needs to attribute a guest's nested page faults. Rate-limited: a guest
+ * decides how often it touches its devices. */
+static void log_access(struct vcpu *v, const struct vm_exit *e, const struct mmio_region *r,
+		       unsigned size)
+{
+	struct guest *g = v->guest;
+	uint64_t dropped;
+	bool ok;
+
+	if (log_get_level() < LOG_DEBUG)
+		return;
+	spin_lock(&g->io_lock);
+	ok = ratelimit_ok(&g->mmio_log, tsc_to_us(rdtsc()), MMIO_LOG_BURST, MMIO_LOG_WINDOW_US,
+			  &dropped);
+	spin_unlock(&g->io_lock);
+	if (dropped)
+		pr_debug("guest '%s': %llu more MMIO accesses were not logged\n", g->name,
+			 (unsigned long long)dropped);
+	if (ok)
+		pr_debug("guest '%s': MMIO %s %s %u at 0x%llx (+0x%llx) rip 0x%llx\n", g->name,
+			 r->ops->name, e->npf.write ? "write" : "read", size,
+			 (unsigned long long)e->npf.gpa, (unsigned long long)(e->npf.gpa - r->gpa),
+			 (unsigned long long)v->regs.rip);
+}
+
 void mmio_emulate(struct vcpu *v, const struct vm_exit *e, const struct mmio_region *r)
 {
 	uint8_t code[X86_INSN_MAX];
@@ -80,6 +109,7 @@ void mmio_emulate(struct vcpu *v, const struct vm_exit *e, const struct mmio_reg
 		refuse(v, e, "the access crosses the end of the device", code, n);
 		return;
 	}
+	log_access(v, e, r, in.mem_size);
 	if (store) {
 		val = in.op == X86_OP_STORE_IMM ? in.imm
 						: emul_reg_read(&v->regs, &in, in.mem_size);

@@ -10,21 +10,30 @@ QEMU=("$ROOT/lib64/ld-linux-x86-64.so.2" --library-path
       "$ROOT/usr/bin/qemu-system-x86_64")
 export QEMU_MODULE_DIR="$ROOT/usr/lib/x86_64-linux-gnu/qemu"
 
-# sriov_devices NVME_IMG: sets SRIOV_DEVICES to the VT-d IOMMU and the NVMe
-# subsystem whose controller has SR-IOV, with NVME_IMG (made here, 64 MiB)
-# as namespace 1 and NVME_IMG-2 (32 MiB) as namespace 2, both attached to
-# no controller: a secondary controller gets one by Namespace Attachment.
-# Each starts with a label, "argon-nvme ns1" or "argon-nvme ns2" and a
-# newline, so a guest can tell which namespace it reads. With RIG_SRIOV_PORT=1 in the environment the controller sits
-# behind a PCIe root port (bus 1), so its VFs are not on bus 0. With
-# RIG_NS2_ATTACHED=1 namespace 2 is not `detached`: QEMU then attaches it
-# by itself to each controller of the subsystem that is enabled (CC.EN),
-# a VF's included, as a stray for argon to find.
+# sriov_devices NVME_IMG [DISK]: sets SRIOV_DEVICES to the VT-d IOMMU and
+# the NVMe subsystem whose controller has SR-IOV, with NVME_IMG (made here,
+# 64 MiB) as namespace 1 and NVME_IMG-2 (32 MiB) as namespace 2, both
+# attached to no controller: a secondary controller gets one by Namespace
+# Attachment. Each starts with a label, "argon-nvme ns1" or "argon-nvme ns2"
+# and a newline, so a guest can tell which namespace it reads. With DISK,
+# namespace 1 is that existing disk image instead, opened with snapshot=on:
+# writes go to a temporary overlay and DISK stays as it was (bench/: every
+# run starts from the same disk). With RIG_SRIOV_PORT=1 in the environment
+# the controller sits behind a PCIe root port (bus 1), so its VFs are not on
+# bus 0. With RIG_NS2_ATTACHED=1 namespace 2 is not `detached`: QEMU then
+# attaches it by itself to each controller of the subsystem that is enabled
+# (CC.EN), a VF's included, as a stray for argon to find.
 sriov_devices() {
-	local bus=() ns2_detached=true
-	truncate -s 64M "$1"
+	local bus=() ns1 ns2_detached=true
+	if [ $# -ge 2 ]; then
+		[ -f "$2" ] || { echo "sriov_devices: $2 is no file" >&2; return 1; }
+		ns1=file="$2",format=raw,if=none,id=nvm,snapshot=on
+	else
+		truncate -s 64M "$1"
+		printf 'argon-nvme ns1\n' | dd of="$1" conv=notrunc status=none
+		ns1=file="$1",format=raw,if=none,id=nvm
+	fi
 	truncate -s 32M "$1-2"
-	printf 'argon-nvme ns1\n' | dd of="$1" conv=notrunc status=none
 	printf 'argon-nvme ns2\n' | dd of="$1-2" conv=notrunc status=none
 	# shellcheck disable=SC2054 # commas belong to QEMU's options
 	[ "${RIG_SRIOV_PORT:-0}" != 1 ] || bus=(-device pcie-root-port,id=rp0,chassis=1,slot=1)
@@ -32,7 +41,7 @@ sriov_devices() {
 	# shellcheck disable=SC2054,SC2034 # commas belong to QEMU's options
 	SRIOV_DEVICES=(-device intel-iommu,intremap=on,eim=on,caching-mode=on
 		"${bus[@]}"
-		-drive file="$1",format=raw,if=none,id=nvm
+		-drive "$ns1"
 		-drive file="$1-2",format=raw,if=none,id=nvm2
 		-device nvme-subsys,id=subsys0
 		-device nvme,serial=argon0,subsys=subsys0,sriov_max_vfs=2,sriov_vq_flexible=8,sriov_vi_flexible=4,max_ioqpairs=12,msix_qsize=9${bus:+,bus=rp0}

@@ -61,7 +61,8 @@ static void mmio_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, u
 		log_rte(g, pin, after);
 }
 
-static const struct mmio_ops ioapic_ops = {.read = mmio_read, .write = mmio_write};
+static const struct mmio_ops ioapic_ops = {
+	.name = "ioapic", .read = mmio_read, .write = mmio_write};
 
 int vioapic_guest_init(struct guest *g)
 {

@@ -65,7 +65,7 @@ static void ecam_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, u
 	spin_unlock(&g->pci_lock);
 }
 
-static const struct mmio_ops ecam_ops = {.read = ecam_read, .write = ecam_write};
+static const struct mmio_ops ecam_ops = {.name = "ecam", .read = ecam_read, .write = ecam_write};
 
 /* ---- accesses forwarded to the device's registers ---- */
 
@@ -185,7 +185,7 @@ static void trap_write(struct vcpu *v, void *dev, uint64_t off, unsigned size, u
 	spin_unlock(&g->pci_lock);
 }
 
-static const struct mmio_ops trap_ops = {.read = trap_read, .write = trap_write};
+static const struct mmio_ops trap_ops = {.name = "msix", .read = trap_read, .write = trap_write};
 
 /* ---- BARs in the memory map ---- */
 
