@@ -3,9 +3,8 @@
 # run: Xen 4.17 and its dom0 boot on the bench's machine, the PV domU gets
 # the workload disk (xen-dom0: through dom0's blkback; xen-pt: the NVMe
 # controller itself through pciback), runs bench/guest/init with fio's 4 KiB
-# random reads for 3 s, and the machine powers off. The domU has 512 MiB
-# (the bench gives it what argon's guest gets, 1 GiB by default): under
-# xen-pt Xen maps every page of it in the IOMMU one by one while building it.
+# random reads for 3 s, and the machine powers off. The domU has the
+# bench's default 1 GiB and 2 vCPUs.
 # Checks that the domU's lines came out whole and that fio's numbers are
 # there and positive (not their values: those are the bench's to report).
 # Usage: peer-xen.sh xen-dom0|xen-pt IMAGES_DIR
@@ -20,7 +19,7 @@ trap 'rm -f "$runlog"' EXIT
 "$top/bench/peers/xen/run-side" --peer "$side" --images "$images" --build-only
 rc=0
 "$top/bench/peers/xen/run-side" --peer "$side" --images "$images" --disk "$disk" --nvme-slot 06 \
-	--cpus 2 --mem 512M --timeout 1100 --log "$runlog" --round 1 \
+	--cpus 2 --mem 1G --timeout 1100 --log "$runlog" --round 1 \
 	--append "quiet tsc_early_khz=2600000 tsc=reliable root=PARTUUID=a7600b3c-01 rw rootwait init=/bench/init bench.quick=1 bench.workloads=fio-randread-qd1 bench.fio_s=3" ||
 	rc=$?
 cat "$runlog"
