@@ -15,13 +15,15 @@ side=$1 images=$2
 
 disk=$("$top/bench/build-disk")
 runlog=$(mktemp "${TMPDIR:-/tmp}/argon-peer-xen.XXXXXX")
-trap 'rm -f "$runlog"' EXIT
+trap 'rm -f "$runlog" "$runlog.raw"' EXIT
 "$top/bench/peers/xen/run-side" --peer "$side" --images "$images" --build-only
 rc=0
 "$top/bench/peers/xen/run-side" --peer "$side" --images "$images" --disk "$disk" --nvme-slot 06 \
-	--cpus 2 --mem 1G --timeout 1100 --log "$runlog" --round 1 \
+	--cpus 2 --mem 1G --timeout 1100 --log "$runlog.raw" --round 1 \
 	--append "quiet tsc_early_khz=2600000 tsc=reliable root=PARTUUID=a7600b3c-01 rw rootwait init=/bench/init bench.quick=1 bench.workloads=fio-randread-qd1 bench.fio_s=3" ||
 	rc=$?
+# NUL bytes and carriage returns from the consoles stay out of the checks.
+tr -d '\000\r' <"$runlog.raw" >"$runlog"
 cat "$runlog"
 [ "$rc" -eq 0 ] || fail "run-side $side failed (exit $rc)"
 
