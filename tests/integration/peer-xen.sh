@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# A Xen peer of the bench (bench/peers/xen, docs/bench.md) in its smallest
+# run: Xen 4.17 and its dom0 boot on the bench's machine, the PV domU gets
+# the workload disk (xen-dom0: through dom0's blkback; xen-pt: the NVMe
+# controller itself through pciback), runs bench/guest/init with fio's 4 KiB
+# random reads for 3 s, and the machine powers off. The domU has the
+# bench's default 1 GiB and 2 vCPUs.
+# Checks that the domU's lines came out whole and that fio's numbers are
+# there and positive (not their values: those are the bench's to report).
+# Usage: peer-xen.sh xen-dom0|xen-pt IMAGES_DIR
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+top=$(cd "$(dirname "$0")/../.." && pwd)
+side=$1 images=$2
+
+disk=$("$top/bench/build-disk")
+runlog=$(mktemp "${TMPDIR:-/tmp}/argon-peer-xen.XXXXXX")
+trap 'rm -f "$runlog" "$runlog.raw"' EXIT
+"$top/bench/peers/xen/run-side" --peer "$side" --images "$images" --build-only
+rc=0
+"$top/bench/peers/xen/run-side" --peer "$side" --images "$images" --disk "$disk" --nvme-slot 06 \
+	--cpus 2 --mem 1G --timeout 1100 --log "$runlog.raw" --round 1 \
+	--append "quiet tsc_early_khz=2600000 tsc=reliable root=PARTUUID=a7600b3c-01 rw rootwait init=/bench/init bench.quick=1 bench.workloads=fio-randread-qd1 bench.fio_s=3" ||
+	rc=$?
+# NUL bytes and carriage returns from the consoles stay out of the checks.
+tr -d '\000\r' <"$runlog.raw" >"$runlog"
+cat "$runlog"
+[ "$rc" -eq 0 ] || fail "run-side $side failed (exit $rc)"
+
+expect "$runlog" "^BENCH peer $side hypervisor=xen-4\.17\.[^ ]* dom0-kernel=[^ ]*-amd64 guest=pv " \
+	"the run says what ran"
+expect "$runlog" '^\(XEN\) HVM: SVM enabled' "Xen found SVM"
+expect "$runlog" '^\(XEN\) Intel VT-d Interrupt Remapping enabled' "Xen drives the VT-d IOMMU with interrupt remapping"
+expect "$runlog" '^\[bench\] BENCH begin kernel=[^ ]*-cloud-amd64 cpus=2 mem_kib=[0-9]+ clocksource=xen ' \
+	"the domU booted the bench's kernel with 2 vCPUs on Xen's clock"
+expect "$runlog" '^\[bench\] BENCH pkg fio=' "the domU runs the workload disk's init"
+expect_not "$runlog" '^(\[bench\] )?BENCH error' "no error"
+iops=$(sed -n 's/^\[bench\] BENCH fio fio-randread-qd1 read iops=\([0-9.]*\) bw_bytes=\([0-9]*\) ios=\([0-9]*\) .*/\1 \2 \3/p' "$runlog")
+# shellcheck disable=SC2086 # three numbers
+set -- $iops
+[ $# -eq 3 ] && awk -v a="$1" -v b="$2" -v c="$3" 'BEGIN { exit !(a > 0 && b > 0 && c > 0) }' ||
+	fail "fio's read line with positive IOPS, bandwidth and I/Os (got '$iops')"
+expect "$runlog" '^\[bench\] BENCH time fio-randread-qd1 [0-9]*\.[0-9]*[1-9][0-9]*$' "the workload's time"
+expect "$runlog" '^\[bench\] BENCH end' "the domU went through its workloads"
+case $side in
+xen-dom0) expect "$runlog" '^xen-peer: disk /dev/nvme[0-9]n1 \(serial argon-pt-06\) to the domU through blkback' \
+	"dom0 serves the workload disk's namespace" ;;
+xen-pt) expect "$runlog" '^xen-peer: 0000:00:06\.0 to the domU through pciback' "pciback holds the controller"
+	expect "$runlog" '^\[bench\] xen-domu: nvme 0000:00:00\.0 interrupts: .*nvme0q0' \
+		"the domU's nvme driver drives the passed-through controller" ;;
+esac
+finish
