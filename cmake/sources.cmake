@@ -42,6 +42,7 @@ set(ARGON_PURE_SOURCES
   sriov/pci.c
   sriov/pci_reset.c
   sriov/pci_check.c
+  sriov/pf_kind.c
   sriov/pci_report.c
   iommu/vtd/dmar.c
   iommu/vtd/vtd_hw.c

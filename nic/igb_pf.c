@@ -52,22 +52,6 @@ static void wr(const struct igb *n, unsigned off, uint32_t v)
 	*(volatile uint32_t *)(n->regs + off) = v;
 }
 
-static bool igb_match(const struct pci_func *f)
-{
-	static const uint16_t ids[] = {
-		IGB_DEV_82576,		 IGB_DEV_82576_FIBER,	    IGB_DEV_82576_SERDES,
-		IGB_DEV_82576_QUAD,	 IGB_DEV_82576_QUAD_ET2,    IGB_DEV_82576_NS,
-		IGB_DEV_82576_NS_SERDES, IGB_DEV_82576_SERDES_QUAD,
-	};
-
-	if (f->vendor != IGB_VENDOR || f->is_vf)
-		return false;
-	for (unsigned i = 0; i < ARRAY_SIZE(ids); i++)
-		if (f->device == ids[i])
-			return true;
-	return false;
-}
-
 /* A VF's guest causes these lines as often as it likes (resets, refused
  * messages): a few a minute per VF, and how many were not logged. */
 static bool vf_may_log(struct igb *n, unsigned vf)
@@ -400,10 +384,7 @@ static int igb_vf_release(struct sriov_pf *pf, unsigned vf)
 }
 
 const struct pf_driver igb_pf_driver = {
-	.name = "igb",
-	.match = igb_match,
-	.assigns_macs = true,
-	.max_vfs = IGB_MAX_VFS,
+	.kind = &pf_kind_igb,
 	.probe = igb_probe,
 	.vfs_ready = igb_vfs_ready,
 	.vf_prepare = igb_vf_prepare,

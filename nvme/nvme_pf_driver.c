@@ -5,13 +5,6 @@
 #include "nvme/nvme_pf.h"
 #include "sriov/pf_driver.h"
 
-#define CLASS_NVME 0x010802
-
-static bool nvme_match(const struct pci_func *pf)
-{
-	return pf->class_code == CLASS_NVME && pf->ecap_sriov;
-}
-
 static int nvme_vf_prepare(struct sriov_pf *pf, unsigned vf)
 {
 	const struct pci_func *f = pci_find_vf(pf->f->seg, pf->f->rid, vf);
@@ -35,9 +28,7 @@ static int nvme_vf_release_later(struct sriov_pf *pf, unsigned vf)
 }
 
 const struct pf_driver nvme_pf_driver = {
-	.name = "nvme",
-	.match = nvme_match,
-	.table = "nvme",
+	.kind = &pf_kind_nvme,
 	.vf_prepare = nvme_vf_prepare,
 	.vf_prepare_later = nvme_vf_prepare_later,
 	.vf_release_later = nvme_vf_release_later,

@@ -13,6 +13,7 @@
 #include "lib/err.h"
 #include "lib/fmt.h"
 #include "sriov/pci_regs.h"
+#include "sriov/pf_kind.h"
 #include "sriov/sriov.h"
 
 static const char *bridge_kind(const struct pci_func *f)
@@ -358,4 +359,65 @@ unsigned pci_check_nvme_pfs(const struct argon_config *cfg, const struct pci_bus
 		found++;
 	}
 	return found;
+}
+
+unsigned pci_check_sriov_pfs(const struct argon_config *cfg, const struct pci_bus_info *b,
+			     bool console_cpu, struct config_diags *diags)
+{
+	unsigned before = diags->count + diags->dropped;
+
+	for (unsigned i = 0; i < cfg->nsriov; i++) {
+		const struct argon_sriov_config *s = &cfg->sriov[i];
+		const struct pf_kind *kind;
+		const struct pci_func *f;
+		char name[CONFIG_PCI_ADDR_LEN];
+		struct sriov_info sr;
+
+		if (!s->pf_at.line)
+			continue;
+		config_format_pci_addr(name, sizeof(name), s->pf);
+		f = b ? pci_bus_find(b, s->pf.seg, s->pf.rid) : NULL;
+		if (!f) {
+			config_diag_add(diags, s->pf_at, "no PCI function %s on this machine",
+					name);
+			continue;
+		}
+		if (!f->ecap_sriov || sriov_read(b->cfg, f->seg, f->rid, f->ecap_sriov, &sr)) {
+			config_diag_add(diags, s->pf_at,
+					"PCI function %s has no SR-IOV capability (class %06x)",
+					name, f->class_code);
+			continue;
+		}
+		kind = pf_kind_find(f);
+		if (kind && kind->table) {
+			config_diag_add(
+				diags, s->pf_at,
+				"PCI function %s is a PF of argon's %s driver: configure it "
+				"in [%s.NAME]",
+				name, kind->name, kind->table);
+			continue;
+		}
+		if (s->vfs_at.line && s->vfs > sr.total_vfs)
+			config_diag_add(diags, s->vfs_at,
+					"vfs = %u, but PCI function %s offers %u VFs (TotalVFs)",
+					s->vfs, name, sr.total_vfs);
+		else if (s->vfs_at.line && kind && kind->max_vfs && s->vfs > kind->max_vfs)
+			config_diag_add(diags, s->vfs_at,
+					"vfs = %u, but argon's %s driver drives at most %u VFs of "
+					"PCI function %s",
+					s->vfs, kind->name, kind->max_vfs, name);
+		/* Its VFs talk to a driver that only the console CPU's loop
+		 * hears. */
+		if (kind && kind->polls && !console_cpu)
+			config_diag_add(diags, s->pf_at,
+					"PCI function %s: its %s driver polls on the console CPU, "
+					"but every CPU runs a guest",
+					name, kind->name);
+		if (s->nmacs && (!kind || !kind->assigns_macs))
+			config_diag_add(diags, s->macs_at[0],
+					"PCI function %s has no PF driver that gives VFs MACs "
+					"(macs is for igb PFs)",
+					name);
+	}
+	return diags->count + diags->dropped - before;
 }

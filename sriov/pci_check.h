@@ -28,4 +28,14 @@ const struct pci_func *pci_port_without_acs(const struct pci_bus_info *b, const 
 unsigned pci_check_nvme_pfs(const struct argon_config *cfg, const struct pci_bus_info *b,
 			    struct config_diags *diags);
 
+/* Reports each [sriov.NAME] whose PF is not in b (NULL: no PCI
+ * configuration space) or has no SR-IOV capability, that asks more VFs
+ * than TotalVFs or than its driver drives, whose PF belongs in another
+ * table ([nvme.NAME]), that lists MACs for a PF whose driver gives none,
+ * or whose driver polls (sriov/pf_kind.h) when console_cpu is false
+ * (every CPU runs a guest). Errors at the pf, vfs or macs key. Returns
+ * how many it reported. */
+unsigned pci_check_sriov_pfs(const struct argon_config *cfg, const struct pci_bus_info *b,
+			     bool console_cpu, struct config_diags *diags);
+
 #endif

@@ -13,6 +13,7 @@
 
 #include "lib/config.h"
 #include "sriov/pci.h"
+#include "sriov/pf_kind.h"
 #include "sriov/sriov.h"
 
 struct sriov_pf;
@@ -27,16 +28,9 @@ typedef bool (*pf_done_fn)(void *ctx, uint32_t tag, int rc);
  * (struct sriov_pf's lock). The _later hooks and work serialize
  * themselves. */
 struct pf_driver {
-	const char *name; /* "nvme", for logs */
-	/* Whether the driver runs this PF (by its ids or class). */
-	bool (*match)(const struct pci_func *pf);
-	/* The config table the driver's PFs take, when not [sriov.NAME]
-	 * ("nvme" for [nvme.NAME]); NULL: [sriov.NAME]. */
-	const char *table;
-	/* It gives each VF a MAC: [sriov.NAME] may list them (macs). */
-	bool assigns_macs;
-	/* The most VFs per PF it drives (below TotalVFs); 0: TotalVFs. */
-	unsigned max_vfs;
+	/* Its kind: the ids it drives and what the config check needs to
+	 * know (sriov/pf_kind.h). */
+	const struct pf_kind *kind;
 	/* At boot, before the VFs are enabled: whether the PF can do what is
 	 * asked (nvfs VFs); 0, or a negative code with msg saying why. */
 	int (*probe)(struct sriov_pf *pf, char *msg, size_t size);
@@ -88,14 +82,6 @@ extern const struct pf_driver igb_pf_driver;  /* nic/igb_pf.c */
 
 /* The driver that matches f, or NULL (generic). */
 const struct pf_driver *pf_driver_find(const struct pci_func *f);
-
-/* Checks each [sriov.NAME] against the machine's PCI functions and adds
- * errors at the pf, vfs or macs key: no such function, no SR-IOV
- * capability, more VFs than TotalVFs or than its driver drives, a PF whose driver takes a table of
- * its own, MACs for a PF whose driver assigns none, a PF whose driver
- * polls (poll) when console_cpu says that every CPU runs a guest. */
-void sriov_pf_check_config(const struct argon_config *cfg, bool console_cpu,
-			   struct config_diags *diags);
 
 /* Creates the VFs of one [sriov.NAME]: the driver's probe, the SR-IOV
  * enable sequence, the VFs into argon's PCI table, the driver's

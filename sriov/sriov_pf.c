@@ -28,68 +28,9 @@ static unsigned npfs;
 const struct pf_driver *pf_driver_find(const struct pci_func *f)
 {
 	for (unsigned i = 0; i < ARRAY_SIZE(drivers); i++)
-		if (drivers[i]->match(f))
+		if (drivers[i]->kind->match(f))
 			return drivers[i];
 	return NULL;
-}
-
-void sriov_pf_check_config(const struct argon_config *cfg, bool console_cpu,
-			   struct config_diags *diags)
-{
-	for (unsigned i = 0; i < cfg->nsriov; i++) {
-		const struct argon_sriov_config *s = &cfg->sriov[i];
-		const struct pf_driver *drv;
-		const struct pci_func *f;
-		char name[CONFIG_PCI_ADDR_LEN];
-		struct sriov_info sr;
-
-		if (!s->pf_at.line)
-			continue;
-		config_format_pci_addr(name, sizeof(name), s->pf);
-		f = pci_host() ? pci_find(s->pf.seg, s->pf.rid) : NULL;
-		if (!f) {
-			config_diag_add(diags, s->pf_at, "no PCI function %s on this machine",
-					name);
-			continue;
-		}
-		if (!f->ecap_sriov ||
-		    sriov_read(pci_host()->cfg, f->seg, f->rid, f->ecap_sriov, &sr)) {
-			config_diag_add(diags, s->pf_at,
-					"PCI function %s has no SR-IOV capability (class %06x)",
-					name, f->class_code);
-			continue;
-		}
-		drv = pf_driver_find(f);
-		if (drv && drv->table) {
-			config_diag_add(
-				diags, s->pf_at,
-				"PCI function %s is a PF of argon's %s driver: configure it "
-				"in [%s.NAME]",
-				name, drv->name, drv->table);
-			continue;
-		}
-		if (s->vfs_at.line && s->vfs > sr.total_vfs)
-			config_diag_add(diags, s->vfs_at,
-					"vfs = %u, but PCI function %s offers %u VFs (TotalVFs)",
-					s->vfs, name, sr.total_vfs);
-		else if (s->vfs_at.line && drv && drv->max_vfs && s->vfs > drv->max_vfs)
-			config_diag_add(diags, s->vfs_at,
-					"vfs = %u, but argon's %s driver drives at most %u VFs of "
-					"PCI function %s",
-					s->vfs, drv->name, drv->max_vfs, name);
-		/* Its VFs talk to a driver that only the console CPU's loop
-		 * hears. */
-		if (drv && drv->poll && !console_cpu)
-			config_diag_add(diags, s->pf_at,
-					"PCI function %s: its %s driver polls on the console CPU, "
-					"but every CPU runs a guest",
-					name, drv->name);
-		if (s->nmacs && (!drv || !drv->assigns_macs))
-			config_diag_add(diags, s->macs_at[0],
-					"PCI function %s has no PF driver that gives VFs MACs "
-					"(macs is for igb PFs)",
-					name);
-	}
 }
 
 static void sriov_wait(void *ctx, uint64_t us)
@@ -198,8 +139,8 @@ int sriov_pf_setup(const struct argon_sriov_config *s)
 	p->nvfs = s->vfs;
 	p->cfg = s;
 	p->drv = pf_driver_find(p->f);
-	if (p->drv && p->drv->table) {
-		pr_err("%s: %s: the PF takes [%s.NAME]\n", p->name, p->table, p->drv->table);
+	if (p->drv && p->drv->kind->table) {
+		pr_err("%s: %s: the PF takes [%s.NAME]\n", p->name, p->table, p->drv->kind->table);
 		return -ERR_NOTSUP;
 	}
 	if (p->drv && p->drv->probe) {
@@ -222,7 +163,7 @@ int sriov_pf_setup(const struct argon_sriov_config *s)
 		return rc;
 	}
 	pr_info("%s: %s: %u VFs enabled, %s\n", p->name, p->table, p->nvfs,
-		p->drv ? p->drv->name : "generic: no PF driver needed");
+		p->drv ? p->drv->kind->name : "generic: no PF driver needed");
 	npfs++;
 	return 0;
 }

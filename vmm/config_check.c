@@ -59,8 +59,23 @@ unsigned config_check_machine(const struct argon_config *cfg, const struct confi
 	}
 	/* The functions named in devices: exist, endpoints, resettable,
 	 * their DMA told apart from other guests' and confined by an IOMMU;
-	 * then the PFs that [nvme.NAME] tables drive. */
+	 * then the PFs that [nvme.NAME] and [sriov.NAME] tables drive. */
 	found += pci_check_assignments(cfg, m->pci, m->covers, diags);
 	found += pci_check_nvme_pfs(cfg, m->pci, diags);
+	found += pci_check_sriov_pfs(cfg, m->pci, config_console_cpu_left(cfg, m->ncpus), diags);
 	return found;
+}
+
+bool config_console_cpu_left(const struct argon_config *cfg, unsigned ncpus)
+{
+	for (unsigned i = 0; i < ncpus; i++) {
+		bool used = false;
+
+		for (unsigned g = 0; g < cfg->nguests && !used; g++)
+			for (unsigned c = 0; c < cfg->guests[g].ncpus && !used; c++)
+				used = cfg->guests[g].cpus[c] == i;
+		if (!used)
+			return true;
+	}
+	return false;
 }

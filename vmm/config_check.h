@@ -1,7 +1,7 @@
 /* What argon.conf asks against what a machine has: the CPUs exist, guests
  * share no core's hyperthreads (unless allowed), the files it names can be
- * read, the memory fits, and the PCI functions and NVMe PFs it names can
- * be given out. Pure: argon runs it at boot on what it found, argonctl on
+ * read, the memory fits, and the PCI functions and SR-IOV PFs it names
+ * can be given out. Pure: argon runs it at boot on what it found, argonctl on
  * what Linux (or a captured dump) shows, so both report the same errors
  * at the same places in the file. */
 #ifndef ARGON_VMM_CONFIG_CHECK_H
@@ -31,5 +31,9 @@ struct config_machine {
 /* Adds every problem to diags at its place in the file; returns how many. */
 unsigned config_check_machine(const struct argon_config *cfg, const struct config_machine *m,
 			      struct config_diags *diags);
+
+/* Whether cfg leaves one of CPUs 0..ncpus-1 to no guest: the console CPU,
+ * which runs the PF drivers' polling and posted work. */
+bool config_console_cpu_left(const struct argon_config *cfg, unsigned ncpus);
 
 #endif

@@ -109,22 +109,6 @@ static struct pcpu *pick_console_cpu(void)
 	return NULL;
 }
 
-/* Whether argon.conf leaves a CPU to no guest: the console CPU
- * (pick_console_cpu) that runs the PF drivers' polling. */
-static bool console_cpu_left(void)
-{
-	for (unsigned i = 0; i < pcpu_count; i++) {
-		bool used = false;
-
-		for (unsigned g = 0; g < config.nguests && !used; g++)
-			for (unsigned c = 0; c < config.guests[g].ncpus && !used; c++)
-				used = config.guests[g].cpus[c] == i;
-		if (!used)
-			return true;
-	}
-	return false;
-}
-
 static bool all_guests_finished(void)
 {
 	for (unsigned i = 0; i < config.nguests; i++)
@@ -177,7 +161,6 @@ static int load_config(const struct boot_info *bi)
 	}
 	err = config_parse(f->data, f->size, &config, &diags);
 	check_against_machine(bi);
-	sriov_pf_check_config(&config, console_cpu_left(), &diags);
 	if (err || diags.count) {
 		print_diags(bi);
 		pr_err("%s has errors; no guest started\n", BOOT_CONFIG_NAME);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # argonctl check gives the errors argon gives at boot, line for line, for
 # every config of the suite that argon refuses at boot (the configs and
-# machines of bad-config.sh, svm-smt-split.sh and nvme-pf-refused.sh, in
+# machines of bad-config.sh, svm-smt-split.sh, nvme-pf-refused.sh and
+# sriov-nic.sh, in
 # configs/): each machine is booted twice, once with argon on the config,
 # once with Linux (tests/images/boot-direct) running argonctl check on the
 # same config and files.
@@ -44,7 +45,7 @@ nvme_refusals() {
 # IO-APIC") and argonctl does not need; a panic ends the run at once.
 linux_args="loglevel=1 no_timer_check panic=-1"
 if [ "$mode" = config ]; then
-	cases=(bad-config smt-split nvme-pf-machine)
+	cases=(bad-config smt-split nvme-pf-machine sriov-bad sriov-igb-limits)
 	# Linux's nvme driver and PCIe port services stay off: on the NVMe
 	# controller behind the IOMMU-bypassing host bridge of bad-config's
 	# machine they hang Linux 6.1 (MSI-X setup fails, INTx is never

@@ -174,42 +174,7 @@ expect_not "$log" '^argon: warning: 0000:00:05.0: VF 1: .* refused' "none of alp
 
 # Bad tables: refused at their position; no guest starts.
 bad=$(mktemp -d "${TMPDIR:-/tmp}/argon-nic.XXXXXX")
-esp=$(new_esp "$1" "$2" <<'CONF'
-[sriov.nic0]
-pf = "0000:00:05.0"
-vfs = 9
-
-[sriov.gone]
-pf = "0000:00:07.0"
-vfs = 1
-
-[sriov.disk]
-pf = "0000:00:02.0"
-vfs = 1
-
-[sriov.twice]
-pf = "0000:00:05.0"
-vfs = 1
-
-[guest.alpha]
-kernel = "testguest.elf"
-memory = "64M"
-cpus = [1]
-devices = ["0000:00:05.0/vf1", "0000:00:05.0/vf10"]
-cmdline = "console=ttyS0"
-
-[guest.beta]
-kernel = "testguest.elf"
-memory = "64M"
-cpus = [2]
-devices = ["0000:00:05.0/vf1", "0000:00:08.0/vf1"]
-cmdline = "console=ttyS0"
-
-[sriov.ahci]
-pf = "0000:00:1f.2"
-vfs = 1
-CONF
-)
+esp=$(new_esp "$1" "$2" <"$(dirname "$0")/configs/sriov-bad.conf")
 blog=$bad/errors.log
 boot "$esp" "$blog" --timeout 120 --smp 3 --igb 05 >/dev/null ||
 	fail "errors: machine did not power off by itself"
@@ -228,31 +193,7 @@ expect_not "$blog" '^\[(alpha|beta)\]' "no guest ran"
 # More VFs than the driver drives (8: the card has 8, argon's igb driver
 # offers 7) are refused by the config check, at vfs; and so is a PF whose
 # driver polls from the console CPU when every CPU runs a guest.
-esp=$(new_esp "$1" "$2" <<'CONF'
-[sriov.nic0]
-pf = "0000:00:05.0"
-vfs = 8
-
-[guest.alpha]
-kernel = "testguest.elf"
-memory = "64M"
-cpus = [1]
-devices = ["0000:00:05.0/vf1"]
-cmdline = "console=ttyS0"
-
-[guest.beta]
-kernel = "testguest.elf"
-memory = "64M"
-cpus = [2]
-cmdline = "console=ttyS0"
-
-[guest.gamma]
-kernel = "testguest.elf"
-memory = "64M"
-cpus = [0]
-cmdline = "console=ttyS0"
-CONF
-)
+esp=$(new_esp "$1" "$2" <"$(dirname "$0")/configs/sriov-igb-limits.conf")
 rlog=$bad/refused.log
 boot "$esp" "$rlog" --timeout 120 --smp 3 --igb 05 >/dev/null ||
 	fail "refused: machine did not power off by itself"

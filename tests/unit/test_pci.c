@@ -9,6 +9,7 @@
 #include "lib/err.h"
 #include "sriov/pci.h"
 #include "sriov/pci_check.h"
+#include "vmm/config_check.h"
 #include "sriov/pci_regs.h"
 #include "sriov/sriov.h"
 #include "tests/unit/check.h"
@@ -1160,6 +1161,87 @@ static void test_check_vfs(void)
 	free(f);
 }
 
+/* [sriov.NAME] against the machine: each PF exists, has SR-IOV, belongs
+ * in this table, and gets no more VFs than it offers or its driver drives;
+ * MACs only where its driver gives them; a polling driver only when a CPU
+ * is left for the console. */
+static void test_check_sriov_pfs(void)
+{
+	struct fake *f = fake_new();
+	struct pci_cfg_ops ops = ops_for(f);
+	struct pci_segment seg = {0, 0, 255};
+	static struct pci_bus_info b;
+	static struct argon_config cfg;
+	static struct config_diags diags;
+	static const char conf[] = "[sriov.g]\n"
+				   "pf = \"00:01.0\"\n"
+				   "vfs = 8\n"
+				   "[sriov.m]\n"
+				   "pf = \"00:05.0\"\n"
+				   "vfs = 1\n"
+				   "macs = [\"02:00:00:00:00:01\"]\n"
+				   "[sriov.n]\n"
+				   "pf = \"00:02.0\"\n"
+				   "vfs = 8\n"
+				   "[sriov.x]\n"
+				   "pf = \"00:03.0\"\n"
+				   "vfs = 1\n"
+				   "[sriov.y]\n"
+				   "pf = \"00:04.0\"\n"
+				   "vfs = 1\n"
+				   "[sriov.z]\n"
+				   "pf = \"00:09.0\"\n"
+				   "vfs = 1\n"
+				   "[guest.a]\n"
+				   "kernel = \"k\"\n"
+				   "memory = \"2M\"\n"
+				   "cpus = [0]\n";
+	struct fake_fn *fn;
+	char text[2048];
+	size_t n = 0;
+
+	add_fn(f, 0, pci_rid(0, 0, 0), 0x060000, 0);
+	/* Generic PFs (network controllers no driver matches), TotalVFs 7. */
+	fn = add_sriov_pf(f, pci_rid(0, 1, 0), false);
+	put32(fn, PCI_CLASS_REVISION, 0x020000u << 8);
+	fn = add_sriov_pf(f, pci_rid(0, 5, 0), false);
+	put32(fn, PCI_CLASS_REVISION, 0x020000u << 8);
+	/* An Intel 82576 (igb) offering 8. */
+	fn = add_sriov_pf(f, pci_rid(0, 2, 0), false);
+	put32(fn, PCI_CLASS_REVISION, 0x020000u << 8);
+	put16(fn, PCI_DEVICE_ID, 0x10c9);
+	put16(fn, 0x180 + SRIOV_TOTAL_VFS, 8);
+	add_sriov_pf(f, pci_rid(0, 3, 0), false); /* an NVMe controller */
+	add_flr_ep(f, pci_rid(0, 4, 0), PCI_EXP_TYPE_ENDPOINT);
+	CHECK_EQ(pci_enumerate(&ops, &seg, 1, &b), 0);
+	CHECK_EQ(config_parse(conf, sizeof(conf) - 1, &cfg, &diags), 0);
+
+	/* One CPU, and guest a runs on it: no console CPU. */
+	CHECK_EQ(pci_check_sriov_pfs(&cfg, &b, false, &diags), 7);
+	for (unsigned i = 0; i < diags.count; i++)
+		n += (size_t)snprintf(text + n, sizeof(text) - n, "%u:%u %s\n", diags.d[i].line,
+				      diags.d[i].col, diags.d[i].msg);
+	CHECK_STR(text,
+		  "3:7 vfs = 8, but PCI function 0000:00:01.0 offers 7 VFs (TotalVFs)\n"
+		  "7:9 PCI function 0000:00:05.0 has no PF driver that gives VFs MACs (macs is "
+		  "for igb PFs)\n"
+		  "9:6 PCI function 0000:00:02.0: its igb driver polls on the console CPU, but "
+		  "every CPU runs a guest\n"
+		  "10:7 vfs = 8, but argon's igb driver drives at most 7 VFs of PCI function "
+		  "0000:00:02.0\n"
+		  "12:6 PCI function 0000:00:03.0 is a PF of argon's nvme driver: configure it in "
+		  "[nvme.NAME]\n"
+		  "15:6 PCI function 0000:00:04.0 has no SR-IOV capability (class 010802)\n"
+		  "18:6 no PCI function 0000:00:09.0 on this machine\n");
+	CHECK(!config_console_cpu_left(&cfg, 1));
+	CHECK(config_console_cpu_left(&cfg, 2));
+
+	/* A second CPU left to the console: the igb PF may poll. */
+	CHECK_EQ(config_parse(conf, sizeof(conf) - 1, &cfg, &diags), 0);
+	CHECK_EQ(pci_check_sriov_pfs(&cfg, &b, true, &diags), 6);
+	free(f);
+}
+
 /* A VF: ids from the PF and the VF Device ID, its share of the VF BARs,
  * its own capabilities; its reset waits for its class code (its Vendor ID
  * reads 0xFFFF) and leaves its BARs (read-only zero) alone. */
@@ -1223,4 +1305,5 @@ static void test_vf(void)
 
 CHECK_MAIN(test_q35_capture, test_bridge_chain, test_pci_bridge_aliases, test_malformed_caps,
 	   test_bar_kinds, test_segments_and_limits, test_reset_flr, test_restore_bars,
-	   test_reset_pm_and_none, test_check_assignments, test_acs, test_check_vfs, test_vf)
+	   test_reset_pm_and_none, test_check_assignments, test_acs, test_check_vfs,
+	   test_check_sriov_pfs, test_vf)
