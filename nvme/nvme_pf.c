@@ -8,6 +8,7 @@
 #include "nvme/nvme_cmd.h"
 #include "sriov/pci.h"
 #include "sriov/pci_regs.h"
+#include "sriov/pf_driver.h"
 #include "sriov/sriov.h"
 #include "sriov/vf_bars.h"
 #include "vmm/host/smp.h"
@@ -329,34 +330,14 @@ static int survey(struct pf *p, struct found *f)
 	return 0;
 }
 
-static void sriov_wait(void *ctx, uint64_t us)
-{
-	udelay(us);
-}
-
 static int enable_vfs(struct pf *p, unsigned nvfs, struct sriov_info *s)
 {
-	const struct pci_bus_info *host = pci_host();
-	const struct pci_func *up = p->f->parent >= 0 ? &host->f[p->f->parent] : NULL;
-	struct sriov_enable_req req = {
-		.seg = p->f->seg,
-		.rid = p->f->rid,
-		.pos = p->f->ecap_sriov,
-		.num_vfs = (uint16_t)nvfs,
-		.bus_max = 0xff,
-		.delay_us = sriov_wait,
-		.place = pci_place_vf_bars,
-		.place_ctx = p->f,
-	};
+	struct sriov_enable_req req;
 	char msg[320];
 	int rc;
 
-	if (up) {
-		req.ari_forwarding =
-			sriov_port_ari_forwarding(host->cfg, up->seg, up->rid, up->cap_pcie);
-		req.bus_max = (uint8_t)pci_read(up, PCI_SUBORDINATE_BUS, 1);
-	}
-	rc = sriov_enable(host->cfg, &req, s, msg, sizeof(msg));
+	sriov_pf_enable_req(p->f, nvfs, &req);
+	rc = sriov_enable(pci_host()->cfg, &req, s, msg, sizeof(msg));
 	if (rc)
 		pr_err("%s\n", msg);
 	return rc;
@@ -615,27 +596,6 @@ static int verify(struct pf *p, struct found *f, const struct nvme_plan *plan,
 	return 0;
 }
 
-/* VF vf_num, enabled and online, as an assignable function in the PCI
- * table. */
-static int add_vf(const struct pf *p, const struct sriov_info *sr, unsigned vf_num, uint16_t rid)
-{
-	const struct pci_bus_info *host = pci_host();
-	struct pci_func vf;
-	int rc = pci_vf_fill(host->cfg, p->f, (int)(p->f - host->f), rid, vf_num, sr->vf_device,
-			     sr->vf_bar, &vf);
-
-	if (rc) {
-		pr_err("%s: VF %u (%02x:%02x.%x) does not answer\n", p->name, vf_num, rid >> 8,
-		       (rid >> 3) & 0x1f, rid & 7);
-		return trace_err(rc);
-	}
-	if (!pci_add_vf(&vf)) {
-		pr_err("%s: VF %u: no room in the PCI table\n", p->name, vf_num);
-		return trace_err(-ERR_NOSPC);
-	}
-	return 0;
-}
-
 static struct found found;
 static struct nvme_plan plan;
 
@@ -727,7 +687,7 @@ int nvme_pf_setup(const struct argon_nvme_config *n, struct nvme_pf_result *out)
 			"namespace %u\n",
 			p->name, i + 1, p->f->seg, v->rid >> 8, (v->rid >> 3) & 0x1f, v->rid & 7,
 			v->scid, v->nvq, v->nvi, v->nsid);
-		rc = add_vf(p, &sr, i + 1, v->rid);
+		rc = sriov_pf_add_vf(p->name, p->f, &sr, i + 1, v->rid);
 		if (rc)
 			return rc;
 	}
@@ -980,14 +940,12 @@ void nvme_pf_shutdown(void)
 {
 	for (unsigned i = 0; i < npfs; i++) {
 		struct pf *p = &pfs[i];
-		struct sriov_enable_req req = {.seg = p->f->seg,
-					       .rid = p->f->rid,
-					       .pos = p->f->ecap_sriov,
-					       .delay_us = sriov_wait};
+		struct sriov_enable_req req;
 		unsigned left = 0;
 		uint32_t cmd;
 		int rc = 0;
 
+		sriov_pf_enable_req(p->f, 0, &req);
 		spin_lock(&pf_lock);
 		/* VFs no guest took, or whose guest did not end: their
 		 * controllers offline as after a guest's final stop. */

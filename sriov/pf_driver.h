@@ -92,6 +92,17 @@ int sriov_pf_setup(const struct argon_sriov_config *s);
 /* Registers a PF whose VFs a driver created by itself (NVMe: its
  * controller's steps include the enable), so that its VFs are handed out
  * and its hooks run. 0, or -ERR_NOSPC. */
+/* The SR-IOV enable (and disable) request for nvfs VFs of pf, with what
+ * the port above it forwards; VF BARs that firmware left empty placed in
+ * the bridge window above it (pci_place_vf_bars). */
+void sriov_pf_enable_req(struct pci_func *pf, unsigned nvfs, struct sriov_enable_req *out);
+
+/* VF vf_num of pf, enabled, at requester id rid, filled from sr and added
+ * to argon's PCI table as an assignable function; errors logged under
+ * name. */
+int sriov_pf_add_vf(const char *name, const struct pci_func *pf, const struct sriov_info *sr,
+		    unsigned vf_num, uint16_t rid);
+
 int sriov_pf_register(struct pci_func *pf, const struct pf_driver *drv, const char *table,
 		      unsigned nvfs);
 

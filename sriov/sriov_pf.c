@@ -39,23 +39,21 @@ static void sriov_wait(void *ctx, uint64_t us)
 	udelay(us);
 }
 
-/* The SR-IOV enable (and disable) request for p's PF, with what the port
- * above it forwards. */
-static void enable_req(struct sriov_pf *p, struct sriov_enable_req *out)
+void sriov_pf_enable_req(struct pci_func *pf, unsigned nvfs, struct sriov_enable_req *out)
 {
 	const struct pci_bus_info *host = pci_host();
-	const struct pci_func *up = p->f->parent >= 0 ? &host->f[p->f->parent] : NULL;
+	const struct pci_func *up = pf->parent >= 0 ? &host->f[pf->parent] : NULL;
 	struct sriov_enable_req req = {
-		.seg = p->f->seg,
-		.rid = p->f->rid,
-		.pos = p->f->ecap_sriov,
-		.num_vfs = (uint16_t)p->nvfs,
+		.seg = pf->seg,
+		.rid = pf->rid,
+		.pos = pf->ecap_sriov,
+		.num_vfs = (uint16_t)nvfs,
 		.bus_max = 0xff,
 		.delay_us = sriov_wait,
 		/* VF BARs that firmware left empty go in the bridge window
 		 * above the PF. */
 		.place = pci_place_vf_bars,
-		.place_ctx = p->f,
+		.place_ctx = pf,
 	};
 
 	if (up) {
@@ -73,7 +71,7 @@ static int enable_vfs(struct sriov_pf *p)
 	char msg[320];
 	int rc;
 
-	enable_req(p, &req);
+	sriov_pf_enable_req(p->f, p->nvfs, &req);
 	rc = sriov_enable(pci_host()->cfg, &req, &p->sr, msg, sizeof(msg));
 	if (rc)
 		pr_err("%s\n", msg);
@@ -87,34 +85,49 @@ static void undo_vfs(struct sriov_pf *p, unsigned count)
 {
 	struct sriov_enable_req req;
 
-	enable_req(p, &req);
+	sriov_pf_enable_req(p->f, p->nvfs, &req);
 	sriov_disable(pci_host()->cfg, &req);
 	pci_truncate(count);
 	pr_err("%s: %s: VFs disabled again\n", p->name, p->table);
 }
 
-/* VF vf_num, enabled, as an assignable function in the PCI table. */
-static int add_vf(const struct sriov_pf *p, unsigned vf_num)
+int sriov_pf_add_vf(const char *name, const struct pci_func *pf, const struct sriov_info *sr,
+		    unsigned vf_num, uint16_t rid)
 {
 	const struct pci_bus_info *host = pci_host();
 	struct pci_func vf;
-	uint16_t rid;
-	int rc = sriov_vf_rid(p->f->rid, p->sr.offset, p->sr.stride, vf_num - 1, &rid);
+	int rc = pci_vf_fill(host->cfg, pf, (int)(pf - host->f), rid, vf_num, sr->vf_device,
+			     sr->vf_bar, &vf);
 
-	if (!rc)
-		rc = pci_vf_fill(host->cfg, p->f, (int)(p->f - host->f), rid, vf_num,
-				 p->sr.vf_device, p->sr.vf_bar, &vf);
 	if (rc) {
-		pr_err("%s: VF %u (%02x:%02x.%x) does not answer\n", p->name, vf_num, rid >> 8,
+		pr_err("%s: VF %u (%02x:%02x.%x) does not answer\n", name, vf_num, rid >> 8,
 		       (rid >> 3) & 0x1f, rid & 7);
 		return trace_err(rc);
 	}
 	if (!pci_add_vf(&vf)) {
-		pr_err("%s: VF %u: no room in the PCI table\n", p->name, vf_num);
+		pr_err("%s: VF %u: no room in the PCI table\n", name, vf_num);
 		return trace_err(-ERR_NOSPC);
 	}
-	pr_info("%s: VF %u is %04x:%02x:%02x.%x %04x:%04x\n", p->name, vf_num, vf.seg, vf.rid >> 8,
-		(vf.rid >> 3) & 0x1f, vf.rid & 7, vf.vendor, vf.device);
+	return 0;
+}
+
+/* VF vf_num, enabled, as an assignable function in the PCI table. */
+static int add_vf(const struct sriov_pf *p, unsigned vf_num)
+{
+	const struct pci_func *vf;
+	uint16_t rid;
+	int rc = sriov_vf_rid(p->f->rid, p->sr.offset, p->sr.stride, vf_num - 1, &rid);
+
+	if (rc) {
+		pr_err("%s: VF %u has no requester id\n", p->name, vf_num);
+		return trace_err(rc);
+	}
+	rc = sriov_pf_add_vf(p->name, p->f, &p->sr, vf_num, rid);
+	if (rc)
+		return rc;
+	vf = pci_find(p->f->seg, rid);
+	pr_info("%s: VF %u is %04x:%02x:%02x.%x %04x:%04x\n", p->name, vf_num, p->f->seg, rid >> 8,
+		(rid >> 3) & 0x1f, rid & 7, vf ? vf->vendor : 0xffff, vf ? vf->device : 0xffff);
 	return 0;
 }
 
