@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # A Xen peer of the bench (bench/peers/xen, docs/bench.md) in its smallest
 # run: Xen 4.17 and its dom0 boot on the bench's machine, the PV domU gets
-# the workload disk (xen-dom0: through dom0's blkback; xen-pt: the NVMe
-# controller itself through pciback), runs bench/guest/init with fio's 4 KiB
+# the workload disk, namespace 1 of the SR-IOV NVMe controller, on the
+# controller's PF (docs/bench.md: neither Xen side can drive VF 1 here;
+# xen-dom0: dom0's nvme driver drives the PF and blkback serves the
+# namespace; xen-pt: the PF itself through pciback), runs bench/guest/init with fio's 4 KiB
 # random reads for 3 s, and the machine powers off. The domU has the
 # bench's default 1 GiB and 2 vCPUs.
 # Checks that the domU's lines came out whole and that fio's numbers are
@@ -18,7 +20,8 @@ runlog=$(mktemp "${TMPDIR:-/tmp}/argon-peer-xen.XXXXXX")
 trap 'rm -f "$runlog" "$runlog.raw"' EXIT
 "$top/bench/peers/xen/run-side" --peer "$side" --images "$images" --build-only
 rc=0
-"$top/bench/peers/xen/run-side" --peer "$side" --images "$images" --disk "$disk" --nvme-slot 06 \
+"$top/bench/peers/xen/run-side" --peer "$side" --images "$images" --disk "$disk" --pf 0000:00:02.0 \
+	--vf-queues 4 --vf-vectors 2 \
 	--cpus 2 --mem 1G --timeout 1100 --log "$runlog.raw" --round 1 \
 	--append "quiet tsc_early_khz=2600000 tsc=reliable root=PARTUUID=a7600b3c-01 rw rootwait init=/bench/init bench.quick=1 bench.workloads=fio-randread-qd1 bench.fio_s=3" ||
 	rc=$?
@@ -43,9 +46,12 @@ set -- $iops
 expect "$runlog" '^\[bench\] BENCH time fio-randread-qd1 [0-9]*\.[0-9]*[1-9][0-9]*$' "the workload's time"
 expect "$runlog" '^\[bench\] BENCH end' "the domU went through its workloads"
 case $side in
-xen-dom0) expect "$runlog" '^xen-peer: disk /dev/nvme[0-9]n1 \(serial argon-pt-06\) to the domU through blkback' \
-	"dom0 serves the workload disk's namespace" ;;
-xen-pt) expect "$runlog" '^xen-peer: 0000:00:06\.0 to the domU through pciback' "pciback holds the controller"
+xen-dom0) expect "$runlog" '^xen-peer: disk /dev/nvme[0-9]+n1 \(namespace 1 of 0000:00:02\.0\) to the domU through blkback' \
+	"dom0 serves the namespace"
+	expect "$runlog" "^BENCH peer $side .* disk=blkback:0000:00:02\.0-namespace-1 .*function=pf\$" \
+		"the run names the function" ;;
+xen-pt) expect "$runlog" '^xen-peer: 0000:00:02\.0 to the domU through pciback' "pciback holds the PF"
+	expect "$runlog" "^BENCH peer $side .* device=pciback:0000:00:02\.0 function=pf\$" "the run names the function"
 	expect "$runlog" '^\[bench\] xen-domu: nvme 0000:00:00\.0 interrupts: .*nvme0q0' \
 		"the domU's nvme driver drives the passed-through controller" ;;
 esac
