@@ -5,7 +5,9 @@
 # figure, and xen-pt (which failed
 # as a whole), xen-dom0 not built. Checks that each side gets its column,
 # that a slowdown is computed against bare metal, that a cell without a
-# number says why, and that the peer's exits are reported.
+# number says why, and that the peer's exits are reported. Then a second
+# round with xen-dom0 built and its dom0's BENCH host readings: checks the
+# table of the host's work, per second and per I/O.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -63,4 +65,20 @@ assert kvm["peer"] == {"device": "vfio-pci:0000:00:02.1", "function": "vf1"}, kv
 PY
 [ "$(head -c 8 "$out/ratios.png" | od -An -tx1 | tr -d ' \n')" = 89504e470d0a1a0a ] ||
 	fail "ratios.png is not a PNG"
+
+sed -i 's/^peer.xen-dom0=not built$/peer.xen-dom0=built/' "$out/setup.txt"
+{
+	echo "BENCH peer xen-dom0 disk=blkback:0000:00:02.0-namespace-1 function=pf"
+	log 250 120.0 | sed '/^BENCH fio/i BENCH host fio-randread-qd1 before dom0-cpu-ms=1000 backend-events=40 nvme-irqs=7' |
+		sed '/^BENCH time/i BENCH host fio-randread-qd1 after dom0-cpu-ms=6000 backend-events=2040 nvme-irqs=1007'
+} >"$out/runs/r1-xen-dom0.log"
+"$top/bench/report" "$out" >/dev/null || fail "bench/report failed with xen-dom0's host readings"
+expect "$md" '^\| fio-randread-qd1 \| dom0-cpu 50\.0% of a core, 5000 us/I/O; backend-events 200\.0/s, 2/I/O; nvme-irqs 100\.0/s, 1/I/O \|$' \
+	"dom0's busy time as a share of a core and per I/O, its events and interrupts per second and per I/O"
+python3 - "$out/results.json" <<'PY' || fail "results.json lacks xen-dom0's host readings"
+import json, sys
+d = json.load(open(sys.argv[1]))
+x = next(r for r in d["runs"] if r["side"] == "xen-dom0")
+assert x["host"] == {"fio-randread-qd1": {"dom0-cpu-ms": 5000, "backend-events": 2000, "nvme-irqs": 1000}}, x["host"]
+PY
 finish

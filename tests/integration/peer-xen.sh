@@ -8,7 +8,9 @@
 # random reads for 3 s, and the machine powers off. The domU has the
 # bench's default 1 GiB and 2 vCPUs.
 # Checks that the domU's lines came out whole and that fio's numbers are
-# there and positive (not their values: those are the bench's to report).
+# there and positive (not their values: those are the bench's to report),
+# and that dom0's readings at the workload's marks show blkback serving
+# the I/Os (xen-dom0) or dom0 out of the I/O path (xen-pt).
 # Usage: peer-xen.sh xen-dom0|xen-pt IMAGES_DIR
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -45,6 +47,24 @@ set -- $iops
 	fail "fio's read line with positive IOPS, bandwidth and I/Os (got '$iops')"
 expect "$runlog" '^\[bench\] BENCH time fio-randread-qd1 [0-9]*\.[0-9]*[1-9][0-9]*$' "the workload's time"
 expect "$runlog" '^\[bench\] BENCH end' "the domU went through its workloads"
+# dom0's readings at the workload's marks (bench.exits=hvc0), and what
+# they say: blkback served the I/Os (xen-dom0), or dom0's nvme driver took
+# no part in them (xen-pt).
+host() { # host before|after KEY: dom0's reading
+	sed -n "s/^BENCH host fio-randread-qd1 $1 .*\b$2=\([0-9]*\).*/\1/p" "$runlog"
+}
+expect "$runlog" '^BENCH host fio-randread-qd1 before dom0-cpu-ms=[0-9]+ backend-events=[0-9]+ nvme-irqs=[0-9]+$' \
+	"dom0 read its counters when the workload started"
+expect "$runlog" '^BENCH host fio-randread-qd1 after dom0-cpu-ms=[0-9]+ backend-events=[0-9]+ nvme-irqs=[0-9]+$' \
+	"dom0 read its counters when it ended"
+events=$(($(host after backend-events) - $(host before backend-events)))
+irqs=$(($(host after nvme-irqs) - $(host before nvme-irqs)))
+case $side in
+xen-dom0) [ "$events" -ge $(($3 / 2)) ] && [ "$irqs" -ge $(($3 / 2)) ] ||
+	fail "blkback's events ($events) and dom0's nvme interrupts ($irqs) follow the $3 I/Os" ;;
+xen-pt) [ "$events" -eq 0 ] && [ "$irqs" -eq 0 ] ||
+	fail "no blkback events ($events) nor dom0 nvme interrupts ($irqs) under passthrough" ;;
+esac
 case $side in
 xen-dom0) expect "$runlog" '^xen-peer: disk /dev/nvme[0-9]+n1 \(namespace 1 of 0000:00:02\.0\) to the domU through blkback' \
 	"dom0 serves the namespace"
