@@ -21,15 +21,29 @@ disk=$("$top/bench/build-disk")
 runlog=$(mktemp "${TMPDIR:-/tmp}/argon-peer-xen.XXXXXX")
 trap 'rm -f "$runlog" "$runlog.raw"' EXIT
 "$top/bench/peers/xen/run-side" --peer "$side" --images "$images" --build-only
-rc=0
-"$top/bench/peers/xen/run-side" --peer "$side" --images "$images" --disk "$disk" --pf 0000:00:02.0 \
-	--vf-queues 4 --vf-vectors 2 \
-	--cpus 2 --mem 1G --timeout 1100 --log "$runlog.raw" --round 1 \
-	--append "quiet tsc_early_khz=2600000 tsc=reliable root=PARTUUID=a7600b3c-01 rw rootwait init=/bench/init bench.quick=1 bench.workloads=fio-randread-qd1 bench.fio_s=3" ||
-	rc=$?
-# NUL bytes and carriage returns from the consoles stay out of the checks.
-tr -d '\000\r' <"$runlog.raw" >"$runlog"
-cat "$runlog"
+# The PV domU's user space now and then crashes on this machine, a process
+# reading memory of another (docs/bench.md, "Caveats seen on this machine":
+# a segmentation fault, or the dynamic loader's inconsistency or failed
+# symbol lookup, in the workload). That crash, and nothing else, gets a
+# second run.
+known_crash='^\[bench\] BENCH error .*(Segmentation fault|segfault|general protection|Inconsistency detected by ld\.so|symbol lookup error)'
+for attempt in 1 2; do
+	rc=0
+	: >"$runlog.raw"
+	"$top/bench/peers/xen/run-side" --peer "$side" --images "$images" --disk "$disk" --pf 0000:00:02.0 \
+		--vf-queues 4 --vf-vectors 2 \
+		--cpus 2 --mem 1G --timeout 420 --log "$runlog.raw" --round "$attempt" \
+		--append "quiet tsc_early_khz=2600000 tsc=reliable root=PARTUUID=a7600b3c-01 rw rootwait init=/bench/init bench.quick=1 bench.workloads=fio-randread-qd1 bench.fio_s=3" ||
+		rc=$?
+	# NUL bytes and carriage returns from the consoles stay out of the checks.
+	tr -d '\000\r' <"$runlog.raw" >"$runlog"
+	cat "$runlog"
+	if [ "$attempt" -eq 1 ] && grep -Eq "$known_crash" "$runlog"; then
+		echo "peer-xen: run 1 hit the PV domU's known crash (docs/bench.md); run 2"
+		continue
+	fi
+	break
+done
 [ "$rc" -eq 0 ] || fail "run-side $side failed (exit $rc)"
 
 expect "$runlog" "^BENCH peer $side hypervisor=xen-4\.17\.[^ ]* dom0-kernel=[^ ]*-amd64 guest=pv " \
