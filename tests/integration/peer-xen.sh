@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # A Xen peer of the bench (bench/peers/xen, docs/bench.md) in its smallest
 # run: Xen 4.17 and its dom0 boot on the bench's machine, the PV domU gets
-# the workload disk, namespace 1 of the SR-IOV NVMe controller, on the
-# controller's PF (docs/bench.md: neither Xen side can drive VF 1 here;
-# xen-dom0: dom0's nvme driver drives the PF and blkback serves the
-# namespace; xen-pt: the PF itself through pciback), runs bench/guest/init with fio's 4 KiB
-# random reads for 3 s, and the machine powers off. The domU has the
+# the workload disk, namespace 1 of the SR-IOV NVMe controller (xen-dom0:
+# dom0 makes VF 1 as bare Linux does, its nvme driver drives the VF and
+# blkback serves the namespace; xen-pt: the PF itself through pciback, as
+# the domU cannot drive a VF, docs/bench.md), runs bench/guest/init with
+# fio's 4 KiB random reads for 3 s, and the machine powers off. The domU has the
 # bench's default 1 GiB and 2 vCPUs.
 # Checks that the domU's lines came out whole and that fio's numbers are
 # there and positive (not their values: those are the bench's to report),
@@ -80,9 +80,10 @@ xen-pt) [ "$events" -eq 0 ] && [ "$irqs" -eq 0 ] ||
 	fail "no blkback events ($events) nor dom0 nvme interrupts ($irqs) under passthrough" ;;
 esac
 case $side in
-xen-dom0) expect "$runlog" '^xen-peer: disk /dev/nvme[0-9]+n1 \(namespace 1 of 0000:00:02\.0\) to the domU through blkback' \
+xen-dom0) expect "$runlog" '^xen-peer: VF 1 of 0000:00:02\.0: 0000:00:02\.1 ' "dom0 made VF 1 as bare Linux does"
+	expect "$runlog" '^xen-peer: disk /dev/nvme[0-9]+n1 \(namespace 1 of 0000:00:02\.1\) to the domU through blkback' \
 	"dom0 serves the namespace"
-	expect "$runlog" "^BENCH peer $side .* disk=blkback:0000:00:02\.0-namespace-1 .*function=pf\$" \
+	expect "$runlog" "^BENCH peer $side .* disk=blkback:0000:00:02\.1-namespace-1 .*function=vf1 vf-queues=4 vf-vectors=2\$" \
 		"the run names the function" ;;
 xen-pt) expect "$runlog" '^xen-peer: 0000:00:02\.0 to the domU through pciback' "pciback holds the PF"
 	expect "$runlog" "^BENCH peer $side .* device=pciback:0000:00:02\.0 function=pf\$" "the run names the function"
