@@ -6,7 +6,10 @@
 # blkback serves the namespace; xen-pt: the PF itself through pciback, as
 # the domU cannot drive a VF, docs/bench.md), runs bench/guest/init with
 # fio's 4 KiB random reads for 3 s, and the machine powers off. The domU has the
-# bench's default 1 GiB and 2 vCPUs.
+# bench's default 1 GiB and one vCPU, on the bench's two-CPU machine: with
+# two vCPUs the domU's user space crashes now and then on this emulator
+# (docs/bench.md, "Caveats seen on this machine"), with one it has not, and
+# this test is about the set-up booting and carrying I/O.
 # Checks that the domU's lines came out whole and that fio's numbers are
 # there and positive (not their values: those are the bench's to report),
 # and that dom0's readings at the workload's marks show blkback serving
@@ -32,7 +35,7 @@ for attempt in 1 2; do
 	: >"$runlog.raw"
 	"$top/bench/peers/xen/run-side" --peer "$side" --images "$images" --disk "$disk" --pf 0000:00:02.0 \
 		--vf-queues 4 --vf-vectors 2 \
-		--cpus 2 --mem 1G --timeout 420 --log "$runlog.raw" --round "$attempt" \
+		--cpus 2 --guest-cpus 1 --mem 1G --timeout 420 --log "$runlog.raw" --round "$attempt" \
 		--append "quiet tsc_early_khz=2600000 tsc=reliable root=PARTUUID=a7600b3c-01 rw rootwait init=/bench/init bench.quick=1 bench.workloads=fio-randread-qd1 bench.fio_s=3" ||
 		rc=$?
 	# NUL bytes and carriage returns from the consoles stay out of the checks.
@@ -51,8 +54,8 @@ expect "$runlog" "^BENCH peer $side hypervisor=xen-4\.17\.[^ ]* dom0-kernel=[^ ]
 	"the run says what ran"
 expect "$runlog" '^\(XEN\) HVM: SVM enabled' "Xen found SVM"
 expect "$runlog" '^\(XEN\) Intel VT-d Interrupt Remapping enabled' "Xen drives the VT-d IOMMU with interrupt remapping"
-expect "$runlog" '^\[bench\] BENCH begin kernel=[^ ]*-cloud-amd64 cpus=2 mem_kib=[0-9]+ clocksource=xen ' \
-	"the domU booted the bench's kernel with 2 vCPUs on Xen's clock"
+expect "$runlog" '^\[bench\] BENCH begin kernel=[^ ]*-cloud-amd64 cpus=1 mem_kib=[0-9]+ clocksource=xen ' \
+	"the domU booted the bench's kernel with its one vCPU on Xen's clock"
 expect "$runlog" '^\[bench\] BENCH pkg fio=' "the domU runs the workload disk's init"
 expect_not "$runlog" '^(\[bench\] )?BENCH error' "no error"
 iops=$(sed -n 's/^\[bench\] BENCH fio fio-randread-qd1 read iops=\([0-9.]*\) bw_bytes=\([0-9]*\) ios=\([0-9]*\) .*/\1 \2 \3/p' "$runlog")
