@@ -7,7 +7,8 @@
 # that a slowdown is computed against bare metal, that a cell without a
 # number says why, and that the peer's exits are reported. Then a second
 # round with xen-dom0 built and its dom0's BENCH host readings: checks the
-# table of the host's work, per second and per I/O.
+# table of the host's work, per second and per I/O, and that its CPUID,
+# as cheap as bare metal's, is said not to exit.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -73,6 +74,8 @@ sed -i 's/^peer.xen-dom0=not built$/peer.xen-dom0=built/' "$out/setup.txt"
 		sed '/^BENCH time/i BENCH host fio-randread-qd1 after dom0-cpu-ms=6000 backend-events=2040 nvme-irqs=1007'
 } >"$out/runs/r1-xen-dom0.log"
 "$top/bench/report" "$out" >/dev/null || fail "bench/report failed with xen-dom0's host readings"
+expect "$md" '^Cost of an exit \(exitcost: a CPUID on the side less one bare\): argon 2\.0 us, kvm 10\.0 us, xen-dom0 none \(its CPUID did not exit\)\. ' \
+	"a side whose CPUID costs what bare metal's does has no exit cost"
 expect "$md" '^\| fio-randread-qd1 \| dom0-cpu 50\.0% of a core, 5000 us/I/O; backend-events 200\.0/s, 2/I/O; nvme-irqs 100\.0/s, 1/I/O \|$' \
 	"dom0's busy time as a share of a core and per I/O, its events and interrupts per second and per I/O"
 python3 - "$out/results.json" <<'PY' || fail "results.json lacks xen-dom0's host readings"
