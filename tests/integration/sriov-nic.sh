@@ -169,8 +169,13 @@ expect "$log" '^\[beta\] NIC-ADDR 02:a1:00:00:00:02$' "beta keeps its own addres
 expect "$log" '^argon: warning: 0000:00:05.0: VF 2: SET_MAC_ADDR refused: a VF keeps the MAC address argon gave it$' \
 	"argon refused beta's attempt to take alpha's address"
 expect_not "$log" '^argon: warning: 0000:00:05.0: VF 1: .* refused' "none of alpha's messages refused"
-[ "$(grep -c '^argon: warning: 0000:00:05.0: VF 2: .* refused' "$log")" -eq 1 ] ||
+# On failure the refusals and beta's driver messages say who asked twice.
+refusals=$(grep '^argon: warning: 0000:00:05.0: VF 2: .* refused' "$log" || true)
+[ "$(grep -c . <<<"$refusals")" -eq 1 ] || {
+	printf '%s\n' "$refusals" >&2
+	grep -Ei '^\[beta\].*(igbvf|mailbox|mbx|reset|address)' "$log" >&2 || true
 	fail "beta: one refusal, the address"
+}
 
 # Bad tables: refused at their position; no guest starts.
 bad=$(mktemp -d "${TMPDIR:-/tmp}/argon-nic.XXXXXX")
